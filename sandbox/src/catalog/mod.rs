@@ -1,0 +1,386 @@
+//! The seeded catalog: a category tree and products in compact structs, plus the indexes
+//! requests need (category → products, sku, url key, url path, search terms), so no request does
+//! work proportional to the whole catalog unless its filters really select all of it.
+//!
+//! Ids follow Commerce's conventions: category id = index + 2 (id 1 is the invisible global
+//! root, id 2 the store's "Default Category"); product id = index + 1; the simple products behind
+//! a configurable product (its variants) get ids after the last visible product and are derived
+//! on demand, never stored.
+
+pub(crate) mod aggregations;
+pub(crate) mod attributes;
+pub(crate) mod pricing;
+pub(crate) mod search;
+mod seed;
+
+use ahash::AHashMap;
+
+use attributes::{COLORS, SIZES};
+use search::SearchIndex;
+
+/// The store's root category ("Default Category").
+pub(crate) const ROOT_CATEGORY_ID: u32 = 2;
+
+/// What kind of goods a category holds: decides names, attributes and prices of its products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Configurable products with color × size variants.
+    Apparel,
+    Gear,
+    Home,
+    Outdoor,
+    Electronics,
+    /// Downloads: simple products without weight.
+    Digital,
+}
+
+/// One category of the tree.
+pub(crate) struct Category {
+    pub id: u32,
+    pub name: String,
+    pub url_key: String,
+    /// Slash-separated url keys from the top-level category down to this one.
+    pub url_path: String,
+    /// Index of the parent; `None` for the root.
+    pub parent: Option<u32>,
+    /// Indices of the children, in position order.
+    pub children: Vec<u32>,
+    /// 1 for the root "Default Category", 2 for top-level categories.
+    pub level: u8,
+    /// Position among its siblings, from 1.
+    pub position: u32,
+    /// Commerce's `path`: ids from the global root, e.g. "1/2/3/5".
+    pub path: String,
+    pub family: Family,
+    /// Nouns that end the names of this category's products ("Jacket").
+    pub nouns: &'static [&'static str],
+    /// Sku prefix of the products seeded into it ("MJ" → "MJ01").
+    pub sku_prefix: &'static str,
+    /// Indices of the products in this category and its descendants (Commerce's anchor
+    /// categories), in position order.
+    pub products: Vec<u32>,
+}
+
+/// One visible product (a simple product or a configurable parent).
+pub(crate) struct Product {
+    pub sku: String,
+    pub name: String,
+    pub url_key: String,
+    /// Index of the leaf category it was seeded into; it is assigned to every ancestor too.
+    pub leaf: u32,
+    /// Regular price in cents of the catalog currency (USD).
+    pub price: u32,
+    /// Special-price discount in percent; 0 when there is none.
+    pub special_percent: u8,
+    /// Salable quantity of a simple product; configurable products use their variants'.
+    pub qty: u16,
+    /// Index into [`attributes::MATERIALS`].
+    pub material: u8,
+    /// Index into [`attributes::COLORS`] for simple products that have a color.
+    pub color: Option<u8>,
+    pub configurable: Option<Configurable>,
+    /// Whether quantity tier prices apply.
+    pub tiered: bool,
+    /// Days between creation and the seed's reference date.
+    pub age_days: u16,
+}
+
+/// The variant matrix of a configurable product.
+pub(crate) struct Configurable {
+    /// Bit `i` set when [`COLORS`]`[i]` is offered.
+    pub colors: u16,
+    /// First index into [`SIZES`] offered.
+    pub size_from: u8,
+    /// How many consecutive sizes are offered.
+    pub size_count: u8,
+    /// Id of variant 0; variant `k` has id `first_child_id + k`.
+    pub first_child_id: u32,
+}
+
+/// One simple product behind a configurable product, derived from the parent on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Variant {
+    /// Position in the parent's matrix (colors outer, sizes inner).
+    pub index: u16,
+    pub id: u32,
+    /// Index into [`COLORS`].
+    pub color: u8,
+    /// Index into [`SIZES`].
+    pub size: u8,
+}
+
+impl Configurable {
+    /// Indices into [`COLORS`] this product is offered in, ascending.
+    pub fn color_indices(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..COLORS.len() as u8).filter(|i| self.colors & (1 << i) != 0)
+    }
+
+    /// Indices into [`SIZES`] this product is offered in, ascending.
+    pub fn size_indices(&self) -> impl Iterator<Item = u8> + use<> {
+        self.size_from..self.size_from + self.size_count
+    }
+
+    pub fn variant_count(&self) -> u32 {
+        self.colors.count_ones() * u32::from(self.size_count)
+    }
+
+    pub fn variants(&self) -> impl Iterator<Item = Variant> + '_ {
+        let sizes = self.size_count;
+        self.color_indices()
+            .flat_map(move |color| (0..sizes).map(move |s| (color, s)))
+            .enumerate()
+            .map(|(k, (color, s))| Variant {
+                index: k as u16,
+                id: self.first_child_id + k as u32,
+                color,
+                size: self.size_from + s,
+            })
+    }
+
+    pub fn variant(&self, index: u16) -> Option<Variant> {
+        self.variants().nth(usize::from(index))
+    }
+}
+
+impl Product {
+    /// Lower-case sku as used in image file names.
+    pub fn image_stem(&self) -> String {
+        self.sku.to_ascii_lowercase()
+    }
+}
+
+/// The whole seeded catalog with its indexes. Immutable once seeded.
+pub(crate) struct Catalog {
+    /// Seed it was generated from; also drives derived values (variant stock).
+    pub seed: u64,
+    pub categories: Vec<Category>,
+    pub products: Vec<Product>,
+    by_sku: AHashMap<Box<str>, u32>,
+    by_url_key: AHashMap<Box<str>, u32>,
+    category_by_url_path: AHashMap<Box<str>, u32>,
+    /// Rank of each product when sorted by name (ties by id).
+    name_rank: Vec<u32>,
+    pub search: SearchIndex,
+}
+
+impl Catalog {
+    /// Seeds a catalog of `products` visible products in about `categories` categories.
+    pub fn seed(products: usize, categories: usize, seed: u64) -> Catalog {
+        let (categories, products) = seed::generate(products, categories, seed);
+        Catalog::index(seed, categories, products)
+    }
+
+    fn index(seed: u64, categories: Vec<Category>, products: Vec<Product>) -> Catalog {
+        let by_sku = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.sku.as_str().into(), i as u32))
+            .collect();
+        let by_url_key = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.url_key.as_str().into(), i as u32))
+            .collect();
+        let category_by_url_path = categories
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.parent.is_some())
+            .map(|(i, c)| (c.url_path.as_str().into(), i as u32))
+            .collect();
+        let mut by_name: Vec<u32> = (0..products.len() as u32).collect();
+        by_name.sort_by(|&a, &b| products[a as usize].name.cmp(&products[b as usize].name));
+        let mut name_rank = vec![0; products.len()];
+        for (rank, &p) in by_name.iter().enumerate() {
+            name_rank[p as usize] = rank as u32;
+        }
+        let search = SearchIndex::build(&categories, &products);
+        Catalog {
+            seed,
+            categories,
+            products,
+            by_sku,
+            by_url_key,
+            category_by_url_path,
+            name_rank,
+            search,
+        }
+    }
+
+    /// Id of the product at `index`.
+    pub fn product_id(index: u32) -> u32 {
+        index + 1
+    }
+
+    /// Index of the category with Commerce id `id`.
+    pub fn category_index(&self, id: u32) -> Option<u32> {
+        let index = id.checked_sub(ROOT_CATEGORY_ID)?;
+        ((index as usize) < self.categories.len()).then_some(index)
+    }
+
+    pub fn category(&self, index: u32) -> &Category {
+        &self.categories[index as usize]
+    }
+
+    pub fn product(&self, index: u32) -> &Product {
+        &self.products[index as usize]
+    }
+
+    pub fn product_by_sku(&self, sku: &str) -> Option<u32> {
+        self.by_sku.get(sku).copied()
+    }
+
+    pub fn product_by_url_key(&self, url_key: &str) -> Option<u32> {
+        self.by_url_key.get(url_key).copied()
+    }
+
+    pub fn category_by_url_path(&self, url_path: &str) -> Option<u32> {
+        self.category_by_url_path.get(url_path).copied()
+    }
+
+    pub fn name_rank(&self, product: u32) -> u32 {
+        self.name_rank[product as usize]
+    }
+
+    /// Categories a product is assigned to: its leaf and the leaf's ancestors below the root,
+    /// top-level first.
+    pub fn product_categories(&self, product: u32) -> Vec<u32> {
+        let mut chain = self.ancestry(self.product(product).leaf);
+        chain.retain(|&c| self.category(c).parent.is_some());
+        chain
+    }
+
+    /// `category` and its ancestors, root first.
+    pub fn ancestry(&self, category: u32) -> Vec<u32> {
+        let mut chain = vec![category];
+        let mut at = category;
+        while let Some(parent) = self.category(at).parent {
+            chain.push(parent);
+            at = parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Whether `category` is `ancestor` or lies below it.
+    pub fn is_within(&self, category: u32, ancestor: u32) -> bool {
+        let mut at = Some(category);
+        while let Some(c) = at {
+            if c == ancestor {
+                return true;
+            }
+            at = self.category(c).parent;
+        }
+        false
+    }
+
+    /// Salable quantity of a variant: derived from the seed, about one in twelve sold out.
+    pub fn variant_qty(&self, variant_id: u32) -> u16 {
+        let h = mix(self.seed ^ u64::from(variant_id).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        if h.is_multiple_of(12) {
+            0
+        } else {
+            (h >> 8) as u16 % 120 + 1
+        }
+    }
+
+    /// Salable quantity of a product; a configurable product's is the sum of its variants'.
+    pub fn product_qty(&self, product: u32) -> u32 {
+        let p = self.product(product);
+        match &p.configurable {
+            Some(c) => c
+                .variants()
+                .map(|v| u32::from(self.variant_qty(v.id)))
+                .sum(),
+            None => u32::from(p.qty),
+        }
+    }
+
+    /// Sku of a variant, Luma style: "MJ01-XS-Black".
+    pub fn variant_sku(&self, product: u32, variant: Variant) -> String {
+        format!(
+            "{}-{}-{}",
+            self.product(product).sku,
+            SIZES[usize::from(variant.size)].label,
+            COLORS[usize::from(variant.color)].label
+        )
+    }
+
+    /// Name of a variant, Luma style: "Aurora Running Jacket-XS-Black".
+    pub fn variant_name(&self, product: u32, variant: Variant) -> String {
+        format!(
+            "{}-{}-{}",
+            self.product(product).name,
+            SIZES[usize::from(variant.size)].label,
+            COLORS[usize::from(variant.color)].label
+        )
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn seed_for_bench(products: usize, categories: usize, seed: u64) -> (Vec<Category>, Vec<Product>) {
+    seed::generate(products, categories, seed)
+}
+
+/// SplitMix64's finaliser: a cheap, well-spread hash of one word.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Commerce's url keys: lower case, runs of other characters become one dash.
+pub(crate) fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_commerce_conventions() {
+        let catalog = Catalog::seed(300, 50, 7);
+        assert_eq!(catalog.categories[0].id, ROOT_CATEGORY_ID);
+        assert_eq!(catalog.categories[0].name, "Default Category");
+        assert_eq!(catalog.category_index(ROOT_CATEGORY_ID), Some(0));
+        assert_eq!(catalog.category_index(1), None);
+        assert_eq!(catalog.category_index(10_000), None);
+        assert_eq!(Catalog::product_id(0), 1);
+    }
+
+    #[test]
+    fn variants_enumerate_colors_then_sizes_with_ids_after_the_visible_products() {
+        let catalog = Catalog::seed(300, 50, 7);
+        let (index, parent) = catalog
+            .products
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.configurable.is_some())
+            .expect("a configurable product");
+        let matrix = parent.configurable.as_ref().expect("configurable");
+        let variants: Vec<Variant> = matrix.variants().collect();
+        assert_eq!(variants.len() as u32, matrix.variant_count());
+        assert!(variants[0].id > catalog.products.len() as u32);
+        assert_eq!(variants[1].color, variants[0].color);
+        assert_eq!(matrix.variant(1), Some(variants[1]));
+        let sku = catalog.variant_sku(index as u32, variants[0]);
+        assert!(sku.starts_with(&parent.sku), "{sku}");
+    }
+
+    #[test]
+    fn slugs_are_lower_case_and_dashed() {
+        assert_eq!(slug("Hoodies & Sweatshirts"), "hoodies-sweatshirts");
+        assert_eq!(slug("  Aurora Running Jacket "), "aurora-running-jacket");
+    }
+}

@@ -1,0 +1,79 @@
+//! Customer sign-in and the customer's own data: `generateCustomerToken`,
+//! `revokeCustomerToken`, `customer`, `customerGroup`.
+
+use async_graphql::Error;
+use async_graphql::dynamic::ResolverContext;
+use serde_json::{Value, json};
+
+use super::{Data, arg};
+use crate::errors::{Category, commerce_error};
+use crate::scope::RequestScope;
+
+fn not_authorized() -> Error {
+    commerce_error(
+        Category::Authorization,
+        "The current customer isn't authorized.",
+    )
+}
+
+pub(super) fn generate_customer_token(
+    data: &Data,
+    scope: &RequestScope,
+    ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    let email: String = arg(ctx, "email")?.unwrap_or_default();
+    let password: String = arg(ctx, "password")?.unwrap_or_default();
+    let customer = data.customers.authenticate(&email, &password).ok_or_else(|| {
+        commerce_error(
+            Category::Authentication,
+            "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.",
+        )
+    })?;
+    scope.logged_in(customer.id, customer.group);
+    Ok(json!({ "token": data.customers.issue_token(customer) }))
+}
+
+pub(super) fn revoke_customer_token(
+    data: &Data,
+    scope: &RequestScope,
+    _ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    let customer = scope.customer.ok_or_else(not_authorized)?;
+    data.customers.revoke_tokens(customer);
+    Ok(json!({ "result": true }))
+}
+
+pub(super) fn customer(
+    data: &Data,
+    scope: &RequestScope,
+    _ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    let customer = scope
+        .customer
+        .and_then(|id| data.customers.by_id(id))
+        .ok_or_else(not_authorized)?;
+    Ok(json!({
+        "id": crate::uid::encode_id(customer.id),
+        "email": customer.email,
+        "firstname": customer.firstname,
+        "lastname": customer.lastname,
+        "group_id": customer.group.id(),
+        "group": { "uid": crate::uid::encode_id(customer.group.id()) },
+        "created_at": customer.created_at,
+        "is_subscribed": false,
+        "confirmation_status": "ACCOUNT_CONFIRMATION_NOT_REQUIRED",
+        "allow_remote_shopping_assistance": false,
+        "purchase_orders_enabled": false,
+        "addresses": [],
+        "custom_attributes": [],
+    }))
+}
+
+/// `customerGroup`: the group of the customer, or NOT LOGGED IN (id 0) for guests.
+pub(super) fn customer_group(
+    _data: &Data,
+    scope: &RequestScope,
+    _ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    Ok(json!({ "uid": crate::uid::encode_id(scope.group.id()) }))
+}

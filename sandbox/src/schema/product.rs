@@ -1,0 +1,515 @@
+//! Fields of `SimpleProduct` and `ConfigurableProduct`, each computed from the compact catalog
+//! when selected. The parent object is a product reference: `_p` (product index) and, for the
+//! simple products behind a configurable product, `_v` (variant index).
+
+use std::sync::Arc;
+
+use async_graphql::Error;
+use async_graphql::dynamic::ResolverContext;
+use serde_json::{Value, json};
+
+use super::configurable;
+use super::media;
+use super::{Data, Handler, category};
+use crate::catalog::attributes::{COLORS, MATERIALS, SIZES};
+use crate::catalog::pricing::{PriceView, UnitPrice};
+use crate::catalog::{Catalog, Family, Product, Variant, slug};
+use crate::scope::RequestScope;
+
+/// The product a field is resolved on.
+#[derive(Clone, Copy)]
+pub(super) struct At<'a> {
+    pub index: u32,
+    pub product: &'a Product,
+    /// Set for a simple product behind a configurable one.
+    pub variant: Option<Variant>,
+}
+
+impl At<'_> {
+    pub fn id(&self) -> u32 {
+        self.variant
+            .map_or(Catalog::product_id(self.index), |v| v.id)
+    }
+
+    pub fn sku(&self, catalog: &Catalog) -> String {
+        match self.variant {
+            Some(v) => catalog.variant_sku(self.index, v),
+            None => self.product.sku.clone(),
+        }
+    }
+
+    pub fn name(&self, catalog: &Catalog) -> String {
+        match self.variant {
+            Some(v) => catalog.variant_name(self.index, v),
+            None => self.product.name.clone(),
+        }
+    }
+
+    fn url_key(&self, catalog: &Catalog) -> String {
+        match self.variant {
+            Some(_) => slug(&self.name(catalog)),
+            None => self.product.url_key.clone(),
+        }
+    }
+
+    fn qty(&self, catalog: &Catalog) -> u32 {
+        match self.variant {
+            Some(v) => u32::from(catalog.variant_qty(v.id)),
+            None => catalog.product_qty(self.index),
+        }
+    }
+
+    /// A configurable parent (not one of its variants).
+    pub fn is_configurable(&self) -> bool {
+        self.variant.is_none() && self.product.configurable.is_some()
+    }
+
+    /// Index into `COLORS`, for a variant or a simple product with a color.
+    pub fn color(&self) -> Option<u8> {
+        self.variant.map(|v| v.color).or(self.product.color)
+    }
+
+    fn unit_price(&self, view: &PriceView) -> UnitPrice {
+        view.unit_price(self.product, self.variant.map(|v| v.size))
+    }
+}
+
+/// A reference to a visible product, tagging the response with it.
+pub(super) fn product_ref(catalog: &Catalog, scope: &RequestScope, index: u32) -> Value {
+    scope.tag_entity("cat_p", Catalog::product_id(index));
+    let typename = if catalog.product(index).configurable.is_some() {
+        "ConfigurableProduct"
+    } else {
+        "SimpleProduct"
+    };
+    json!({ "__typename": typename, "_p": index })
+}
+
+/// A reference to a variant of a configurable product, tagging the response with it.
+pub(super) fn variant_ref(scope: &RequestScope, index: u32, variant: Variant) -> Value {
+    scope.tag_entity("cat_p", variant.id);
+    json!({ "__typename": "SimpleProduct", "_p": index, "_v": variant.index })
+}
+
+fn at<'a>(data: &'a Data, ctx: &ResolverContext<'_>) -> Result<At<'a>, Error> {
+    let parent = ctx
+        .parent_value
+        .downcast_ref::<Value>()
+        .ok_or_else(|| Error::new("internal: a product field outside a product"))?;
+    let index = parent
+        .get("_p")
+        .and_then(Value::as_u64)
+        .and_then(|i| u32::try_from(i).ok())
+        .filter(|&i| (i as usize) < data.catalog.products.len())
+        .ok_or_else(|| Error::new("internal: a product object without its reference"))?;
+    let product = data.catalog.product(index);
+    let variant = match parent.get("_v").and_then(Value::as_u64) {
+        None => None,
+        Some(k) => {
+            let matrix = product.configurable.as_ref();
+            let found = u16::try_from(k)
+                .ok()
+                .and_then(|k| matrix.and_then(|m| m.variant(k)));
+            Some(found.ok_or_else(|| Error::new("internal: a variant reference out of range"))?)
+        }
+    };
+    Ok(At {
+        index,
+        product,
+        variant,
+    })
+}
+
+type FieldFn = fn(&Data, &RequestScope, &ResolverContext<'_>, &At<'_>) -> Result<Value, Error>;
+
+/// The resolver of a product field, `None` for fields that stay null.
+pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
+    let f: FieldFn = match name {
+        "id" => |_, _, _, at| Ok(json!(at.id())),
+        "uid" => |_, _, _, at| Ok(json!(crate::uid::encode_id(at.id()))),
+        "sku" => |d, _, _, at| Ok(json!(at.sku(&d.catalog))),
+        "name" => |d, _, _, at| Ok(json!(at.name(&d.catalog))),
+        "url_key" => |d, _, _, at| Ok(json!(at.url_key(&d.catalog))),
+        "url_suffix" => |_, _, _, _| Ok(json!(".html")),
+        "canonical_url" | "relative_url" => |_, _, _, at| {
+            Ok(if at.variant.is_some() {
+                Value::Null
+            } else {
+                json!(format!("{}.html", at.product.url_key))
+            })
+        },
+        "url_rewrites" => |d, _, _, at| Ok(url_rewrites(&d.catalog, at)),
+        "redirect_code" => |_, _, _, _| Ok(json!(0)),
+        "type" => |_, _, _, _| Ok(json!("PRODUCT")),
+        "type_id" => |_, _, _, at| {
+            Ok(json!(if at.is_configurable() {
+                "configurable"
+            } else {
+                "simple"
+            }))
+        },
+        "attribute_set_id" => |_, _, _, at| {
+            Ok(json!(if at.product.configurable.is_some() {
+                9
+            } else {
+                4
+            }))
+        },
+        "stock_status" => |d, _, _, at| {
+            Ok(json!(if at.qty(&d.catalog) > 0 {
+                "IN_STOCK"
+            } else {
+                "OUT_OF_STOCK"
+            }))
+        },
+        "only_x_left_in_stock" => |d, _, _, at| {
+            let qty = at.qty(&d.catalog);
+            Ok(if (1..=5).contains(&qty) && !at.is_configurable() {
+                json!(f64::from(qty))
+            } else {
+                Value::Null
+            })
+        },
+        "meta_title" => |d, _, _, at| Ok(json!(at.name(&d.catalog))),
+        "meta_keyword" => |d, _, _, at| Ok(json!(meta_keywords(&d.catalog, at))),
+        "meta_description" => |d, _, _, at| Ok(json!(short_text(&d.catalog, at))),
+        "description" => |d, _, _, at| Ok(json!({ "html": description(&d.catalog, at) })),
+        "short_description" => {
+            |d, _, _, at| Ok(json!({ "html": format!("<p>{}</p>", short_text(&d.catalog, at)) }))
+        }
+        "special_price" => |_, scope, _, at| {
+            if at.product.special_percent == 0 || at.is_configurable() {
+                return Ok(Value::Null);
+            }
+            // The special price attribute itself: before any customer-group rule.
+            let view = PriceView {
+                group_discount: 0,
+                ..scope.price_view()
+            };
+            Ok(json!(view.amount(at.unit_price(&view).final_price)))
+        },
+        "created_at" | "updated_at" => {
+            |_, _, _, at| Ok(json!(timestamp(at.product.age_days, at.index)))
+        }
+        "new_from_date" => |_, _, _, at| {
+            Ok(if at.product.age_days < 30 {
+                json!(timestamp(at.product.age_days, at.index))
+            } else {
+                Value::Null
+            })
+        },
+        "gift_message_available" | "gift_wrapping_available" | "staged" => {
+            |_, _, _, _| Ok(json!(false))
+        }
+        "rating_summary" => |_, _, _, _| Ok(json!(0.0)),
+        "review_count" => |_, _, _, _| Ok(json!(0)),
+        "reviews" => |_, _, _, _| {
+            Ok(
+                json!({ "items": [], "page_info": { "page_size": 20, "current_page": 1, "total_pages": 0 } }),
+            )
+        },
+        "min_sale_qty" => |_, _, _, _| Ok(json!(1.0)),
+        "max_sale_qty" => |_, _, _, _| Ok(json!(10_000.0)),
+        "weight" => |d, _, _, at| {
+            Ok(match d.catalog.category(at.product.leaf).family {
+                Family::Digital => Value::Null,
+                Family::Apparel => json!(1.0),
+                _ => json!(f64::from(at.product.price % 7 + 1)),
+            })
+        },
+        "options_container" => |_, _, _, _| Ok(json!("container2")),
+        "is_returnable" => |_, _, _, _| Ok(json!("2")),
+        "color" => |_, _, _, at| {
+            Ok(at
+                .color()
+                .map_or(Value::Null, |c| json!(COLORS[usize::from(c)].id)))
+        },
+        "options" | "product_links" => |_, _, _, _| Ok(json!([])),
+        "categories" => |d, scope, _, at| {
+            Ok(match at.variant {
+                Some(_) => json!([]),
+                None => Value::Array(
+                    d.catalog
+                        .product_categories(at.index)
+                        .into_iter()
+                        .map(|c| category::category_json(d, scope, c))
+                        .collect(),
+                ),
+            })
+        },
+        "price_range" => |_, scope, _, at| Ok(price_range(&scope.price_view(), at)),
+        "price_tiers" => |_, scope, _, at| Ok(price_tiers(&scope.price_view(), at)),
+        "price" => |_, scope, _, at| Ok(legacy_prices(&scope.price_view(), at)),
+        "media_gallery" => |d, _, _, at| Ok(media::gallery(d, at)),
+        "media_gallery_entries" => |d, _, _, at| Ok(media::gallery_entries(d, at)),
+        "image" | "small_image" | "thumbnail" => |d, _, _, at| Ok(media::main_image(d, at)),
+        "related_products" => |d, scope, _, at| Ok(related(d, scope, at, Relation::Related)),
+        "upsell_products" => |d, scope, _, at| Ok(related(d, scope, at, Relation::UpSell)),
+        "crosssell_products" => |d, scope, _, at| Ok(related(d, scope, at, Relation::CrossSell)),
+        "configurable_options" if type_name == "ConfigurableProduct" => {
+            |_, _, _, at| Ok(configurable::options(at))
+        }
+        "variants" if type_name == "ConfigurableProduct" => {
+            |_, scope, _, at| Ok(configurable::variants(scope, at))
+        }
+        "configurable_product_options_selection" if type_name == "ConfigurableProduct" => {
+            configurable::selection
+        }
+        _ => return None,
+    };
+    Some(Arc::new(move |data, scope, ctx| {
+        f(data, scope, ctx, &at(data, ctx)?)
+    }))
+}
+
+fn url_rewrites(catalog: &Catalog, at: &At<'_>) -> Value {
+    if at.variant.is_some() {
+        return json!([]);
+    }
+    let mut rewrites = vec![json!({
+        "url": format!("{}.html", at.product.url_key),
+        "parameters": [{ "name": "id", "value": at.id().to_string() }],
+    })];
+    for category in catalog.product_categories(at.index) {
+        let category = catalog.category(category);
+        rewrites.push(json!({
+            "url": format!("{}/{}.html", category.url_path, at.product.url_key),
+            "parameters": [
+                { "name": "id", "value": at.id().to_string() },
+                { "name": "category", "value": category.id.to_string() },
+            ],
+        }));
+    }
+    Value::Array(rewrites)
+}
+
+fn noun(catalog: &Catalog, at: &At<'_>) -> String {
+    let name = &at.product.name;
+    let leaf = catalog.category(at.product.leaf);
+    leaf.nouns
+        .iter()
+        .find(|n| name.ends_with(*n))
+        .map_or_else(|| leaf.name.clone(), |n| (*n).to_owned())
+}
+
+fn meta_keywords(catalog: &Catalog, at: &At<'_>) -> String {
+    let leaf = catalog.category(at.product.leaf);
+    format!(
+        "{}, {}, {}",
+        at.name(catalog),
+        leaf.name,
+        MATERIALS[usize::from(at.product.material)]
+    )
+}
+
+fn short_text(catalog: &Catalog, at: &At<'_>) -> String {
+    let material = MATERIALS[usize::from(at.product.material)].to_ascii_lowercase();
+    format!(
+        "The {} is a {} {} made from {}.",
+        at.name(catalog),
+        word(at),
+        noun(catalog, at).to_ascii_lowercase(),
+        material
+    )
+}
+
+/// The second word of the name ("Running" in "Aurora Running Jacket"), lower-cased.
+fn word(at: &At<'_>) -> String {
+    at.product
+        .name
+        .split(' ')
+        .nth(1)
+        .unwrap_or("versatile")
+        .to_ascii_lowercase()
+}
+
+fn description(catalog: &Catalog, at: &At<'_>) -> String {
+    let leaf = catalog.category(at.product.leaf);
+    let material = MATERIALS[usize::from(at.product.material)];
+    let mut features = vec![
+        format!("<li>{material}</li>"),
+        format!("<li>Part of our {} range</li>", leaf.name),
+    ];
+    if let Some(matrix) = &at.product.configurable {
+        let sizes: Vec<&str> = matrix
+            .size_indices()
+            .map(|s| SIZES[usize::from(s)].label)
+            .collect();
+        features.push(format!("<li>Sizes {}</li>", sizes.join(", ")));
+    }
+    if let Some(c) = at.color() {
+        features.push(format!("<li>Color: {}</li>", COLORS[usize::from(c)].label));
+    }
+    format!(
+        "<p>{} Built for everyday use and tested in the sandbox.</p><ul>{}</ul>",
+        short_text(catalog, at),
+        features.concat()
+    )
+}
+
+/// "YYYY-MM-DD hh:mm:ss", `age_days` before the seed's reference date (2025-06-01).
+fn timestamp(age_days: u16, index: u32) -> String {
+    const REFERENCE_DAY: i64 = 20_240;
+    let (y, m, d) = civil_from_days(REFERENCE_DAY - i64::from(age_days));
+    let seconds = crate::catalog::mix(u64::from(index)) % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+fn money(view: &PriceView, cents: u32) -> Value {
+    json!({ "value": view.amount(cents), "currency": view.currency })
+}
+
+fn discount(view: &PriceView, unit: UnitPrice) -> Value {
+    let amount_off =
+        ((view.amount(unit.regular) - view.amount(unit.final_price)) * 100.0).round() / 100.0;
+    let percent_off = if unit.regular == 0 {
+        0.0
+    } else {
+        (f64::from(unit.regular.saturating_sub(unit.final_price)) / f64::from(unit.regular)
+            * 10_000.0)
+            .round()
+            / 100.0
+    };
+    json!({ "amount_off": amount_off, "percent_off": percent_off })
+}
+
+fn product_price(view: &PriceView, unit: UnitPrice) -> Value {
+    json!({
+        "regular_price": money(view, unit.regular),
+        "final_price": money(view, unit.final_price),
+        "discount": discount(view, unit),
+        "fixed_product_taxes": [],
+    })
+}
+
+/// `PriceRange`: a variant's own price, or the range over a configurable product's sizes.
+pub(super) fn price_range(view: &PriceView, at: &At<'_>) -> Value {
+    let (minimum, maximum) = match at.variant {
+        Some(_) => (at.unit_price(view), at.unit_price(view)),
+        None => {
+            let range = view.price_range(at.product);
+            (range.minimum, range.maximum)
+        }
+    };
+    json!({ "minimum_price": product_price(view, minimum), "maximum_price": product_price(view, maximum) })
+}
+
+fn price_tiers(view: &PriceView, at: &At<'_>) -> Value {
+    let size = at
+        .variant
+        .map(|v| v.size)
+        .or(at.product.configurable.as_ref().map(|c| c.size_from));
+    Value::Array(
+        view.tiers(at.product, size)
+            .into_iter()
+            .map(|tier| {
+                json!({
+                    "quantity": f64::from(tier.quantity),
+                    "final_price": money(view, tier.price.final_price),
+                    "discount": discount(view, tier.price),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The deprecated `ProductPrices`.
+fn legacy_prices(view: &PriceView, at: &At<'_>) -> Value {
+    let (minimum, maximum) = match at.variant {
+        Some(_) => (at.unit_price(view), at.unit_price(view)),
+        None => {
+            let range = view.price_range(at.product);
+            (range.minimum, range.maximum)
+        }
+    };
+    let price = |cents: u32| json!({ "amount": money(view, cents), "adjustments": [] });
+    json!({
+        "minimalPrice": price(minimum.final_price),
+        "maximalPrice": price(maximum.final_price),
+        "regularPrice": price(minimum.regular),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Relation {
+    /// The next products of the same leaf category.
+    Related,
+    /// Dearer products of the same leaf category.
+    UpSell,
+    /// Products of the next top-level category.
+    CrossSell,
+}
+
+fn related(data: &Data, scope: &RequestScope, at: &At<'_>, relation: Relation) -> Value {
+    if at.variant.is_some() {
+        return json!([]);
+    }
+    let catalog = &data.catalog;
+    let siblings = &catalog.category(at.product.leaf).products;
+    let position = siblings.binary_search(&at.index).unwrap_or(0);
+    let picked: Vec<u32> = match relation {
+        Relation::Related => (1..siblings.len())
+            .map(|k| siblings[(position + k) % siblings.len()])
+            .take(4)
+            .collect(),
+        Relation::UpSell => (1..siblings.len())
+            .map(|k| siblings[(position + k) % siblings.len()])
+            .filter(|&p| catalog.product(p).price > at.product.price)
+            .take(3)
+            .collect(),
+        Relation::CrossSell => {
+            let top = &catalog.category(0).children;
+            let own = catalog.ancestry(at.product.leaf).get(1).copied();
+            let other = own
+                .and_then(|o| top.iter().position(|&t| t == o))
+                .map(|i| top[(i + 1) % top.len()]);
+            match other.map(|o| &catalog.category(o).products) {
+                Some(products) if !products.is_empty() => (0..3)
+                    .map(|k| products[(at.index as usize + k * 7) % products.len()])
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    Value::Array(
+        picked
+            .into_iter()
+            .filter(|&p| p != at.index && seen.insert(p))
+            .map(|p| product_ref(catalog, scope, p))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_match_the_calendar() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_240), (2025, 6, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(timestamp(0, 1).len(), "2025-06-01 00:00:00".len());
+        assert!(timestamp(0, 1).starts_with("2025-06-01 "));
+    }
+}

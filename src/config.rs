@@ -1,0 +1,353 @@
+//! Typed configuration: one TOML file, then `BFF_`-prefixed environment overrides, validated at
+//! start-up. Every option is documented in `config/storefront-bff.example.toml` (a test holds the
+//! two together).
+//!
+//! Environment overrides name a key path with `__` between sections, e.g.
+//! `BFF_SERVER__LISTEN=0.0.0.0:4000` or `BFF_COMMERCE__GRAPHQL_URL=https://shop.example/graphql`.
+//! Values parse as TOML (`true`, `42`, `["a", "b"]`), falling back to a plain string.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// What can be wrong with the configuration; each message names the offending option.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Syntax { path: String, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Deployment profile: `demo` favours exploration (introspection on, in-process sandbox when no
+/// Commerce is configured); `production` favours safety (introspection off unless enabled, a
+/// Commerce URL is required).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    #[default]
+    Demo,
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, one line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `demo` or `production`.
+    pub profile: Profile,
+    pub server: ServerConfig,
+    pub commerce: CommerceConfig,
+    pub graphql: GraphqlConfig,
+    pub cache: CacheConfig,
+    pub hooks: HooksConfig,
+    pub log: LogConfig,
+    pub sandbox: SandboxSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Largest accepted request body, in bytes (larger: 413).
+    pub body_limit_bytes: usize,
+    /// Whole-request deadline, in milliseconds (longer: 408).
+    pub request_timeout_ms: u64,
+    /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C, in seconds.
+    pub shutdown_grace_secs: u64,
+    /// Proxies whose `X-Forwarded-For` is trusted and passed on to Commerce.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Origins allowed to call `/graphql` from a browser (CORS); empty: same origin only.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            body_limit_bytes: 256 * 1024,
+            request_timeout_ms: 30_000,
+            shutdown_grace_secs: 30,
+            trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommerceConfig {
+    /// Commerce's storefront GraphQL endpoint, e.g. `https://shop.example.com/graphql`.
+    /// Empty: the demo profile serves the embedded sandbox instead.
+    pub graphql_url: String,
+    /// Introspect Commerce's schema at start-up (falls back to the bundled 2.4.9 schema).
+    pub introspect: bool,
+    /// Per-call deadline for Commerce, in milliseconds.
+    pub timeout_ms: u64,
+    /// TCP/TLS connect deadline, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Longest GET URL sent to Commerce, in bytes; longer cacheable queries go as POST.
+    pub max_get_url_bytes: usize,
+}
+
+impl Default for CommerceConfig {
+    fn default() -> Self {
+        Self {
+            graphql_url: String::new(),
+            introspect: true,
+            timeout_ms: 10_000,
+            connect_timeout_ms: 2_000,
+            max_get_url_bytes: 8_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlConfig {
+    /// Answer introspection queries; unset: on in `demo`, off in `production`.
+    pub introspection: Option<bool>,
+    /// Deepest selection nesting accepted.
+    pub max_depth: usize,
+    /// Most aliased fields in one document.
+    pub max_aliases: usize,
+    /// Most lexical tokens in one document.
+    pub max_tokens: usize,
+    /// Most root fields in one operation.
+    pub max_root_fields: usize,
+    /// Most operations in one batched (JSON array) request.
+    pub max_batch: usize,
+    /// How many distinct documents keep their validated plan in memory.
+    pub plan_cache_entries: u64,
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        Self {
+            introspection: None,
+            max_depth: 15,
+            max_aliases: 50,
+            max_tokens: 15_000,
+            max_root_fields: 20,
+            max_batch: 10,
+            plan_cache_entries: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// Cache Commerce-cacheable query responses in memory.
+    pub enabled: bool,
+    /// Time to live of a cached response, in seconds (also the CDN `s-maxage`).
+    pub ttl_secs: u64,
+    /// Memory budget of the response cache, in bytes of cached bodies.
+    pub max_bytes: u64,
+    /// `stale-while-revalidate` announced to CDNs, in seconds.
+    pub stale_while_revalidate_secs: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            ttl_secs: 300,
+            max_bytes: 128 * 1024 * 1024,
+            stale_while_revalidate_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HooksConfig {
+    /// Shared secret Commerce (or its cache-invalidation module) sends as
+    /// `Authorization: Bearer <secret>` to `POST /hooks/commerce/cache`. Unset: the hook is off.
+    /// Set it from the environment (`BFF_HOOKS__COMMERCE_SECRET`), not in the file.
+    #[serde(skip_serializing)]
+    pub commerce_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// tracing filter directive, e.g. `info` or `storefront_bff=debug,info`; `RUST_LOG` wins.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// The embedded Commerce emulator used when no Commerce is configured (demo profile).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxSettings {
+    /// Number of seeded products (up to 100000).
+    pub products: usize,
+    /// Simulated Commerce latency per call, in milliseconds.
+    pub latency_ms: u64,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            products: 1_000,
+            latency_ms: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` (if given), applies `BFF_*` overrides from `env`, and validates.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Syntax {
+                        path: path.display().to_string(),
+                        message: e.message().to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in env {
+            if let Some(path) = name.strip_prefix("BFF_") {
+                apply_override(&mut table, path, &value)?;
+            }
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let path = e.path().to_string();
+                let inner: toml::de::Error = e.into_inner();
+                ConfigError::Invalid(format!("{path}: {}", inner.message()))
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: ranges, URLs, and combinations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        let url = self.commerce.graphql_url.trim();
+        if !url.is_empty() {
+            match reqwest::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return invalid(format!(
+                        "commerce.graphql_url must be an http(s) URL, got `{url}`"
+                    ));
+                }
+            }
+        } else if self.profile == Profile::Production {
+            return invalid("commerce.graphql_url is required in the production profile".into());
+        }
+        let positive = [
+            (
+                "server.body_limit_bytes",
+                self.server.body_limit_bytes as u64,
+            ),
+            ("server.request_timeout_ms", self.server.request_timeout_ms),
+            ("commerce.timeout_ms", self.commerce.timeout_ms),
+            (
+                "commerce.connect_timeout_ms",
+                self.commerce.connect_timeout_ms,
+            ),
+            ("graphql.max_depth", self.graphql.max_depth as u64),
+            ("graphql.max_tokens", self.graphql.max_tokens as u64),
+            (
+                "graphql.max_root_fields",
+                self.graphql.max_root_fields as u64,
+            ),
+            ("graphql.max_batch", self.graphql.max_batch as u64),
+            ("cache.ttl_secs", self.cache.ttl_secs),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return invalid(format!("{name} must be greater than 0"));
+            }
+        }
+        if !(1..=100_000).contains(&self.sandbox.products) {
+            return invalid(format!(
+                "sandbox.products must be between 1 and 100000, got {}",
+                self.sandbox.products
+            ));
+        }
+        if let Some(secret) = &self.hooks.commerce_secret {
+            use secrecy::ExposeSecret;
+            if secret.expose_secret().len() < 16 {
+                return invalid("hooks.commerce_secret must be at least 16 characters".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether introspection is answered, after the profile's default.
+    pub fn introspection_enabled(&self) -> bool {
+        self.graphql
+            .introspection
+            .unwrap_or(self.profile == Profile::Demo)
+    }
+
+    /// Whether the embedded sandbox stands in for Commerce.
+    pub fn uses_sandbox(&self) -> bool {
+        self.commerce.graphql_url.trim().is_empty()
+    }
+}
+
+/// Sets `a__b__c` (lower-cased) in `table` to `raw`, parsed as a TOML value when it is one.
+fn apply_override(table: &mut toml::Table, path: &str, raw: &str) -> Result<(), ConfigError> {
+    let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
+    let Some((last, sections)) = keys.split_last() else {
+        return Ok(());
+    };
+    let mut at = table;
+    for key in sections {
+        let entry = at
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        at = entry
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::Invalid(format!("BFF_{path}: `{key}` is not a section")))?;
+    }
+    let value = format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    at.insert(last.clone(), value);
+    Ok(())
+}

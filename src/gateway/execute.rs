@@ -1,0 +1,311 @@
+//! Answering a planned operation: the forward fast path (through the response cache when
+//! Commerce would cache the operation) and local execution on the composed schema.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::plan::{Plan, Planner, Route};
+use super::response::{clean_error, inspect, split};
+use super::schema::{ComposedSchema, UpstreamData};
+use super::{CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest};
+use crate::cache::{CacheKeyBuilder, CachedResponse, ResponseCache};
+use crate::config::Config;
+use crate::sources::commerce::{
+    CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse,
+};
+use async_graphql::parser::types::OperationType;
+
+/// The GraphQL gateway: composed schema, planner, response cache and Commerce client.
+pub struct Gateway {
+    schema: Arc<ComposedSchema>,
+    planner: Planner,
+    commerce: Arc<dyn CommerceGraphql>,
+    cache: Option<ResponseCache>,
+}
+
+/// Why an answer was not stored; carries the answer itself for every waiting caller.
+struct Uncached(GatewayResponse);
+
+impl Gateway {
+    pub fn new(
+        schema: Arc<ComposedSchema>,
+        commerce: Arc<dyn CommerceGraphql>,
+        config: &Config,
+    ) -> Self {
+        let planner = Planner::new(
+            schema.clone(),
+            config.graphql.clone(),
+            config.introspection_enabled(),
+        );
+        let cache = config
+            .cache
+            .enabled
+            .then(|| ResponseCache::new(&config.cache));
+        Self {
+            schema,
+            planner,
+            commerce,
+            cache,
+        }
+    }
+
+    pub fn schema(&self) -> &Arc<ComposedSchema> {
+        &self.schema
+    }
+
+    pub fn cache(&self) -> Option<&ResponseCache> {
+        self.cache.as_ref()
+    }
+
+    /// Answers one operation.
+    pub async fn execute(&self, request: GraphqlRequest, caller: &Caller) -> GatewayResponse {
+        match self.try_execute(request, caller).await {
+            Ok(response) => response,
+            Err(error) => GatewayResponse::from_error(&error),
+        }
+    }
+
+    async fn try_execute(
+        &self,
+        request: GraphqlRequest,
+        caller: &Caller,
+    ) -> Result<GatewayResponse, GatewayError> {
+        let query = request
+            .query
+            .filter(|q| !q.trim().is_empty())
+            .ok_or_else(|| GatewayError::bad_request("The request has no `query`."))?;
+        let variables = match request.variables {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Object(_)) => Some(v),
+            Some(_) => {
+                return Err(GatewayError::bad_request(
+                    "`variables` must be a JSON object.",
+                ));
+            }
+        };
+        let plan = self
+            .planner
+            .plan(
+                &query,
+                request.operation_name.as_deref(),
+                variables.as_ref(),
+            )
+            .await?;
+        if caller.via_get && plan.operation_type != OperationType::Query {
+            return Err(GatewayError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                None,
+                "Mutations are accepted over POST only.",
+            ));
+        }
+        let variables_text: Option<Arc<str>> = match &variables {
+            Some(v) => Some(Arc::from(
+                serde_json::to_string(v).map_err(|_| GatewayError::internal())?,
+            )),
+            None => None,
+        };
+        match plan.route {
+            Route::Forward => self.forward(&plan, variables_text, caller).await,
+            Route::Local => {
+                self.execute_locally(&plan, query, variables, variables_text, caller)
+                    .await
+            }
+        }
+    }
+
+    async fn forward(
+        &self,
+        plan: &Plan,
+        variables: Option<Arc<str>>,
+        caller: &Caller,
+    ) -> Result<GatewayResponse, GatewayError> {
+        let upstream = self.upstream_request(plan, variables, caller)?;
+        let (Some(cache), true) = (&self.cache, plan.cacheable) else {
+            let answer = self.send(upstream).await?;
+            return Ok(relay(answer, CacheStatus::Bypass, Cacheability::NoStore)?.0);
+        };
+        let private = caller.headers.get("authorization").is_some();
+        let cacheability = if private {
+            Cacheability::Private
+        } else {
+            Cacheability::Public
+        };
+        let key = cache_key(&upstream, private);
+        let requested_cache_id = upstream.headers.get("x-magento-cache-id").cloned();
+        let loaded = cache
+            .get_or_load(key, async {
+                let answer = self
+                    .send(upstream)
+                    .await
+                    .map_err(|e| Uncached(GatewayResponse::from_error(&e)))?;
+                let (response, storable) = relay(answer, CacheStatus::Miss, cacheability)
+                    .map_err(|e| Uncached(GatewayResponse::from_error(&e)))?;
+                // Commerce re-identifies a caller whose cache id is stale or forged: never file
+                // its answer under the identity the caller claimed.
+                let identity_holds =
+                    requested_cache_id.is_none() || requested_cache_id == response.cache_id;
+                if storable && identity_holds {
+                    Ok(CachedResponse {
+                        body: response.body,
+                        cache_id: response.cache_id,
+                        tags: response.tags,
+                    })
+                } else {
+                    Err(Uncached(response))
+                }
+            })
+            .await;
+        match loaded {
+            Ok((entry, hit)) => Ok(GatewayResponse {
+                status: 200,
+                body: entry.body,
+                cacheability,
+                cache_status: if hit {
+                    CacheStatus::Hit
+                } else {
+                    CacheStatus::Miss
+                },
+                cache_id: entry.cache_id,
+                tags: entry.tags,
+            }),
+            Err(uncached) => Ok(uncached.0.clone()),
+        }
+    }
+
+    async fn execute_locally(
+        &self,
+        plan: &Plan,
+        query: String,
+        variables: Option<Value>,
+        variables_text: Option<Arc<str>>,
+        caller: &Caller,
+    ) -> Result<GatewayResponse, GatewayError> {
+        let (data, mut upstream_errors, cache_id) = match &plan.upstream_query {
+            Some(_) => {
+                let upstream = self.upstream_request(plan, variables_text, caller)?;
+                let answer = self.send(upstream).await?;
+                let (data, errors) = split(&answer.body).map_err(|e| {
+                    tracing::warn!(error = %e, "Commerce answered with a body that is not GraphQL JSON");
+                    GatewayError::upstream_unavailable()
+                })?;
+                (data, errors, answer.cache_id)
+            }
+            None => (Value::Null, Vec::new(), None),
+        };
+        let mut request = async_graphql::Request::new(query).data(UpstreamData(data));
+        if let Some(name) = &plan.operation_name {
+            request = request.operation_name(name.as_ref());
+        }
+        if let Some(v) = variables {
+            request = request.variables(async_graphql::Variables::from_json(v));
+        }
+        let response = self.schema.executable.execute(request).await;
+        let mut errors: Vec<Value> = response
+            .errors
+            .iter()
+            .map(|e| clean_error(serde_json::to_value(e).unwrap_or(Value::Null)))
+            .collect();
+        errors.append(&mut upstream_errors);
+
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            errors: &'a Vec<Value>,
+            data: &'a async_graphql::Value,
+        }
+        let body = serde_json::to_vec(&Body {
+            errors: &errors,
+            data: &response.data,
+        })
+        .map_err(|_| GatewayError::internal())?;
+        Ok(GatewayResponse {
+            status: 200,
+            body: Bytes::from(body),
+            cacheability: Cacheability::NoStore,
+            cache_status: CacheStatus::Bypass,
+            cache_id,
+            tags: Arc::from([]),
+        })
+    }
+
+    fn upstream_request(
+        &self,
+        plan: &Plan,
+        variables: Option<Arc<str>>,
+        caller: &Caller,
+    ) -> Result<UpstreamRequest, GatewayError> {
+        let query = plan
+            .upstream_query
+            .clone()
+            .ok_or_else(GatewayError::internal)?;
+        Ok(UpstreamRequest {
+            query,
+            variables,
+            operation_name: plan.operation_name.clone(),
+            method: if plan.cacheable {
+                UpstreamMethod::Get
+            } else {
+                UpstreamMethod::Post
+            },
+            headers: caller.headers.clone(),
+        })
+    }
+
+    async fn send(&self, request: UpstreamRequest) -> Result<UpstreamResponse, GatewayError> {
+        self.commerce.send(request).await.map_err(|e| {
+            tracing::warn!(error = %e, "Commerce call failed");
+            GatewayError::upstream_unavailable()
+        })
+    }
+}
+
+/// Commerce's answer as the client's response; the flag says whether it may be stored.
+fn relay(
+    answer: UpstreamResponse,
+    cache_status: CacheStatus,
+    cacheability: Cacheability,
+) -> Result<(GatewayResponse, bool), GatewayError> {
+    let inspected = inspect(answer.body).map_err(|e| {
+        tracing::warn!(error = %e, status = answer.status, "Commerce answered with a body that is not GraphQL JSON");
+        GatewayError::upstream_unavailable()
+    })?;
+    let storable = !inspected.has_errors && answer.status == 200;
+    let response = GatewayResponse {
+        status: answer.status,
+        body: inspected.body,
+        cacheability: if storable {
+            cacheability
+        } else {
+            Cacheability::NoStore
+        },
+        cache_status,
+        cache_id: answer.cache_id,
+        tags: Arc::from(answer.tags),
+    };
+    Ok((response, storable))
+}
+
+/// Everything that can change Commerce's answer: the normalised operation, its variables, the
+/// store, currency, cache identity (customer group) and company; and, for a caller with a
+/// customer token, the token itself, so one customer's answers never reach another.
+fn cache_key(upstream: &UpstreamRequest, private: bool) -> crate::cache::CacheKey {
+    let header = |name: &str| upstream.headers.get(name).map(|v| v.as_bytes());
+    let mut key = CacheKeyBuilder::default()
+        .part(upstream.query.as_bytes())
+        .optional(upstream.variables.as_deref().map(str::as_bytes))
+        .optional(upstream.operation_name.as_deref().map(str::as_bytes))
+        .optional(header("store"))
+        .optional(header("content-currency"))
+        .optional(header("x-magento-cache-id"))
+        .optional(header("x-adobe-company"))
+        .optional(header("preview-version"));
+    if private {
+        key = key.optional(header("authorization"));
+    }
+    key.finish()
+}

@@ -1,0 +1,103 @@
+//! The GraphQL request path (DESIGN §2.1): parse → limits → plan → cache → fetch → merge.
+//!
+//! * [`plan`] turns a client document into a validated [`plan::Plan`] (cached per document).
+//! * An operation with no BFF-owned fields is forwarded and Commerce's body returned as it came
+//!   (the fast path), through the response cache when Commerce would cache it.
+//! * Anything else (introspection, extension fields) executes on the composed schema, whose
+//!   Commerce fields read Commerce's answer to the planned upstream operation.
+
+mod error;
+mod execute;
+pub mod introspection;
+mod limits;
+pub mod plan;
+mod printer;
+mod response;
+pub mod schema;
+
+use std::sync::Arc;
+
+use axum::http::HeaderValue;
+use bytes::Bytes;
+
+pub use error::GatewayError;
+pub use execute::Gateway;
+pub use schema::{ComposedSchema, Extension, SchemaSource};
+
+use crate::sources::commerce::ForwardedHeaders;
+
+/// One GraphQL operation as a client sent it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphqlRequest {
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub variables: Option<serde_json::Value>,
+    #[serde(default)]
+    pub operation_name: Option<String>,
+}
+
+/// What the gateway knows about the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// Headers for Commerce, already filtered.
+    pub headers: ForwardedHeaders,
+    /// The request came as GET (so it must not run a mutation).
+    pub via_get: bool,
+}
+
+/// Whether and how the answer may be cached downstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cacheability {
+    /// Anonymous answer of a cacheable query: CDNs may keep it.
+    Public,
+    /// Cacheable, but for this caller only.
+    Private,
+    /// Mutations, errors, customer data.
+    NoStore,
+}
+
+/// How the response cache took part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    Hit,
+    Miss,
+    Bypass,
+}
+
+impl CacheStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::Hit => "HIT",
+            CacheStatus::Miss => "MISS",
+            CacheStatus::Bypass => "BYPASS",
+        }
+    }
+}
+
+/// The gateway's answer, ready for HTTP.
+#[derive(Debug, Clone)]
+pub struct GatewayResponse {
+    pub status: u16,
+    pub body: Bytes,
+    pub cacheability: Cacheability,
+    pub cache_status: CacheStatus,
+    /// Commerce's `X-Magento-Cache-Id`, passed back to the client.
+    pub cache_id: Option<HeaderValue>,
+    /// Commerce's tags of the entities in the answer, as CDN surrogate keys.
+    pub tags: Arc<[String]>,
+}
+
+impl GatewayResponse {
+    pub fn from_error(error: &GatewayError) -> Self {
+        Self {
+            status: error.status.as_u16(),
+            body: Bytes::from(error.body()),
+            cacheability: Cacheability::NoStore,
+            cache_status: CacheStatus::Bypass,
+            cache_id: None,
+            tags: Arc::from([]),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! `/graphql` over HTTP: the transport rules (JSON only, no mutation over GET, bounded bodies and
+//! batches) and the mapping of gateway answers to HTTP responses and cache headers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::AppState;
+use super::playground;
+use crate::gateway::{
+    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
+};
+use crate::sources::commerce::ForwardedHeaders;
+
+/// Headers whose presence forces a CORS preflight, so a request carrying one cannot come from a
+/// cross-site form even without a JSON content type.
+const PREFLIGHT_HEADERS: [&str; 3] = [
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "graphql-require-preflight",
+];
+
+/// Answers caches downstream should vary on.
+const VARY: &str = "Store, Content-Currency, X-Magento-Cache-Id, X-Adobe-Company, Authorization";
+
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    if !is_json(&headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+        return error(&GatewayError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            None,
+            "POST /graphql takes `Content-Type: application/json`.",
+        ));
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(&GatewayError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                None,
+                format!(
+                    "The request body exceeds {} bytes.",
+                    state.config.server.body_limit_bytes
+                ),
+            ));
+        }
+        Err(_) => {
+            return error(&GatewayError::bad_request(
+                "The request body could not be read.",
+            ));
+        }
+    };
+    let caller = caller(&state, &headers, peer, false);
+    let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if !is_batch {
+        return match serde_json::from_slice::<GraphqlRequest>(&body) {
+            Ok(request) => respond(
+                state.gateway.execute(request, &caller).await,
+                &state.public_cache_control,
+            ),
+            Err(_) => error(&GatewayError::bad_request(
+                "The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.",
+            )),
+        };
+    }
+    let requests: Vec<GraphqlRequest> = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            return error(&GatewayError::bad_request(
+                "The body is not a batch of GraphQL requests.",
+            ));
+        }
+    };
+    let max = state.config.graphql.max_batch;
+    if requests.is_empty() || requests.len() > max {
+        return error(&GatewayError::bad_request(format!(
+            "A batch holds 1 to {max} operations; this one has {}.",
+            requests.len()
+        )));
+    }
+    let answers = futures_util::future::join_all(
+        requests
+            .into_iter()
+            .map(|r| state.gateway.execute(r, &caller)),
+    )
+    .await;
+    respond_batch(answers)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    if playground::wants_page(&headers, params.contains_key("query")) {
+        return playground::page().await;
+    }
+    let variables = match params.get("variables").map(|v| serde_json::from_str(v)) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(_)) => return error(&GatewayError::bad_request("`variables` is not valid JSON.")),
+    };
+    let request = GraphqlRequest {
+        query: params.get("query").cloned(),
+        variables,
+        operation_name: params
+            .get("operationName")
+            .filter(|n| !n.is_empty())
+            .cloned(),
+    };
+    let caller = caller(&state, &headers, peer, true);
+    let answer = state.gateway.execute(request, &caller).await;
+    let mut response = respond(answer, &state.public_cache_control);
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool) -> Caller {
+    let ip = peer.ip();
+    let trusted = state.config.server.trusted_proxies.contains(&ip);
+    Caller {
+        headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
+        via_get,
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || mime.eq_ignore_ascii_case("application/graphql-response+json")
+        })
+}
+
+/// An error the transport answers itself.
+pub fn error(error: &GatewayError) -> Response {
+    respond(
+        GatewayResponse::from_error(error),
+        &HeaderValue::from_static("no-store"),
+    )
+}
+
+/// `public` is the `Cache-Control` of a public answer (built once from the cache settings).
+fn respond(answer: GatewayResponse, public: &HeaderValue) -> Response {
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    set_headers(
+        response.headers_mut(),
+        public,
+        answer.cacheability,
+        answer.cache_status,
+        answer.cache_id,
+        &answer.tags,
+    );
+    response
+}
+
+/// A batch answers with the most restrictive cacheability of its parts, never publicly.
+fn respond_batch(answers: Vec<GatewayResponse>) -> Response {
+    let mut body = BytesMut::new();
+    body.put_u8(b'[');
+    for (i, a) in answers.iter().enumerate() {
+        if i > 0 {
+            body.put_u8(b',');
+        }
+        body.put_slice(&a.body);
+    }
+    body.put_u8(b']');
+    let private = answers
+        .iter()
+        .all(|a| a.cacheability != Cacheability::NoStore);
+    let mut response = (StatusCode::OK, body.freeze()).into_response();
+    set_headers(
+        response.headers_mut(),
+        &HeaderValue::from_static("no-store"),
+        if private {
+            Cacheability::Private
+        } else {
+            Cacheability::NoStore
+        },
+        CacheStatus::Bypass,
+        answers.iter().find_map(|a| a.cache_id.clone()),
+        &[],
+    );
+    response
+}
+
+fn set_headers(
+    headers: &mut HeaderMap,
+    public: &HeaderValue,
+    cacheability: Cacheability,
+    cache_status: CacheStatus,
+    cache_id: Option<HeaderValue>,
+    tags: &[String],
+) {
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let cache_control = match cacheability {
+        Cacheability::Public => public.clone(),
+        Cacheability::Private => HeaderValue::from_static("private, no-cache"),
+        Cacheability::NoStore => HeaderValue::from_static("no-store"),
+    };
+    headers.insert(header::CACHE_CONTROL, cache_control);
+    headers.insert(header::VARY, HeaderValue::from_static(VARY));
+    headers.insert("x-cache", HeaderValue::from_static(cache_status.as_str()));
+    if let Some(id) = cache_id {
+        headers.insert("x-magento-cache-id", id);
+    }
+    if cacheability == Cacheability::Public
+        && !tags.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&tags.join(" "))
+    {
+        headers.insert("surrogate-key", v);
+    }
+}

@@ -1,0 +1,18 @@
+//! storefront-bff: a GraphQL backend-for-frontend for headless Adobe Commerce.
+//!
+//! * [`config`]: the typed configuration (TOML file + `BFF_*` environment), validated at start.
+//! * [`server`]: start-up wiring — Commerce client (or the embedded sandbox), schema
+//!   composition, the gateway, the HTTP server and its graceful shutdown.
+//! * [`http`]: the axum router, tower layers and routes (`/graphql`, playground, health, hooks).
+//! * [`gateway`]: the request path — plan, cache, forward, execute, merge (DESIGN §2.1).
+//! * [`cache`]: the response cache (DESIGN §2.2).
+//! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
+//! * [`telemetry`]: structured logs.
+
+pub mod cache;
+pub mod config;
+pub mod gateway;
+pub mod http;
+pub mod server;
+pub mod sources;
+pub mod telemetry;

@@ -1,0 +1,219 @@
+//! Start-up wiring: the Commerce client (or the embedded sandbox in the demo profile), the
+//! composed schema, the gateway and the HTTP server, plus graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use commerce_schema::Sdl;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
+use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
+use crate::http::{self, AppState};
+use crate::sources::commerce::{
+    CommerceGraphql, ForwardedHeaders, HttpCommerce, UpstreamMethod, UpstreamRequest,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the embedded sandbox: {0}")]
+    Sandbox(std::io::Error),
+    #[error("the Commerce client cannot be built: {0}")]
+    Commerce(String),
+    #[error("the composed schema is invalid: {0}")]
+    Schema(#[from] commerce_schema::SchemaError),
+}
+
+/// A running server. Dropping it does not stop it: call [`App::shutdown`].
+pub struct App {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+    sandbox: Option<sandbox::SandboxHandle>,
+    grace: Duration,
+}
+
+impl App {
+    /// Builds everything from `config` and starts serving; `extensions` are the BFF's extra
+    /// schema fields (empty until the merged-data sources land).
+    pub async fn start(mut config: Config, extensions: Vec<Extension>) -> Result<App, StartError> {
+        let started = Instant::now();
+        let mut sandbox = None;
+        if config.uses_sandbox() {
+            let settings = sandbox::SandboxConfig {
+                products: config.sandbox.products,
+                latency: Duration::from_millis(config.sandbox.latency_ms),
+                ..sandbox::SandboxConfig::default()
+            };
+            let handle = sandbox::Sandbox::new(settings)
+                .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .map_err(StartError::Sandbox)?;
+            config.commerce.graphql_url = handle.graphql_url();
+            tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
+            sandbox = Some(handle);
+        }
+        let commerce: Arc<dyn CommerceGraphql> = Arc::new(
+            HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
+                .map_err(|e| StartError::Commerce(e.to_string()))?,
+        );
+        // The embedded sandbox serves exactly the bundled schema: no need to introspect it.
+        let (base, source) = if sandbox.is_some() {
+            (Sdl::bundled(), SchemaSource::Bundled)
+        } else {
+            load_commerce_sdl(commerce.as_ref(), &config).await
+        };
+        let schema = Arc::new(ComposedSchema::compose(
+            base,
+            source,
+            extensions,
+            config.introspection_enabled(),
+        )?);
+        let config = Arc::new(config);
+        let gateway = Arc::new(Gateway::new(schema, commerce.clone(), &config));
+        let state = AppState::new(gateway, commerce, config.clone());
+        let app = http::router(state.clone());
+
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: config.server.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.server.listen,
+            source,
+        })?;
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            let served = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
+        Ok(App {
+            addr,
+            state,
+            stop,
+            task,
+            sandbox,
+            grace: Duration::from_secs(config.server.shutdown_grace_secs),
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:4000`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The embedded sandbox, when the demo profile started one.
+    pub fn sandbox(&self) -> Option<&sandbox::SandboxHandle> {
+        self.sandbox.as_ref()
+    }
+
+    /// Stops accepting connections and lets in-flight requests finish (up to the grace period).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(self.grace, self.task).await.is_err() {
+            tracing::warn!("in-flight requests did not finish within the grace period");
+        }
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await;
+        }
+    }
+}
+
+/// The BFF's extension fields composed into Commerce's schema. None yet: the merged-data
+/// sources (live inventory, contract prices) add theirs here.
+pub fn extensions() -> Vec<Extension> {
+    Vec::new()
+}
+
+/// The composed SDL for `config`: over the bundled schema when no Commerce is configured, over
+/// the configured Commerce's introspected schema otherwise.
+pub async fn composed_sdl(
+    config: Config,
+    extensions: Vec<Extension>,
+) -> Result<String, StartError> {
+    let (base, source) = if config.uses_sandbox() {
+        (Sdl::bundled(), SchemaSource::Bundled)
+    } else {
+        let commerce = HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
+            .map_err(|e| StartError::Commerce(e.to_string()))?;
+        load_commerce_sdl(&commerce, &config).await
+    };
+    let schema = ComposedSchema::compose(base, source, extensions, true)?;
+    Ok(schema.print_sdl())
+}
+
+/// Commerce's schema by introspection, or the bundled 2.4.9 schema when that is off or fails.
+async fn load_commerce_sdl(commerce: &dyn CommerceGraphql, config: &Config) -> (Sdl, SchemaSource) {
+    if !config.commerce.introspect {
+        return (Sdl::bundled(), SchemaSource::Bundled);
+    }
+    match introspect(commerce).await {
+        Ok(sdl) => (sdl, SchemaSource::Introspected),
+        Err(reason) => {
+            tracing::warn!(%reason, "Commerce introspection failed; serving the bundled Adobe Commerce 2.4.9 schema");
+            (Sdl::bundled(), SchemaSource::Bundled)
+        }
+    }
+}
+
+async fn introspect(commerce: &dyn CommerceGraphql) -> Result<Sdl, String> {
+    let answer = commerce
+        .send(UpstreamRequest {
+            query: INTROSPECTION_QUERY.into(),
+            variables: None,
+            operation_name: Some("IntrospectionQuery".into()),
+            method: UpstreamMethod::Post,
+            headers: ForwardedHeaders::default(),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(|e| e.to_string())?;
+    let text = sdl_from_introspection(&json).map_err(|e| e.to_string())?;
+    Sdl::parse(&text).map_err(|e| e.to_string())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

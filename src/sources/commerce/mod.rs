@@ -1,0 +1,25 @@
+//! Adobe Commerce's storefront GraphQL: the operation the gateway delegates, and the answer.
+
+mod client;
+mod model;
+
+pub use client::HttpCommerce;
+pub use model::{ForwardedHeaders, UpstreamMethod, UpstreamRequest, UpstreamResponse};
+
+/// Why a call to Commerce produced no GraphQL answer. The detail is for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum CommerceError {
+    #[error("Commerce did not answer within {0} ms")]
+    Timeout(u64),
+    #[error("Commerce could not be reached: {0}")]
+    Transport(String),
+    #[error("Commerce answered HTTP {status} without a GraphQL body")]
+    Status { status: u16 },
+}
+
+/// Commerce's storefront GraphQL endpoint.
+#[async_trait::async_trait]
+pub trait CommerceGraphql: Send + Sync + 'static {
+    /// Sends one GraphQL operation and returns Commerce's answer (GraphQL errors included).
+    async fn send(&self, request: UpstreamRequest) -> Result<UpstreamResponse, CommerceError>;
+}

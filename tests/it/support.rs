@@ -1,0 +1,155 @@
+//! `TestApp`: a sandbox and a BFF wired to it, plus helpers to query both.
+
+use std::net::SocketAddr;
+
+use reqwest::header::HeaderMap;
+use sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use serde_json::{Value, json};
+use storefront_bff::config::Config;
+use storefront_bff::gateway::Extension;
+use storefront_bff::server::App;
+
+pub const HOOK_SECRET: &str = "test-hook-secret-0123456789";
+
+/// Seeded sandbox customers (email, password): General and Wholesale customer groups.
+pub const GENERAL_CUSTOMER: (&str, &str) = ("roni_cost@example.com", "roni_cost3@example.com");
+pub const WHOLESALE_CUSTOMER: (&str, &str) = ("wholesale@example.com", "Wholesale123!");
+
+pub struct TestApp {
+    pub app: App,
+    pub sandbox: SandboxHandle,
+    pub http: reqwest::Client,
+}
+
+/// One HTTP answer, decoded.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}, Vec::new()).await
+    }
+
+    pub async fn start_with(
+        configure: impl FnOnce(&mut Config),
+        extensions: Vec<Extension>,
+    ) -> Self {
+        let sandbox = Sandbox::new(SandboxConfig::default())
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("sandbox starts");
+        let mut config = Config::default();
+        config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.commerce.graphql_url = sandbox.graphql_url();
+        config.hooks.commerce_secret = Some(HOOK_SECRET.to_string().into());
+        configure(&mut config);
+        config.validate().expect("test config is valid");
+        let app = App::start(config, extensions).await.expect("BFF starts");
+        sandbox.sandbox.reset_calls();
+        TestApp {
+            app,
+            sandbox,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.app.url())
+    }
+
+    /// Upstream calls the sandbox received since start (or the last reset).
+    pub fn upstream_calls(&self) -> u64 {
+        self.sandbox.sandbox.calls().total
+    }
+
+    /// POSTs a query to the BFF.
+    pub async fn query(&self, query: &str, variables: Value) -> Answer {
+        self.query_with(query, variables, &[]).await
+    }
+
+    pub async fn query_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        post(&self.http, &self.graphql_url(), query, variables, headers).await
+    }
+
+    /// POSTs the same query straight to the sandbox, bypassing the BFF.
+    pub async fn query_commerce(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        post(
+            &self.http,
+            &self.sandbox.graphql_url(),
+            query,
+            variables,
+            headers,
+        )
+        .await
+    }
+
+    /// Logs a seeded customer in through the BFF and returns the bearer token.
+    pub async fn customer_token(&self, email: &str, password: &str) -> String {
+        let answer = self
+            .query(
+                "mutation($e: String!, $p: String!) { generateCustomerToken(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        answer.body["data"]["generateCustomerToken"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login of {email} failed: {}", answer.body))
+            .to_string()
+    }
+
+    pub async fn shutdown(self) {
+        self.app.shutdown().await;
+        self.sandbox.shutdown().await;
+    }
+}
+
+pub async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = http
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    decode(request.send().await.expect("request is sent")).await
+}
+
+pub async fn decode(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+}
