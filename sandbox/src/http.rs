@@ -98,158 +98,102 @@ async fn handle(
     headers: &HeaderMap,
     call: Result<Call, &'static str>,
 ) -> Response {
-    let inner = &sandbox.inner;
     let parsed = call.map(|call| {
         let document =
             async_graphql::parser::parse_query(call.query.as_deref().unwrap_or_default());
         (call, document)
     });
     let operation = match &parsed {
-        Ok((call, Ok(document))) => operation(document, call.operation_name.as_deref()),
+        Ok((call, Ok(document))) => Operation::of(document, call.operation_name.as_deref()),
         _ => None,
     };
-    inner.calls.record(
-        operation
-            .as_ref()
-            .map(|(_, fields)| fields.iter().map(String::as_str))
-            .into_iter()
-            .flatten(),
-    );
+    let root_fields = operation
+        .iter()
+        .flat_map(|o| o.root_fields.iter().map(String::as_str));
+    sandbox.inner.calls.record(root_fields);
 
     if let Some(fault) = inject_faults(sandbox).await {
         return fault;
     }
-
     let (call, document) = match parsed {
         Err(message) => return syntax_error(sandbox, format!("Syntax Error: {message}")),
         Ok((_, Err(e))) => return syntax_error(sandbox, format!("Syntax Error: {e}")),
         Ok((call, Ok(document))) => (call, document),
     };
-
-    // Commerce's request validators, in order: store, currency, bearer token, HTTP verb.
-    let stores = &inner.data.stores;
-    let Some(store) = stores.select(header_str(headers, "store")) else {
-        return early_error(
-            sandbox,
-            None,
-            Category::Input,
-            "Requested store is not found",
-        );
+    let scope = match request_scope(sandbox, headers) {
+        Ok(scope) => Arc::new(scope),
+        Err(refusal) => {
+            return early_error(sandbox, refusal.store, refusal.category, &refusal.message);
+        }
     };
-    let store_index = stores
-        .all()
-        .iter()
-        .position(|s| std::ptr::eq(s, store))
-        .unwrap_or(0);
-    let Some(currency) = store.display_currency(header_str(headers, "content-currency")) else {
-        return early_error(
-            sandbox,
-            Some(store_index),
-            Category::Input,
-            "Please correct the target currency",
-        );
-    };
-    let customer = match bearer_token(headers) {
-        None => None,
-        Some(token) => match inner.data.customers.verify_token(token) {
-            Ok(customer) => Some((customer.id, customer.group)),
-            Err(e) => {
-                return early_error(
-                    sandbox,
-                    Some(store_index),
-                    Category::Authentication,
-                    &e.to_string(),
-                );
-            }
-        },
-    };
-    let operation_type = operation.as_ref().map(|(ty, _)| *ty);
-    if method == Method::Get && operation_type == Some(OperationType::Mutation) {
-        return early_error(
-            sandbox,
-            Some(store_index),
-            Category::Input,
-            "Mutation requests allowed only for POST requests",
-        );
+    let is_mutation = operation
+        .as_ref()
+        .is_some_and(|o| o.ty == OperationType::Mutation);
+    if method == Method::Get && is_mutation {
+        let message = "Mutation requests allowed only for POST requests";
+        return early_error(sandbox, Some(scope.store), Category::Input, message);
     }
 
-    let scope = Arc::new(RequestScope::new(store_index, currency, customer));
     let mut request = async_graphql::Request::new(call.query.unwrap_or_default())
-        .variables(Variables::from_json(
-            call.variables.unwrap_or(serde_json::Value::Null),
-        ))
+        .variables(Variables::from_json(call.variables.unwrap_or_default()))
         .data(Arc::clone(&scope));
     if let Some(name) = call.operation_name.filter(|n| !n.is_empty()) {
         request = request.operation_name(name);
     }
     request.set_parsed_query(document);
-    let mut response = inner.schema.execute(request).await;
+    let mut response = sandbox.inner.schema.execute(request).await;
     for error in &mut response.errors {
         categorise(error);
     }
-
-    let tags = scope.tags();
     let cacheable = method == Method::Get
-        && operation_type == Some(OperationType::Query)
-        && operation.as_ref().is_some_and(|(_, fields)| {
-            !fields.is_empty()
-                && fields
-                    .iter()
-                    .all(|f| CACHEABLE_ROOT_FIELDS.contains(&f.as_str()))
-        })
+        && operation.is_some_and(|o| o.is_cacheable())
         && scope.customer.is_none()
-        && response.errors.is_empty()
-        && !tags.is_empty();
-    let status = http_status(response.errors.iter().map(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("category"))
-            .map(|c| match c {
-                async_graphql::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-    }));
-    let body = serde_json::to_vec(&response)
-        .unwrap_or_else(|_| br#"{"errors":[{"message":"Internal error"}]}"#.to_vec());
-    let mut http = json_response(status, body);
-    let headers = http.headers_mut();
-    insert(
-        headers,
-        CACHE_ID_HEADER,
-        &scope.cache_id(store, &inner.salt),
-    );
-    if cacheable {
-        let ttl = inner.cache_ttl.as_secs();
-        insert(
-            headers,
-            header::CACHE_CONTROL.as_str(),
-            &format!("max-age={ttl}, public, s-maxage={ttl}"),
-        );
-        insert(headers, header::PRAGMA.as_str(), "cache");
-        insert(headers, TAGS_HEADER, &tags.join(","));
-    } else {
-        insert(headers, header::CACHE_CONTROL.as_str(), NO_CACHE);
-        insert(headers, header::PRAGMA.as_str(), "no-cache");
-    }
-    http
+        && response.errors.is_empty();
+    respond(sandbox, &scope, &response, cacheable)
 }
 
-/// The operation a request runs: its type and its distinct root field names (`__typename`
-/// excluded); `None` when the document does not say which operation to run.
-fn operation(
-    document: &ExecutableDocument,
-    name: Option<&str>,
-) -> Option<(OperationType, Vec<String>)> {
-    let op: &OperationDefinition = match (&document.operations, name.filter(|n| !n.is_empty())) {
-        (DocumentOperations::Single(op), _) => &op.node,
-        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    let mut fields = Vec::new();
-    let mut visited = HashSet::new();
-    collect_root_fields(document, &op.selection_set.node, &mut fields, &mut visited);
-    Some((op.ty, fields))
+/// The operation a request runs.
+struct Operation {
+    ty: OperationType,
+    /// Distinct root field names, `__typename` excluded.
+    root_fields: Vec<String>,
+}
+
+impl Operation {
+    /// The operation `name` selects; `None` when the document does not say which one to run.
+    fn of(document: &ExecutableDocument, name: Option<&str>) -> Option<Operation> {
+        let op: &OperationDefinition = match (&document.operations, name.filter(|n| !n.is_empty()))
+        {
+            (DocumentOperations::Single(op), _) => &op.node,
+            (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                &ops.values().next()?.node
+            }
+            (DocumentOperations::Multiple(_), None) => return None,
+        };
+        let mut root_fields = Vec::new();
+        let mut visited = HashSet::new();
+        collect_root_fields(
+            document,
+            &op.selection_set.node,
+            &mut root_fields,
+            &mut visited,
+        );
+        Some(Operation {
+            ty: op.ty,
+            root_fields,
+        })
+    }
+
+    /// A query whose every root field Commerce caches.
+    fn is_cacheable(&self) -> bool {
+        self.ty == OperationType::Query
+            && !self.root_fields.is_empty()
+            && self
+                .root_fields
+                .iter()
+                .all(|f| CACHEABLE_ROOT_FIELDS.contains(&f.as_str()))
+    }
 }
 
 fn collect_root_fields<'d>(
@@ -286,13 +230,101 @@ fn collect_root_fields<'d>(
     }
 }
 
+/// A request a validator refuses before execution.
+struct Refusal {
+    /// The store view, when the `Store` header was valid.
+    store: Option<usize>,
+    category: Category,
+    message: String,
+}
+
+/// Commerce's request validators, in order: the `Store` header, the `Content-Currency` header,
+/// the bearer token.
+fn request_scope(sandbox: &Sandbox, headers: &HeaderMap) -> Result<RequestScope, Refusal> {
+    let data = &sandbox.inner.data;
+    let refuse = |store, category, message: &str| Refusal {
+        store,
+        category,
+        message: message.to_owned(),
+    };
+    let store = data
+        .stores
+        .position(header_str(headers, "store"))
+        .ok_or_else(|| refuse(None, Category::Input, "Requested store is not found"))?;
+    let currency = data.stores.all()[store]
+        .display_currency(header_str(headers, "content-currency"))
+        .ok_or_else(|| {
+            refuse(
+                Some(store),
+                Category::Input,
+                "Please correct the target currency",
+            )
+        })?;
+    let customer = match bearer_token(headers) {
+        None => None,
+        Some(token) => {
+            let customer = data
+                .customers
+                .verify_token(token)
+                .map_err(|e| refuse(Some(store), Category::Authentication, &e.to_string()))?;
+            Some((customer.id, customer.group))
+        }
+    };
+    Ok(RequestScope::new(store, currency, customer))
+}
+
+/// The HTTP answer to an executed operation: Commerce's status for its errors, its cache
+/// identity, and public cache headers with the entities' tags when it is cacheable (Commerce
+/// does not cache a response that tagged nothing).
+fn respond(
+    sandbox: &Sandbox,
+    scope: &RequestScope,
+    response: &async_graphql::Response,
+    cacheable: bool,
+) -> Response {
+    let inner = &sandbox.inner;
+    let status = http_status(response.errors.iter().map(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("category"))
+            .map(|c| match c {
+                async_graphql::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+    }));
+    let body = serde_json::to_vec(response)
+        .unwrap_or_else(|_| br#"{"errors":[{"message":"Internal error"}]}"#.to_vec());
+    let mut http = json_response(status, body);
+    let headers = http.headers_mut();
+    insert(
+        headers,
+        CACHE_ID_HEADER,
+        &scope.cache_id(inner.data.store(scope), &inner.salt),
+    );
+    let tags = scope.tags();
+    if cacheable && !tags.is_empty() {
+        let ttl = inner.cache_ttl.as_secs();
+        insert(
+            headers,
+            header::CACHE_CONTROL.as_str(),
+            &format!("max-age={ttl}, public, s-maxage={ttl}"),
+        );
+        insert(headers, header::PRAGMA.as_str(), "cache");
+        insert(headers, TAGS_HEADER, &tags.join(","));
+    } else {
+        insert(headers, header::CACHE_CONTROL.as_str(), NO_CACHE);
+        insert(headers, header::PRAGMA.as_str(), "no-cache");
+    }
+    http
+}
+
 /// Latency, injected errors and `down`; `Some` when the call is answered by the fault.
 async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
     let faults = sandbox.faults();
     if faults.down {
         return Some(html_response(StatusCode::SERVICE_UNAVAILABLE, BACKEND_DOWN));
     }
-    let (jitter, fail, which) = match sandbox.inner.rng.lock() {
+    let (jitter, fail, unavailable) = match sandbox.inner.rng.lock() {
         Ok(mut rng) => (
             if faults.jitter_ms > 0 {
                 rng.u64(0..=faults.jitter_ms)
@@ -308,9 +340,12 @@ async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    fail.then(|| match which {
-        true => html_response(StatusCode::SERVICE_UNAVAILABLE, PROXY_UNAVAILABLE),
-        false => html_response(StatusCode::INTERNAL_SERVER_ERROR, PROXY_INTERNAL_ERROR),
+    fail.then(|| {
+        if unavailable {
+            html_response(StatusCode::SERVICE_UNAVAILABLE, PROXY_UNAVAILABLE)
+        } else {
+            html_response(StatusCode::INTERNAL_SERVER_ERROR, PROXY_INTERNAL_ERROR)
+        }
     })
 }
 

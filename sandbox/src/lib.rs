@@ -38,6 +38,17 @@
 //! `Authorization: Bearer <token>`; an invalid or expired token is answered with HTTP 401 and a
 //! `graphql-authentication` error, as Commerce 2.4.9's request validator does.
 //!
+//! # Controls for tests and benchmarks
+//!
+//! * `GET /admin/calls` → `{"total": N, "by_root_field": {"products": n, …}}`: requests received
+//!   on `/graphql` (faulted and invalid ones included), and per root field the requests whose
+//!   operation selected it (once per request); `POST /admin/calls/reset` → 204.
+//! * `GET /admin/faults`, `PUT /admin/faults` with
+//!   `{"latency_ms": 0, "jitter_ms": 0, "error_rate": 0.0, "down": false}`: latency on every call,
+//!   HTTP 500/503 with an HTML body for a share of calls, or 503 to everything at once.
+//! * The same as methods: [`Sandbox::calls`], [`Sandbox::reset_calls`], [`Sandbox::faults`],
+//!   [`Sandbox::set_faults`].
+//!
 //! # Modules
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
@@ -289,83 +300,6 @@ impl Drop for SandboxHandle {
         }
         if let Some(task) = self.task.take() {
             task.abort();
-        }
-    }
-}
-
-#[cfg(test)]
-mod perf_tmp {
-    use super::*;
-    use std::time::Instant;
-    use tower::ServiceExt;
-
-    async fn run(sandbox: &Sandbox, label: &str, query: &str, headers: &[(&str, &str)], n: usize) {
-        let router = sandbox.router();
-        let body = serde_json::json!({ "query": query }).to_string();
-        let t = Instant::now();
-        let mut len = 0;
-        for _ in 0..n {
-            let mut req =
-                axum::http::Request::post("/graphql").header("content-type", "application/json");
-            for (k, v) in headers {
-                req = req.header(*k, *v);
-            }
-            let resp = router
-                .clone()
-                .oneshot(req.body(axum::body::Body::from(body.clone())).unwrap())
-                .await
-                .unwrap();
-            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            len = bytes.len();
-        }
-        println!("{label}: {:?}/req ({} bytes)", t.elapsed() / n as u32, len);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore]
-    async fn perf() {
-        for n in [100_000usize] {
-            let t = Instant::now();
-            let sandbox = Sandbox::new(SandboxConfig {
-                products: n,
-                categories: 50,
-                ..Default::default()
-            });
-            println!("== {n} products: new() {:?}", t.elapsed());
-            for _ in 0..3 {
-                let t = Instant::now();
-                let c = catalog::Catalog::seed(n, 50, 1);
-                let a = t.elapsed();
-                let t = Instant::now();
-                let (cats, prods) = (c.categories.len(), c.products.len());
-                drop(c);
-                println!("catalog only: {a:?} (drop {:?}) {cats} {prods}", t.elapsed());
-            }
-            let t = Instant::now();
-            let (cats, prods) = catalog::seed_for_bench(n, 50, 1);
-            println!("generate only: {:?}", t.elapsed());
-            let t = Instant::now();
-            let _ = catalog::search::SearchIndex::build(&cats, &prods);
-            println!("search index only: {:?}", t.elapsed());
-            if std::env::var("SEED_ONLY").is_ok() {
-                continue;
-            }
-            run(
-                &sandbox,
-                "storeConfig",
-                "{ storeConfig { store_code base_currency_code locale } }",
-                &[],
-                2000,
-            )
-            .await;
-            run(&sandbox, "category page 12", "{ products(filter:{category_id:{eq:\"3\"}}, pageSize: 12) { total_count items { __typename uid sku name url_key small_image { url label } price_range { minimum_price { regular_price { value currency } final_price { value currency } discount { percent_off } } } } page_info { total_pages } } }", &[], 1000).await;
-            run(&sandbox, "category page + aggregations", "{ products(filter:{category_id:{eq:\"3\"}}, pageSize: 12) { total_count items { sku name } aggregations { attribute_code options { label value count } } } }", &[], 300).await;
-            run(&sandbox, "search jacket sort price", "{ products(search: \"aurora jacket\", pageSize: 12, sort: {price: ASC}) { total_count items { sku name } } }", &[], 300).await;
-            run(&sandbox, "pdp configurable", "{ products(filter:{sku:{eq:\"WJ01\"}}) { items { sku name description { html } media_gallery { url } ... on ConfigurableProduct { configurable_options { attribute_code values { uid label swatch_data { value } } } variants { attributes { code uid } product { sku stock_status price_range { minimum_price { final_price { value } } } } } } } } }", &[], 500).await;
-            run(&sandbox, "menu", "{ categories { items { children { name url_path children { name url_path children { name url_path } } } } } }", &[], 500).await;
-            run(&sandbox, "all products sort name", "{ products(filter: {}, pageSize: 24, sort: {name: ASC}) { total_count items { sku } } }", &[], 50).await;
         }
     }
 }

@@ -236,10 +236,15 @@ impl Stores {
     /// The store a `Store` header selects: the default one when absent or empty; `None` when
     /// unknown (Commerce accepts `default` in any case).
     pub fn select(&self, header: Option<&str>) -> Option<&StoreView> {
+        self.position(header).map(|i| &self.views[i])
+    }
+
+    /// The index (into [`Stores::all`]) of the store a `Store` header selects.
+    pub fn position(&self, header: Option<&str>) -> Option<usize> {
         match header.map(str::trim).filter(|h| !h.is_empty()) {
-            None => self.views.first(),
-            Some(code) if code.eq_ignore_ascii_case("default") => self.views.first(),
-            Some(code) => self.views.iter().find(|s| s.code == code),
+            None => Some(0),
+            Some(code) if code.eq_ignore_ascii_case("default") => Some(0),
+            Some(code) => self.views.iter().position(|s| s.code == code),
         }
     }
 

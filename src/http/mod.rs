@@ -24,7 +24,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError};
@@ -76,7 +76,9 @@ pub fn router(state: AppState) -> Router {
             .and_then(|id| id.header_value().to_str().ok())
             .unwrap_or("-");
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-    });
+    })
+    // One access-log line per request: status and latency, inside the request's span.
+    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
     let cors = if config.server.cors_allowed_origins.is_empty() {
         CorsLayer::new()
     } else {

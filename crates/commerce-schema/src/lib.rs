@@ -81,10 +81,15 @@ impl Sdl {
         Ok(sdl)
     }
 
-    /// The bundled Adobe Commerce 2.4.9 schema.
+    /// The bundled Adobe Commerce 2.4.9 schema (parsed once per process, then cloned).
     pub fn bundled() -> Self {
-        // The bundled text is a compile-time constant held to parse by this crate's tests.
-        Self::parse(ADOBE_COMMERCE_2_4_9_SDL).unwrap_or_else(|e| panic!("bundled SDL: {e}"))
+        static BUNDLED: std::sync::OnceLock<Sdl> = std::sync::OnceLock::new();
+        BUNDLED
+            .get_or_init(|| {
+                // A compile-time constant that this crate's tests hold to parse.
+                Self::parse(ADOBE_COMMERCE_2_4_9_SDL).unwrap_or_else(|e| panic!("bundled SDL: {e}"))
+            })
+            .clone()
     }
 
     /// Merges an additive document: new types are added; `extend type|interface` adds fields

@@ -3,7 +3,7 @@
 
 use super::Catalog;
 use super::attributes::{COLORS, SIZES};
-use super::search::Matches;
+use super::query::Matches;
 
 /// One `Aggregation`.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +184,7 @@ fn bucket(prices: &[f64], step: f64) -> Vec<(u64, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::search::{EqualFilter, ProductFilter, ProductQuery};
+    use super::super::query::{EqualFilter, ProductFilter, ProductQuery};
     use super::*;
 
     fn catalog() -> Catalog {

@@ -10,6 +10,7 @@
 pub(crate) mod aggregations;
 pub(crate) mod attributes;
 pub(crate) mod pricing;
+pub(crate) mod query;
 pub(crate) mod search;
 mod seed;
 
@@ -314,11 +315,6 @@ impl Catalog {
             COLORS[usize::from(variant.color)].label
         )
     }
-}
-
-#[cfg(test)]
-pub(crate) fn seed_for_bench(products: usize, categories: usize, seed: u64) -> (Vec<Category>, Vec<Product>) {
-    seed::generate(products, categories, seed)
 }
 
 /// SplitMix64's finaliser: a cheap, well-spread hash of one word.

@@ -1,19 +1,14 @@
-//! `products(search, filter, sort)`: the term index, Commerce's filter inputs and the query
-//! that turns them into an ordered list of product indices.
+//! Full-text search over the catalog: the term index built at seed time and its lookups.
 //!
 //! Search is token based: a query matches a product when every query token is a term of its
 //! name, sku or description (a prefix of one, for tokens of three or more characters, as the
 //! storefront's type-ahead expects); relevance weighs sku hits over name hits over description
 //! hits.
 
-use std::collections::{HashMap, HashSet};
-
-use ahash::AHashMap;
-
-use serde::Deserialize;
+use ahash::{AHashMap, AHashSet};
 
 use super::attributes::{COLORS, MATERIALS};
-use super::{Catalog, Category, Product};
+use super::{Category, Product};
 
 /// Term found in the product's name.
 const IN_NAME: u8 = 1;
@@ -36,49 +31,43 @@ pub(crate) struct SearchIndex {
 
 impl SearchIndex {
     pub(crate) fn build(categories: &[Category], products: &[Product]) -> SearchIndex {
-        // Terms are interned: most come from small vocabularies, so only skus allocate.
-        let mut ids: AHashMap<Box<str>, u32> = AHashMap::new();
-        let mut postings: Vec<Postings> = Vec::new();
+        let mut terms = Interner::default();
+        // Description terms shared by many products are looked up once: each category's
+        // names down from the top level, each material, each color.
+        let category_terms: Vec<Vec<u32>> = (0..categories.len())
+            .map(|c| {
+                let mut ids = Vec::new();
+                let mut at = Some(c);
+                while let Some(c) = at {
+                    if categories[c].parent.is_some() {
+                        ids.extend(tokens(&categories[c].name).map(|w| terms.id(w)));
+                    }
+                    at = categories[c].parent.map(|p| p as usize);
+                }
+                ids
+            })
+            .collect();
+        let material_terms: Vec<Vec<u32>> = MATERIALS
+            .iter()
+            .map(|m| tokens(m).map(|w| terms.id(w)).collect())
+            .collect();
+        let color_terms: Vec<u32> = COLORS.iter().map(|c| terms.id(c.label)).collect();
+
         let mut own: Vec<(u32, u8)> = Vec::with_capacity(24);
-        let mut buffer = String::with_capacity(32);
         for (index, product) in products.iter().enumerate() {
             own.clear();
-            let mut add = |word: &str, bits: u8| {
-                buffer.clear();
-                buffer.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-                let id = match ids.get(buffer.as_str()) {
-                    Some(&id) => id,
-                    None => {
-                        let id = postings.len() as u32;
-                        ids.insert(buffer.as_str().into(), id);
-                        postings.push(Vec::new());
-                        id
-                    }
-                };
-                match own.iter_mut().find(|(t, _)| *t == id) {
-                    Some((_, b)) => *b |= bits,
-                    None => own.push((id, bits)),
-                }
-            };
             for word in tokens(&product.name) {
-                add(word, IN_NAME | IN_TEXT);
+                add(&mut own, terms.id(word), IN_NAME | IN_TEXT);
             }
-            add(&product.sku, IN_SKU);
+            add(&mut own, terms.id(&product.sku), IN_SKU);
             for word in tokens(&product.sku) {
-                add(word, IN_SKU);
+                add(&mut own, terms.id(word), IN_SKU);
             }
-            for word in tokens(MATERIALS[usize::from(product.material)]) {
-                add(word, IN_TEXT);
+            for &id in &material_terms[usize::from(product.material)] {
+                add(&mut own, id, IN_TEXT);
             }
-            let mut at = Some(product.leaf);
-            while let Some(c) = at {
-                let category = &categories[c as usize];
-                if category.parent.is_some() {
-                    for word in tokens(&category.name) {
-                        add(word, IN_TEXT);
-                    }
-                }
-                at = category.parent;
+            for &id in &category_terms[product.leaf as usize] {
+                add(&mut own, id, IN_TEXT);
             }
             let colors = product
                 .configurable
@@ -86,15 +75,18 @@ impl SearchIndex {
                 .map(|c| c.colors)
                 .or(product.color.map(|c| 1u16 << c))
                 .unwrap_or(0);
-            for (i, color) in COLORS.iter().enumerate() {
+            for (i, &id) in color_terms.iter().enumerate() {
                 if colors & (1 << i) != 0 {
-                    add(color.label, IN_TEXT);
+                    add(&mut own, id, IN_TEXT);
                 }
             }
             for &(id, bits) in &own {
-                postings[id as usize].push((index as u32, bits));
+                terms.postings[id as usize].push((index as u32, bits));
             }
         }
+        let Interner {
+            ids, mut postings, ..
+        } = terms;
         let mut terms: Vec<(Box<str>, Postings)> = ids
             .into_iter()
             .map(|(term, id)| (term, std::mem::take(&mut postings[id as usize])))
@@ -105,9 +97,9 @@ impl SearchIndex {
 
     /// Products containing `token` (as a whole term, or as a prefix of one when `prefix`) in one
     /// of the `fields`, with the fields it was found in.
-    fn lookup(&self, token: &str, fields: u8, prefix: bool) -> HashMap<u32, u8> {
+    fn lookup(&self, token: &str, fields: u8, prefix: bool) -> AHashMap<u32, u8> {
         let start = self.terms.partition_point(|(t, _)| &**t < token);
-        let mut hits: HashMap<u32, u8> = HashMap::new();
+        let mut hits: AHashMap<u32, u8> = AHashMap::new();
         for (term, postings) in &self.terms[start..] {
             let matches = if prefix {
                 term.starts_with(token)
@@ -127,8 +119,8 @@ impl SearchIndex {
     }
 
     /// Full-text search: products matching every token of `text`, with their relevance.
-    pub(crate) fn search(&self, text: &str) -> HashMap<u32, u32> {
-        let mut scores: Option<HashMap<u32, u32>> = None;
+    pub(crate) fn search(&self, text: &str) -> AHashMap<u32, u32> {
+        let mut scores: Option<AHashMap<u32, u32>> = None;
         for token in tokens(text) {
             let token = token.to_ascii_lowercase();
             let prefix = token.len() >= MIN_PREFIX_LEN;
@@ -136,7 +128,7 @@ impl SearchIndex {
             let exact = if prefix {
                 self.lookup(&token, IN_NAME | IN_SKU, false)
             } else {
-                HashMap::new()
+                AHashMap::new()
             };
             let weigh = |product: &u32, bits: u8| {
                 let base = if bits & IN_SKU != 0 {
@@ -161,12 +153,17 @@ impl SearchIndex {
 
     /// Products whose name (or description) contains every token of `text`: Commerce's
     /// `FilterMatchTypeInput`, FULL matching whole words, PARTIAL their beginnings.
-    fn text_match(&self, text: &str, in_description: bool, partial: bool) -> HashSet<u32> {
+    pub(crate) fn text_match(
+        &self,
+        text: &str,
+        in_description: bool,
+        partial: bool,
+    ) -> AHashSet<u32> {
         let fields = if in_description { IN_TEXT } else { IN_NAME };
-        let mut result: Option<HashSet<u32>> = None;
+        let mut result: Option<AHashSet<u32>> = None;
         for token in tokens(text) {
             let token = token.to_ascii_lowercase();
-            let hits: HashSet<u32> = self.lookup(&token, fields, partial).into_keys().collect();
+            let hits: AHashSet<u32> = self.lookup(&token, fields, partial).into_keys().collect();
             result = Some(match result {
                 None => hits,
                 Some(previous) => previous.intersection(&hits).copied().collect(),
@@ -176,568 +173,90 @@ impl SearchIndex {
     }
 }
 
+/// Adds a term to one product's terms, merging the fields it was found in.
+fn add(own: &mut Vec<(u32, u8)>, id: u32, bits: u8) {
+    match own.iter_mut().find(|(t, _)| *t == id) {
+        Some((_, b)) => *b |= bits,
+        None => own.push((id, bits)),
+    }
+}
+
+/// Lower-cased terms and their postings while the index is built; only new terms allocate.
+#[derive(Default)]
+struct Interner {
+    ids: AHashMap<Box<str>, u32>,
+    postings: Vec<Postings>,
+    buffer: String,
+}
+
+impl Interner {
+    fn id(&mut self, word: &str) -> u32 {
+        self.buffer.clear();
+        self.buffer
+            .extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        if let Some(&id) = self.ids.get(self.buffer.as_str()) {
+            return id;
+        }
+        let id = self.postings.len() as u32;
+        self.ids.insert(self.buffer.as_str().into(), id);
+        self.postings.push(Vec::new());
+        id
+    }
+}
+
 /// Alphanumeric runs of `text`.
 pub(crate) fn tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
 }
 
-/// `FilterEqualTypeInput`.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct EqualFilter {
-    pub eq: Option<String>,
-    #[serde(rename = "in")]
-    pub any_of: Option<Vec<Option<String>>>,
-}
-
-impl EqualFilter {
-    /// The values the filter accepts (`eq` and `in` together).
-    pub(crate) fn values(&self) -> Vec<&str> {
-        let mut values: Vec<&str> = self.eq.iter().map(String::as_str).collect();
-        values.extend(self.any_of.iter().flatten().flatten().map(String::as_str));
-        values
-    }
-
-    /// Whether the filter constrains anything.
-    pub(crate) fn is_set(&self) -> bool {
-        self.eq.is_some() || self.any_of.is_some()
-    }
-}
-
-/// `FilterMatchTypeInput`.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct MatchFilter {
-    #[serde(rename = "match")]
-    pub text: Option<String>,
-    /// `FULL` (default) or `PARTIAL`.
-    pub match_type: Option<String>,
-}
-
-/// `FilterRangeTypeInput`.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct RangeFilter {
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-/// `ProductAttributeFilterInput`, as Adobe's 2.4.9 schema defines it.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub(crate) struct ProductFilter {
-    pub category_id: Option<EqualFilter>,
-    pub category_uid: Option<EqualFilter>,
-    pub category_url_path: Option<EqualFilter>,
-    pub description: Option<MatchFilter>,
-    pub name: Option<MatchFilter>,
-    pub price: Option<RangeFilter>,
-    pub short_description: Option<MatchFilter>,
-    pub sku: Option<EqualFilter>,
-    pub url_key: Option<EqualFilter>,
-}
-
-/// A `ProductAttributeSortInput` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SortKey {
-    Name,
-    Position,
-    Price,
-    Relevance,
-}
-
-/// One sort criterion; `true` for ascending.
-pub(crate) type SortBy = (SortKey, bool);
-
-/// A products query after argument parsing.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct ProductQuery {
-    pub search: Option<String>,
-    pub filter: ProductFilter,
-    /// In the order the client gave them; empty for the default order.
-    pub sort: Vec<SortBy>,
-}
-
-/// A filter value Commerce would reject.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum FilterError {
-    #[error("Value of uid \"{0}\" is incorrect.")]
-    InvalidUid(String),
-    #[error("Invalid value of \"{0}\" provided for the price field.")]
-    InvalidPrice(String),
-}
-
-/// Where a query's candidate products come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    Sku,
-    UrlKey,
-    Categories,
-    Search,
-    All,
-}
-
-/// Matching products in result order, with the categories the filter named (for aggregations).
-#[derive(Debug, Default)]
-pub(crate) struct Matches {
-    pub products: Vec<u32>,
-    pub filtered_categories: Vec<u32>,
-}
-
-impl Catalog {
-    /// Runs a products query. `price_of` gives a product's minimal final price as displayed (in
-    /// the request's currency and customer group), used by the price filter and sort.
-    pub(crate) fn find_products(
-        &self,
-        query: &ProductQuery,
-        price_of: &dyn Fn(u32) -> f64,
-    ) -> Result<Matches, FilterError> {
-        let filter = &query.filter;
-        let categories = self.filtered_categories(filter)?;
-        let search = query
-            .search
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| self.search.search(s));
-
-        // Start from the most selective source; the other constraints then filter it.
-        let by_sku = filter.sku.as_ref().filter(|f| f.is_set());
-        let by_url_key = filter.url_key.as_ref().filter(|f| f.is_set());
-        let (mut products, source) = if let Some(f) = by_sku {
-            (self.lookup_all(f, |s| self.product_by_sku(s)), Source::Sku)
-        } else if let Some(f) = by_url_key {
-            (
-                self.lookup_all(f, |k| self.product_by_url_key(k)),
-                Source::UrlKey,
-            )
-        } else if let Some(cats) = &categories {
-            (self.products_in(cats), Source::Categories)
-        } else if let Some(scores) = &search {
-            let mut found: Vec<u32> = scores.keys().copied().collect();
-            found.sort_unstable();
-            (found, Source::Search)
-        } else {
-            ((0..self.products.len() as u32).collect(), Source::All)
-        };
-
-        if let (Some(f), true) = (by_url_key, source != Source::UrlKey) {
-            let keys = f.values();
-            products.retain(|&p| keys.contains(&self.product(p).url_key.as_str()));
-        }
-        if let (Some(cats), true) = (&categories, source != Source::Categories) {
-            products.retain(|&p| {
-                cats.iter()
-                    .any(|&c| self.is_within(self.product(p).leaf, c))
-            });
-        }
-        if let (Some(scores), true) = (&search, source != Source::Search) {
-            products.retain(|p| scores.contains_key(p));
-        }
-        for (text, in_description) in [
-            (&filter.name, false),
-            (&filter.description, true),
-            (&filter.short_description, true),
-        ] {
-            if let Some(MatchFilter {
-                text: Some(text),
-                match_type,
-            }) = text
-            {
-                let partial = match_type.as_deref() == Some("PARTIAL");
-                let hits = self.search.text_match(text, in_description, partial);
-                products.retain(|p| hits.contains(p));
-            }
-        }
-        if let Some(range) = &filter.price {
-            let from = parse_price(range.from.as_deref())?;
-            let to = parse_price(range.to.as_deref())?;
-            products.retain(|&p| {
-                let price = price_of(p);
-                from.is_none_or(|f| price >= f) && to.is_none_or(|t| price <= t)
-            });
-        }
-
-        self.sort_products(&mut products, query, search.as_ref(), price_of);
-        Ok(Matches {
-            products,
-            filtered_categories: categories.unwrap_or_default(),
-        })
-    }
-
-    /// Category indices named by the category filters; `None` when none is set. Several
-    /// filters intersect; values that name no category select nothing.
-    fn filtered_categories(&self, filter: &ProductFilter) -> Result<Option<Vec<u32>>, FilterError> {
-        let mut selected: Option<Vec<u32>> = None;
-        let mut narrow = |found: Vec<u32>| {
-            selected = Some(match selected.take() {
-                None => found,
-                Some(previous) => previous.into_iter().filter(|c| found.contains(c)).collect(),
-            });
-        };
-        if let Some(f) = filter.category_id.as_ref().filter(|f| f.is_set()) {
-            narrow(
-                f.values()
-                    .into_iter()
-                    .filter_map(|v| v.trim().parse().ok())
-                    .filter_map(|id| self.category_index(id))
-                    .collect(),
-            );
-        }
-        if let Some(f) = filter.category_uid.as_ref().filter(|f| f.is_set()) {
-            let mut found = Vec::new();
-            for uid in f.values() {
-                let id = crate::uid::decode_id(uid)
-                    .ok_or_else(|| FilterError::InvalidUid(uid.to_owned()))?;
-                found.extend(self.category_index(id));
-            }
-            narrow(found);
-        }
-        if let Some(f) = filter.category_url_path.as_ref().filter(|f| f.is_set()) {
-            narrow(
-                f.values()
-                    .into_iter()
-                    .filter_map(|p| self.category_by_url_path(p))
-                    .collect(),
-            );
-        }
-        Ok(selected)
-    }
-
-    /// Products named by an equality filter, in position order without duplicates.
-    fn lookup_all(&self, filter: &EqualFilter, find: impl Fn(&str) -> Option<u32>) -> Vec<u32> {
-        let mut found: Vec<u32> = filter.values().into_iter().filter_map(find).collect();
-        found.sort_unstable();
-        found.dedup();
-        found
-    }
-
-    /// Products of the given categories, in position order without duplicates.
-    fn products_in(&self, categories: &[u32]) -> Vec<u32> {
-        match categories {
-            [] => Vec::new(),
-            [one] => self.category(*one).products.clone(),
-            many => {
-                let mut all: Vec<u32> = many
-                    .iter()
-                    .flat_map(|&c| self.category(c).products.iter().copied())
-                    .collect();
-                all.sort_unstable();
-                all.dedup();
-                all
-            }
-        }
-    }
-
-    fn sort_products(
-        &self,
-        products: &mut [u32],
-        query: &ProductQuery,
-        search: Option<&HashMap<u32, u32>>,
-        price_of: &dyn Fn(u32) -> f64,
-    ) {
-        let default = [if search.is_some() {
-            (SortKey::Relevance, false)
-        } else {
-            (SortKey::Position, true)
-        }];
-        let sort: &[SortBy] = if query.sort.is_empty() {
-            &default
-        } else {
-            &query.sort
-        };
-        // Products come in position (index) order, so position ascending needs no work.
-        if sort == [(SortKey::Position, true)] {
-            return;
-        }
-        let needs_price = sort.iter().any(|(k, _)| *k == SortKey::Price);
-        let prices: HashMap<u32, f64> = if needs_price {
-            products.iter().map(|&p| (p, price_of(p))).collect()
-        } else {
-            HashMap::new()
-        };
-        products.sort_by(|&a, &b| {
-            for &(key, ascending) in sort {
-                let order = match key {
-                    SortKey::Name => self.name_rank(a).cmp(&self.name_rank(b)),
-                    SortKey::Position => a.cmp(&b),
-                    SortKey::Price => prices[&a].total_cmp(&prices[&b]),
-                    SortKey::Relevance => {
-                        let score = |p: u32| search.and_then(|s| s.get(&p)).copied().unwrap_or(0);
-                        score(a).cmp(&score(b))
-                    }
-                };
-                let order = if ascending { order } else { order.reverse() };
-                if order.is_ne() {
-                    return order;
-                }
-            }
-            a.cmp(&b)
-        });
-    }
-}
-
-fn parse_price(value: Option<&str>) -> Result<Option<f64>, FilterError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| FilterError::InvalidPrice(v.to_owned())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::Catalog;
 
     fn catalog() -> Catalog {
         Catalog::seed(600, 50, 11)
     }
 
-    fn by_price(catalog: &Catalog) -> impl Fn(u32) -> f64 + '_ {
-        |p| f64::from(catalog.product(p).price) / 100.0
-    }
-
-    fn run(catalog: &Catalog, query: ProductQuery) -> Vec<u32> {
-        catalog
-            .find_products(&query, &by_price(catalog))
-            .expect("valid query")
-            .products
-    }
-
-    fn search(text: &str) -> ProductQuery {
-        ProductQuery {
-            search: Some(text.to_owned()),
-            ..Default::default()
-        }
-    }
-
-    fn equal(value: &str) -> Option<EqualFilter> {
-        Some(EqualFilter {
-            eq: Some(value.to_owned()),
-            any_of: None,
-        })
-    }
-
     #[test]
-    fn search_matches_every_token_by_prefix_and_ranks_name_hits_first() {
+    fn every_token_must_match_and_longer_tokens_match_word_beginnings() {
         let catalog = catalog();
-        let first = &catalog.products[0];
-        let noun = first.name.split(' ').next_back().expect("noun").to_owned();
-        let hits = run(&catalog, search(&noun[..3.min(noun.len())]));
-        assert!(hits.contains(&0), "prefix of {noun} finds product 0");
-        let style = first.name.split(' ').next().expect("style");
-        let both = run(&catalog, search(&format!("{style} {noun}")));
-        assert!(both.contains(&0));
-        for &p in &both {
-            let name = catalog.product(p).name.to_ascii_lowercase();
-            let text_hit = catalog.product_categories(p).iter().any(|&c| {
-                catalog
-                    .category(c)
-                    .name
-                    .to_ascii_lowercase()
-                    .contains(&noun.to_ascii_lowercase())
-            });
-            assert!(
-                name.contains(&style.to_ascii_lowercase()) || text_hit,
-                "{name}"
-            );
-        }
-        assert!(run(&catalog, search("zzzqqq")).is_empty());
+        let name = catalog.products[0].name.clone();
+        let mut words = name.split(' ');
+        let (style, noun) = (
+            words.next().expect("style"),
+            words.next_back().expect("noun"),
+        );
+        let hits = catalog.search.search(&noun[..3]);
+        assert!(hits.contains_key(&0), "a prefix of {noun} finds {name}");
+        let both = catalog.search.search(&format!("{style} {noun}"));
+        assert!(both.contains_key(&0));
+        assert!(both.len() <= hits.len());
+        assert!(catalog.search.search("zzzqqq").is_empty());
+        assert!(catalog.search.search("").is_empty());
     }
 
     #[test]
-    fn a_sku_search_puts_the_product_first() {
+    fn sku_hits_outrank_name_hits() {
         let catalog = catalog();
         let sku = catalog.products[42].sku.clone();
-        let hits = run(&catalog, search(&sku));
-        assert_eq!(hits.first(), Some(&42));
+        let scores = catalog.search.search(&sku);
+        let best = scores
+            .iter()
+            .max_by_key(|(p, score)| (**score, std::cmp::Reverse(**p)))
+            .map(|(p, _)| *p);
+        assert_eq!(best, Some(42));
     }
 
     #[test]
-    fn category_filter_includes_descendants_in_position_order() {
+    fn descriptions_mention_categories_materials_and_colors() {
         let catalog = catalog();
         let women = catalog.category_by_url_path("women").expect("women");
-        let query = ProductQuery {
-            filter: ProductFilter {
-                category_id: equal(&catalog.category(women).id.to_string()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let hits = run(&catalog, query);
-        assert!(!hits.is_empty());
-        assert!(hits.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            hits.iter()
-                .all(|&p| catalog.is_within(catalog.product(p).leaf, women))
-        );
+        let hits = catalog.search.text_match("women", true, false);
         assert_eq!(hits.len(), catalog.category(women).products.len());
-    }
-
-    #[test]
-    fn category_uid_and_url_path_filters_agree_with_the_id_filter() {
-        let catalog = catalog();
-        let jackets = catalog
-            .category_by_url_path("men/tops-men/jackets-men")
-            .expect("men's jackets");
-        let id = catalog.category(jackets).id;
-        let by_id = run(
-            &catalog,
-            ProductQuery {
-                filter: ProductFilter {
-                    category_id: equal(&id.to_string()),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
+        assert!(
+            catalog.search.text_match("women", false, false).is_empty(),
+            "not in names"
         );
-        let by_uid = run(
-            &catalog,
-            ProductQuery {
-                filter: ProductFilter {
-                    category_uid: equal(&crate::uid::encode_id(id)),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        );
-        let by_path = run(
-            &catalog,
-            ProductQuery {
-                filter: ProductFilter {
-                    category_url_path: equal("men/tops-men/jackets-men"),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-        );
-        assert_eq!(by_id, by_uid);
-        assert_eq!(by_id, by_path);
-        let bad = catalog.find_products(
-            &ProductQuery {
-                filter: ProductFilter {
-                    category_uid: equal("%%%"),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            &by_price(&catalog),
-        );
-        assert_eq!(bad.err(), Some(FilterError::InvalidUid("%%%".to_owned())));
-    }
-
-    #[test]
-    fn sku_and_url_key_filters_select_exactly() {
-        let catalog = catalog();
-        let query = ProductQuery {
-            filter: ProductFilter {
-                sku: Some(EqualFilter {
-                    eq: None,
-                    any_of: Some(vec![
-                        Some(catalog.products[3].sku.clone()),
-                        Some(catalog.products[1].sku.clone()),
-                        None,
-                    ]),
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        assert_eq!(run(&catalog, query), vec![1, 3]);
-        let query = ProductQuery {
-            filter: ProductFilter {
-                url_key: equal(&catalog.products[9].url_key),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        assert_eq!(run(&catalog, query), vec![9]);
-    }
-
-    #[test]
-    fn price_range_is_inclusive_and_sorting_by_price_orders_both_ways() {
-        let catalog = catalog();
-        let query = ProductQuery {
-            filter: ProductFilter {
-                price: Some(RangeFilter {
-                    from: Some("20".into()),
-                    to: Some("50".into()),
-                }),
-                ..Default::default()
-            },
-            sort: vec![(SortKey::Price, true)],
-            ..Default::default()
-        };
-        let hits = run(&catalog, query.clone());
-        assert!(!hits.is_empty());
-        let prices: Vec<u32> = hits.iter().map(|&p| catalog.product(p).price).collect();
-        assert!(prices.iter().all(|&c| (2000..=5000).contains(&c)));
-        assert!(prices.windows(2).all(|w| w[0] <= w[1]));
-        let descending = run(
-            &catalog,
-            ProductQuery {
-                sort: vec![(SortKey::Price, false)],
-                ..query
-            },
-        );
-        let prices: Vec<u32> = descending
-            .iter()
-            .map(|&p| catalog.product(p).price)
-            .collect();
-        assert!(prices.windows(2).all(|w| w[0] >= w[1]));
-        let bad = ProductQuery {
-            filter: ProductFilter {
-                price: Some(RangeFilter {
-                    from: Some("cheap".into()),
-                    to: None,
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        assert!(catalog.find_products(&bad, &by_price(&catalog)).is_err());
-    }
-
-    #[test]
-    fn sorting_by_name_is_alphabetical() {
-        let catalog = catalog();
-        let hits = run(
-            &catalog,
-            ProductQuery {
-                filter: ProductFilter::default(),
-                sort: vec![(SortKey::Name, true)],
-                ..Default::default()
-            },
-        );
-        let names: Vec<&str> = hits
-            .iter()
-            .map(|&p| catalog.product(p).name.as_str())
-            .collect();
-        assert!(names.windows(2).all(|w| w[0] <= w[1]));
-        assert_eq!(hits.len(), catalog.products.len());
-    }
-
-    #[test]
-    fn name_match_full_needs_whole_words_and_partial_accepts_beginnings() {
-        let catalog = catalog();
-        let style = catalog.products[5]
-            .name
-            .split(' ')
-            .next()
-            .expect("style")
-            .to_owned();
-        let name = |text: &str, partial: bool| ProductQuery {
-            filter: ProductFilter {
-                name: Some(MatchFilter {
-                    text: Some(text.to_owned()),
-                    match_type: partial.then(|| "PARTIAL".to_owned()),
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let full = run(&catalog, name(&style, false));
-        assert!(full.contains(&5));
-        let stem = &style[..style.len() - 1];
-        assert!(!run(&catalog, name(stem, false)).contains(&5));
-        assert!(run(&catalog, name(stem, true)).contains(&5));
     }
 }

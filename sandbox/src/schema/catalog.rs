@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::product::product_ref;
 use super::{Data, Page, arg};
 use crate::catalog::aggregations::Aggregation;
-use crate::catalog::search::{Matches, ProductFilter, ProductQuery, SortBy, SortKey};
+use crate::catalog::query::{Matches, ProductFilter, ProductQuery, SortBy, SortKey};
 use crate::errors::input_error;
 use crate::scope::RequestScope;
 

@@ -1,6 +1,6 @@
-//! Categories: `categories`, the deprecated `categoryList` and `category`, and the relational
-//! fields of `CategoryTree` (`children`, `breadcrumbs`, `products`), resolved on demand so a menu
-//! query costs as deep as it asks.
+//! Categories: `categories`, the deprecated `categoryList` and `category`, and the fields of
+//! `CategoryTree`. A category object is a reference (`_c` = category index) and each field is
+//! resolved when selected, so a menu query costs as much as it asks for.
 
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::catalog::{product_page, sort_arg};
 use super::{Data, Handler, Page, arg};
-use crate::catalog::search::{EqualFilter, MatchFilter, ProductFilter, ProductQuery};
-use crate::catalog::{Catalog, ROOT_CATEGORY_ID};
+use crate::catalog::query::{EqualFilter, MatchFilter, ProductFilter, ProductQuery};
+use crate::catalog::{Catalog, Category, ROOT_CATEGORY_ID};
 use crate::errors::{input_error, no_such_entity};
 use crate::scope::RequestScope;
 
@@ -28,46 +28,10 @@ struct CategoryFilter {
     url_path: Option<EqualFilter>,
 }
 
-/// A `CategoryTree` object (without its relations), tagging the response with it.
-pub(super) fn category_json(data: &Data, scope: &RequestScope, index: u32) -> Value {
-    let catalog = &data.catalog;
-    let category = catalog.category(index);
-    scope.tag_entity("cat_c", category.id);
-    let is_root = category.parent.is_none();
-    let url = |suffix: &str| {
-        if is_root {
-            Value::Null
-        } else {
-            json!(format!("{}{suffix}", category.url_path))
-        }
-    };
-    json!({
-        "__typename": "CategoryTree",
-        "_c": index,
-        "id": category.id,
-        "uid": crate::uid::encode_id(category.id),
-        "name": category.name,
-        "url_key": category.url_key,
-        "url_path": url(""),
-        "url_suffix": ".html",
-        "canonical_url": url(".html"),
-        "relative_url": url(".html"),
-        "redirect_code": 0,
-        "type": "CATEGORY",
-        "level": category.level,
-        "path": category.path,
-        "position": category.position,
-        "children_count": descendants(catalog, index).to_string(),
-        "product_count": category.products.len(),
-        "include_in_menu": 1,
-        "is_anchor": 1,
-        "display_mode": "PRODUCTS",
-        "default_sort_by": "position",
-        "available_sort_by": ["name", "position", "price"],
-        "description": if is_root { Value::Null } else { json!(format!("<p>Discover our {} selection.</p>", category.name)) },
-        "meta_title": if is_root { Value::Null } else { json!(category.name) },
-        "staged": false,
-    })
+/// A reference to a category, tagging the response with it; its fields resolve on demand.
+pub(super) fn category_ref(data: &Data, scope: &RequestScope, index: u32) -> Value {
+    scope.tag_entity("cat_c", data.catalog.category(index).id);
+    json!({ "__typename": "CategoryTree", "_c": index })
 }
 
 fn descendants(catalog: &Catalog, index: u32) -> usize {
@@ -89,28 +53,62 @@ fn parent_index(data: &Data, ctx: &ResolverContext<'_>) -> Result<u32, Error> {
         .ok_or_else(|| Error::new("internal: a category object without its reference"))
 }
 
-type FieldFn = fn(&Data, &RequestScope, &ResolverContext<'_>, u32) -> Result<Value, Error>;
+type FieldFn =
+    fn(&Data, &RequestScope, &ResolverContext<'_>, u32, &Category) -> Result<Value, Error>;
 
-/// Resolvers of `CategoryTree`'s relational fields.
+/// Resolvers of `CategoryTree`'s fields; `None` for fields that stay null.
 pub(super) fn field(name: &str) -> Option<Handler> {
     let f: FieldFn = match name {
-        "children" => |data, scope, _, index| {
+        "id" => |_, _, _, _, c| Ok(json!(c.id)),
+        "uid" => |_, _, _, _, c| Ok(json!(crate::uid::encode_id(c.id))),
+        "name" => |_, _, _, _, c| Ok(json!(c.name)),
+        "url_key" => |_, _, _, _, c| Ok(json!(c.url_key)),
+        "url_path" => |_, _, _, _, c| Ok(url(c, "")),
+        "url_suffix" => |_, _, _, _, _| Ok(json!(".html")),
+        "canonical_url" | "relative_url" => |_, _, _, _, c| Ok(url(c, ".html")),
+        "redirect_code" => |_, _, _, _, _| Ok(json!(0)),
+        "type" => |_, _, _, _, _| Ok(json!("CATEGORY")),
+        "level" => |_, _, _, _, c| Ok(json!(c.level)),
+        "path" => |_, _, _, _, c| Ok(json!(c.path)),
+        "position" => |_, _, _, _, c| Ok(json!(c.position)),
+        "children_count" => |d, _, _, i, _| Ok(json!(descendants(&d.catalog, i).to_string())),
+        "product_count" => |_, _, _, _, c| Ok(json!(c.products.len())),
+        "include_in_menu" | "is_anchor" => |_, _, _, _, _| Ok(json!(1)),
+        "display_mode" => |_, _, _, _, _| Ok(json!("PRODUCTS")),
+        "default_sort_by" => |_, _, _, _, _| Ok(json!("position")),
+        "available_sort_by" => |_, _, _, _, _| Ok(json!(["name", "position", "price"])),
+        "description" => |_, _, _, _, c| {
+            Ok(match c.parent {
+                None => Value::Null,
+                Some(_) => json!(format!("<p>Discover our {} selection.</p>", c.name)),
+            })
+        },
+        "meta_title" => |_, _, _, _, c| Ok(c.parent.map_or(Value::Null, |_| json!(c.name))),
+        "staged" => |_, _, _, _, _| Ok(json!(false)),
+        "children" => |d, scope, _, _, c| {
             Ok(Value::Array(
-                data.catalog
-                    .category(index)
-                    .children
+                c.children
                     .iter()
-                    .map(|&c| category_json(data, scope, c))
+                    .map(|&child| category_ref(d, scope, child))
                     .collect(),
             ))
         },
-        "breadcrumbs" => |data, _, _, index| Ok(breadcrumbs(&data.catalog, index)),
-        "products" => category_products,
+        "breadcrumbs" => |d, _, _, i, _| Ok(breadcrumbs(&d.catalog, i)),
+        "products" => |d, scope, ctx, i, _| category_products(d, scope, ctx, i),
         _ => return None,
     };
     Some(Arc::new(move |data, scope, ctx| {
-        f(data, scope, ctx, parent_index(data, ctx)?)
+        let index = parent_index(data, ctx)?;
+        f(data, scope, ctx, index, data.catalog.category(index))
     }))
+}
+
+/// The category's URL path with `suffix`; `null` for the root, which has no URL.
+fn url(category: &Category, suffix: &str) -> Value {
+    match category.parent {
+        None => Value::Null,
+        Some(_) => json!(format!("{}{suffix}", category.url_path)),
+    }
 }
 
 /// Ancestors below the root, top-level first; `null` for top-level categories, as Commerce.
@@ -246,7 +244,7 @@ pub(super) fn categories(
     let items: Vec<Value> = page
         .slice(&found)
         .iter()
-        .map(|&c| category_json(data, scope, c))
+        .map(|&c| category_ref(data, scope, c))
         .collect();
     Ok(json!({ "items": items, "total_count": found.len(), "page_info": page.info(found.len()) }))
 }
@@ -263,7 +261,7 @@ pub(super) fn category_list(
     Ok(Value::Array(
         page.slice(&found)
             .iter()
-            .map(|&c| category_json(data, scope, c))
+            .map(|&c| category_ref(data, scope, c))
             .collect(),
     ))
 }
@@ -279,5 +277,5 @@ pub(super) fn category(
         .ok()
         .and_then(|id| data.catalog.category_index(id))
         .ok_or_else(|| no_such_entity("Category doesn't exist"))?;
-    Ok(category_json(data, scope, index))
+    Ok(category_ref(data, scope, index))
 }

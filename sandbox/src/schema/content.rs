@@ -9,7 +9,7 @@ use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
 use serde_json::{Value, json};
 
-use super::category::category_json;
+use super::category::category_ref;
 use super::product::product_ref;
 use super::{Data, arg};
 use crate::catalog::Catalog;
@@ -58,7 +58,7 @@ pub(super) fn route(
     Ok(match resolve(data, scope, &url) {
         None => Value::Null,
         Some(Target::Product(p)) => product_ref(&data.catalog, scope, p),
-        Some(Target::Category(c)) => category_json(data, scope, c),
+        Some(Target::Category(c)) => category_ref(data, scope, c),
         Some(Target::Page(page)) => {
             scope.tag_entity("cms_p", page.id);
             page.json()

@@ -2,12 +2,13 @@
 //! resolvers plugged in.
 //!
 //! Root fields the sandbox emulates build `serde_json` trees keyed by Adobe's field names, and
-//! nested fields resolve by reading them. Products are the exception: a product is a tiny
-//! reference object (`__typename`, `_p` = product index, `_v` = variant index) and every
-//! product field is computed from the compact catalog when asked for, so a listing that selects
-//! `name` and `sku` never builds prices or galleries. Categories carry `_c` (their index) for
-//! their relational fields (`children`, `breadcrumbs`, `products`). Keys starting with `_` are
-//! never schema field names, so clients cannot see them.
+//! nested fields resolve by reading them. Products and categories are the exception: they are
+//! tiny reference objects (`__typename` plus `_p` = product index and `_v` = variant index, or
+//! `_c` = category index) and each of their fields is computed from the compact catalog when
+//! selected, so a listing that asks for `name` and `sku` never builds prices or galleries.
+//! Keys starting with `_` are never schema field names, so clients cannot see them.
+//!
+//! Resolver errors carry Commerce's `extensions.category` (see `crate::errors`).
 
 mod catalog;
 mod category;
@@ -37,7 +38,10 @@ use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
 use crate::store::{StoreView, Stores};
 
-/// Everything resolvers read: immutable seeded data plus the customers' token state.
+/// Everything resolvers read. The seeded domains are immutable and need no lock; mutable state
+/// lives inside the domain that owns it behind its own lock (today the customers' token
+/// revocations), so carts, orders or company accounts join as one more field and one more
+/// resolver module, without touching the catalog.
 pub(crate) struct Data {
     pub catalog: Catalog,
     pub stores: Stores,

@@ -232,7 +232,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
                     d.catalog
                         .product_categories(at.index)
                         .into_iter()
-                        .map(|c| category::category_json(d, scope, c))
+                        .map(|c| category::category_ref(d, scope, c))
                         .collect(),
                 ),
             })

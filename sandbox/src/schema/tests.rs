@@ -622,21 +622,44 @@ async fn fields_the_sandbox_does_not_emulate_say_so() {
     );
 }
 
+/// graphql-js's `getIntrospectionQuery()`, as the BFF and GraphiQL send it.
+const INTROSPECTION_QUERY: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+    subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
+  fragment FullType on __Type { kind name description
+    fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+    inputFields { ...InputValue } interfaces { ...TypeRef }
+    enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+  fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+  fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+
 #[tokio::test]
 async fn introspection_returns_adobes_whole_schema() {
     let sandbox = sandbox();
-    let answer = post(
-        &sandbox,
-        "{ __schema { types { name } queryType { name } } }",
-        json!({}),
-        &[],
-    )
-    .await;
-    let types = answer.data()["__schema"]["types"]
-        .as_array()
-        .expect("types");
+    let answer = post(&sandbox, INTROSPECTION_QUERY, json!({}), &[]).await;
+    assert!(
+        answer.body.get("errors").is_none(),
+        "{}",
+        answer.body["errors"]
+    );
+    let schema = &answer.data()["__schema"];
+    assert_eq!(schema["queryType"]["name"], "Query");
+    assert_eq!(schema["mutationType"]["name"], "Mutation");
+    let types = schema["types"].as_array().expect("types");
     assert!(types.len() > 800, "{}", types.len());
-    assert!(types.iter().any(|t| t["name"] == "NegotiableQuote"));
+    let product = types
+        .iter()
+        .find(|t| t["name"] == "ProductInterface")
+        .expect("ProductInterface");
+    let id = product["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == "id")
+        .expect("id");
+    assert_eq!(id["isDeprecated"], true);
+    let query = types.iter().find(|t| t["name"] == "Query").expect("Query");
+    assert!(query["fields"].as_array().is_some_and(|f| f.len() > 50));
 }
 
 #[tokio::test]
@@ -872,4 +895,71 @@ async fn a_spawned_sandbox_serves_on_its_port_until_shut_down() {
     let addr = handle.addr;
     handle.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// Every leaf field of `type_name` (those needing no arguments), as a selection.
+fn leaf_selection(type_name: &str) -> String {
+    let sdl = commerce_schema::Sdl::bundled();
+    sdl.fields(type_name)
+        .iter()
+        .filter(|f| sdl.shape(&f.node.ty.node).kind == commerce_schema::ShapeKind::Leaf)
+        .filter(|f| {
+            f.node
+                .arguments
+                .iter()
+                .all(|a| a.node.ty.node.nullable || a.node.default_value.is_some())
+        })
+        .map(|f| f.node.name.node.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn every_leaf_field_of_the_emulated_types_resolves_with_its_declared_type() {
+    let sandbox = sandbox();
+    let cases = [
+        format!(
+            "{{ storeConfig {{ {} }} availableStores {{ store_code }} }}",
+            leaf_selection("StoreConfig")
+        ),
+        format!(
+            "{{ products(filter: {{ sku: {{ in: [\"WJ01\", \"24-MB01\"] }} }}) {{ items {{
+                ... on SimpleProduct {{ {} }}
+                ... on ConfigurableProduct {{ {} variants {{ product {{ {} }} }} }} }} }} }}",
+            leaf_selection("SimpleProduct"),
+            leaf_selection("ConfigurableProduct"),
+            leaf_selection("SimpleProduct")
+        ),
+        format!(
+            "{{ categories {{ items {{ {} children {{ {} }} }} }} }}",
+            leaf_selection("CategoryTree"),
+            leaf_selection("CategoryTree")
+        ),
+        format!(
+            "{{ cmsPage(identifier: \"home\") {{ {} }} }}",
+            leaf_selection("CmsPage")
+        ),
+        format!(
+            "{{ currency {{ {} exchange_rates {{ {} }} }} }}",
+            leaf_selection("Currency"),
+            leaf_selection("ExchangeRate")
+        ),
+        format!(
+            "{{ countries {{ {} available_regions {{ {} }} }} }}",
+            leaf_selection("Country"),
+            leaf_selection("Region")
+        ),
+        format!(
+            "{{ urlResolver(url: \"women.html\") {{ {} }} }}",
+            leaf_selection("EntityUrl")
+        ),
+    ];
+    for query in cases {
+        let answer = post(&sandbox, &query, json!({}), &[]).await;
+        assert!(
+            answer.body.get("errors").is_none(),
+            "{query}\n{}",
+            answer.body["errors"]
+        );
+    }
 }
