@@ -14,25 +14,7 @@ use super::limits::{check_shape, check_tokens, root_field_names};
 use super::printer::{UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
 use crate::config::GraphqlConfig;
-
-/// Root query fields Commerce marks cacheable (its `@cache` identities). Anything else — cart,
-/// customer, customerCart, customerOrders, wishlist, company … — is never cached.
-pub const CACHEABLE_ROOT_FIELDS: &[&str] = &[
-    "products",
-    "categories",
-    "categoryList",
-    "category",
-    "route",
-    "urlResolver",
-    "storeConfig",
-    "availableStores",
-    "currency",
-    "countries",
-    "country",
-    "cmsPage",
-    "cmsBlocks",
-    "__typename",
-];
+pub use commerce_schema::CACHEABLE_ROOT_FIELDS;
 
 /// How an operation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +158,7 @@ impl Planner {
             && route == Route::Forward
             && root_fields
                 .iter()
-                .all(|f| CACHEABLE_ROOT_FIELDS.contains(&f.as_str()));
+                .all(|f| f == "__typename" || CACHEABLE_ROOT_FIELDS.contains(&f.as_str()));
         Ok(Plan {
             operation_type: operation.ty,
             root_fields,

@@ -30,6 +30,25 @@ pub use json::{JsonKey, OutputShape, ShapeKind, json_field_value, owned_json_fie
 /// Adobe Commerce 2.4.9 (with B2B) storefront schema, as Adobe publishes it.
 pub const ADOBE_COMMERCE_2_4_9_SDL: &str = include_str!("../sdl/adobe-commerce-2.4.9-b2b.graphqls");
 
+/// Root query fields whose answers Commerce caches (its `@cache` identities; Varnish keeps their
+/// GET responses). Anything else — cart, customer, customerCart, customerOrders, wishlist,
+/// company … — is never cached.
+pub const CACHEABLE_ROOT_FIELDS: [&str; 13] = [
+    "products",
+    "categories",
+    "categoryList",
+    "category",
+    "route",
+    "urlResolver",
+    "storeConfig",
+    "availableStores",
+    "currency",
+    "countries",
+    "country",
+    "cmsPage",
+    "cmsBlocks",
+];
+
 /// What can go wrong reading or composing an SDL document.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {

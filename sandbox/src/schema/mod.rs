@@ -75,22 +75,7 @@ pub(crate) fn build(data: Arc<Data>) -> Result<Schema, SchemaError> {
         .map_err(|e| SchemaError::Invalid(e.to_string()))
 }
 
-/// Root fields whose GET responses Commerce lets Varnish cache.
-pub(crate) const CACHEABLE_ROOT_FIELDS: [&str; 13] = [
-    "products",
-    "categories",
-    "categoryList",
-    "category",
-    "route",
-    "urlResolver",
-    "storeConfig",
-    "availableStores",
-    "currency",
-    "countries",
-    "country",
-    "cmsPage",
-    "cmsBlocks",
-];
+pub(crate) use commerce_schema::CACHEABLE_ROOT_FIELDS;
 
 struct SandboxResolvers {
     data: Arc<Data>,
