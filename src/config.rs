@@ -58,6 +58,8 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     pub cache: CacheConfig,
     pub hooks: HooksConfig,
+    pub inventory: InventoryConfig,
+    pub cpq: CpqConfig,
     pub log: LogConfig,
     pub sandbox: SandboxSettings,
 }
@@ -187,6 +189,109 @@ pub struct HooksConfig {
     pub commerce_secret: Option<SecretString>,
 }
 
+/// The ERP/WMS real-time stock connector (docs/connectors/inventory.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InventoryConfig {
+    /// Base URL of the connector (the BFF appends `/v1/stock/lookup`). Empty: the embedded
+    /// sandbox's in the demo profile, otherwise `live_stock` answers `null` with an error.
+    pub url: String,
+    /// Bearer token for the connector; set it as `BFF_INVENTORY__TOKEN`.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Deadline of one lookup including retries, in milliseconds.
+    pub timeout_ms: u64,
+    /// Retries after a failed lookup (connection errors, 502/503/504, timeouts of one try).
+    pub retries: u32,
+    /// How long a SKU's stock is served as fresh, in milliseconds.
+    pub ttl_ms: u64,
+    /// How long past `ttl_ms` a SKU's last known stock may be served (marked STALE) while the
+    /// connector fails, in milliseconds.
+    pub stale_ms: u64,
+    /// Most SKUs in one lookup; larger sets are split.
+    pub max_batch: usize,
+    /// Consecutive failed lookups that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the open breaker refuses lookups before one probe, in milliseconds.
+    pub breaker_open_ms: u64,
+    /// Overwrite Commerce's `stock_status` (and `only_x_left_in_stock`) with live stock, so
+    /// unmodified clients such as PWA Studio show it. Costs an inventory lookup for every
+    /// product whose `stock_status` is selected, even when `live_stock` is not.
+    pub overwrite_stock_status: bool,
+    /// With `overwrite_stock_status`: `only_x_left_in_stock` shows the live quantity at or
+    /// below this threshold (Commerce's "Only X left" threshold), `null` above it.
+    pub only_x_left_threshold: f64,
+}
+
+impl Default for InventoryConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            token: None,
+            timeout_ms: 250,
+            retries: 1,
+            ttl_ms: 5_000,
+            stale_ms: 300_000,
+            max_batch: 500,
+            breaker_failures: 5,
+            breaker_open_ms: 10_000,
+            overwrite_stock_status: false,
+            only_x_left_threshold: 5.0,
+        }
+    }
+}
+
+/// The CPQ contract-price connector (docs/connectors/cpq.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CpqConfig {
+    /// Base URL of the connector (the BFF appends `/v1/contract-prices/lookup`). Empty: the
+    /// embedded sandbox's in the demo profile, otherwise `contract_price` answers `null`.
+    pub url: String,
+    /// Bearer token for the connector; set it as `BFF_CPQ__TOKEN`.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Deadline of one lookup including retries, in milliseconds.
+    pub timeout_ms: u64,
+    /// Retries after a failed lookup.
+    pub retries: u32,
+    /// How long a contract price is served as fresh, in milliseconds.
+    pub ttl_ms: u64,
+    /// How long past `ttl_ms` the last known price may be served (marked STALE) while the CPQ
+    /// fails, in milliseconds.
+    pub stale_ms: u64,
+    /// Most SKUs in one lookup; larger sets are split.
+    pub max_batch: usize,
+    /// Consecutive failed lookups that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the open breaker refuses lookups before one probe, in milliseconds.
+    pub breaker_open_ms: u64,
+    /// How long a customer session's B2B company (asked of Commerce) is remembered, in seconds.
+    pub company_ttl_secs: u64,
+    /// Overwrite Commerce's `price_range` final prices with the contract price for quantity 1,
+    /// for contract customers, so unmodified clients show negotiated prices. Costs a CPQ lookup
+    /// for every product whose `price_range` is selected by a B2B customer.
+    pub overwrite_price_range: bool,
+}
+
+impl Default for CpqConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            token: None,
+            timeout_ms: 400,
+            retries: 1,
+            ttl_ms: 60_000,
+            stale_ms: 600_000,
+            max_batch: 500,
+            breaker_failures: 5,
+            breaker_open_ms: 10_000,
+            company_ttl_secs: 300,
+            overwrite_price_range: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -294,7 +399,30 @@ impl Config {
             ),
             ("graphql.max_batch", self.graphql.max_batch as u64),
             ("cache.ttl_secs", self.cache.ttl_secs),
+            ("inventory.timeout_ms", self.inventory.timeout_ms),
+            ("inventory.ttl_ms", self.inventory.ttl_ms),
+            ("inventory.max_batch", self.inventory.max_batch as u64),
+            (
+                "inventory.breaker_failures",
+                self.inventory.breaker_failures.into(),
+            ),
+            ("cpq.timeout_ms", self.cpq.timeout_ms),
+            ("cpq.ttl_ms", self.cpq.ttl_ms),
+            ("cpq.max_batch", self.cpq.max_batch as u64),
+            ("cpq.breaker_failures", self.cpq.breaker_failures.into()),
         ];
+        for (name, url) in [
+            ("inventory.url", &self.inventory.url),
+            ("cpq.url", &self.cpq.url),
+        ] {
+            let url = url.trim();
+            if !url.is_empty()
+                && !reqwest::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            {
+                return invalid(format!("{name} must be an http(s) URL, got `{url}`"));
+            }
+        }
         for (name, value) in positive {
             if value == 0 {
                 return invalid(format!("{name} must be greater than 0"));

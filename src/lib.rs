@@ -5,12 +5,15 @@
 //!   composition, the gateway, the HTTP server and its graceful shutdown.
 //! * [`http`]: the axum router, tower layers and routes (`/graphql`, playground, health, hooks).
 //! * [`gateway`]: the request path — plan, cache, forward, execute, merge (DESIGN §2.1).
+//! * [`extensions`]: the merged data — live inventory and contract prices as extension fields,
+//!   and the services fetching them (batched, cached per scope, degrading gracefully).
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
 //! * [`telemetry`]: structured logs.
 
 pub mod cache;
 pub mod config;
+pub mod extensions;
 pub mod gateway;
 pub mod http;
 pub mod server;

@@ -37,6 +37,12 @@ enum Command {
         /// Added latency per Commerce call, in milliseconds.
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
+        /// Added latency per inventory lookup, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        inventory_latency_ms: u64,
+        /// Added latency per CPQ lookup, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        cpq_latency_ms: u64,
     },
     /// Print the composed schema (SDL) and exit.
     Schema,
@@ -60,7 +66,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
-            let app = App::start(config, storefront_bff::server::extensions()).await?;
+            let app = App::start(config, Vec::new()).await?;
             println!("storefront-bff is listening on {}", app.url());
             println!("GraphQL playground: {}/graphql", app.url());
             shutdown_signal().await;
@@ -72,10 +78,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             listen,
             products,
             latency_ms,
+            inventory_latency_ms,
+            cpq_latency_ms,
         } => {
+            let ms = std::time::Duration::from_millis;
             let settings = sandbox::SandboxConfig {
                 products,
-                latency: std::time::Duration::from_millis(latency_ms),
+                latency: ms(latency_ms),
+                inventory_latency: ms(inventory_latency_ms),
+                cpq_latency: ms(cpq_latency_ms),
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings).spawn(listen).await?;
@@ -85,9 +96,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => {
-            let sdl =
-                storefront_bff::server::composed_sdl(config, storefront_bff::server::extensions())
-                    .await?;
+            let sdl = storefront_bff::server::composed_sdl(config).await?;
             print!("{sdl}");
             Ok(())
         }

@@ -11,12 +11,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::extensions::{MergeSources, PricingService, StockService};
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
 use crate::sources::commerce::{
     CommerceGraphql, ForwardedHeaders, HttpCommerce, UpstreamMethod, UpstreamRequest,
 };
+use crate::sources::connector::ConnectorClient;
+use crate::sources::cpq::{Cpq, HttpCpq};
+use crate::sources::inventory::{HttpInventory, Inventory};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -44,9 +48,11 @@ pub struct App {
 }
 
 impl App {
-    /// Builds everything from `config` and starts serving; `extensions` are the BFF's extra
-    /// schema fields (empty until the merged-data sources land).
-    pub async fn start(mut config: Config, extensions: Vec<Extension>) -> Result<App, StartError> {
+    /// Builds everything from `config` and starts serving; `extra` extensions are composed
+    /// after the BFF's own ([`extensions`]).
+    pub async fn start(mut config: Config, extra: Vec<Extension>) -> Result<App, StartError> {
+        let mut extensions = self::extensions();
+        extensions.extend(extra);
         let started = Instant::now();
         let mut sandbox = None;
         if config.uses_sandbox() {
@@ -60,6 +66,22 @@ impl App {
                 .await
                 .map_err(StartError::Sandbox)?;
             config.commerce.graphql_url = handle.graphql_url();
+            // The sandbox also stands in for the ERP/WMS and the CPQ unless they are configured.
+            let base = handle.base_url();
+            let base = base.trim_end_matches('/');
+            for (url, token, path) in [
+                (
+                    &mut config.inventory.url,
+                    &mut config.inventory.token,
+                    "inventory",
+                ),
+                (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
+            ] {
+                if url.is_empty() {
+                    *url = format!("{base}/{path}");
+                    *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+                }
+            }
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);
         }
@@ -80,7 +102,8 @@ impl App {
             config.introspection_enabled(),
         )?);
         let config = Arc::new(config);
-        let gateway = Arc::new(Gateway::new(schema, commerce.clone(), &config));
+        let sources = Arc::new(merge_sources(&config, commerce.clone())?);
+        let gateway = Arc::new(Gateway::new(schema, commerce.clone(), sources, &config));
         let state = AppState::new(gateway, commerce, config.clone());
         let app = http::router(state.clone());
 
@@ -142,18 +165,51 @@ impl App {
     }
 }
 
-/// The BFF's extension fields composed into Commerce's schema. None yet: the merged-data
-/// sources (live inventory, contract prices) add theirs here.
+/// The BFF's extension fields composed into Commerce's schema: the merged data (live inventory,
+/// contract prices).
 pub fn extensions() -> Vec<Extension> {
-    Vec::new()
+    vec![crate::extensions::merged_data_extension()]
+}
+
+/// The inventory and CPQ services for the merge step (a source without a URL answers `null`).
+fn merge_sources(
+    config: &Config,
+    commerce: Arc<dyn CommerceGraphql>,
+) -> Result<MergeSources, StartError> {
+    let connector = |url: &str, token: &Option<secrecy::SecretString>, timeout_ms: u64| {
+        if url.trim().is_empty() {
+            return Ok(None);
+        }
+        ConnectorClient::new(url, token.clone(), Duration::from_millis(timeout_ms))
+            .map(Some)
+            .map_err(|e| StartError::Commerce(e.to_string()))
+    };
+    let inventory: Option<Arc<dyn Inventory>> = connector(
+        &config.inventory.url,
+        &config.inventory.token,
+        config.inventory.timeout_ms,
+    )?
+    .map(|c| Arc::new(HttpInventory::new(c)) as Arc<dyn Inventory>);
+    let cpq: Option<Arc<dyn Cpq>> =
+        connector(&config.cpq.url, &config.cpq.token, config.cpq.timeout_ms)?
+            .map(|c| Arc::new(HttpCpq::new(c)) as Arc<dyn Cpq>);
+    if inventory.is_none() {
+        tracing::warn!("inventory.url is not set: live_stock answers null");
+    }
+    if cpq.is_none() {
+        tracing::warn!("cpq.url is not set: contract_price answers null");
+    }
+    Ok(MergeSources {
+        stock: StockService::new(inventory, &config.inventory),
+        pricing: PricingService::new(cpq, commerce, &config.cpq),
+        only_x_left_threshold: config.inventory.only_x_left_threshold,
+        live_max_age_secs: (config.inventory.ttl_ms / 1000).min(config.cache.ttl_secs),
+    })
 }
 
 /// The composed SDL for `config`: over the bundled schema when no Commerce is configured, over
 /// the configured Commerce's introspected schema otherwise.
-pub async fn composed_sdl(
-    config: Config,
-    extensions: Vec<Extension>,
-) -> Result<String, StartError> {
+pub async fn composed_sdl(config: Config) -> Result<String, StartError> {
     let (base, source) = if config.uses_sandbox() {
         (Sdl::bundled(), SchemaSource::Bundled)
     } else {
@@ -161,7 +217,7 @@ pub async fn composed_sdl(
             .map_err(|e| StartError::Commerce(e.to_string()))?;
         load_commerce_sdl(&commerce, &config).await
     };
-    let schema = ComposedSchema::compose(base, source, extensions, true)?;
+    let schema = ComposedSchema::compose(base, source, extensions(), true)?;
     Ok(schema.print_sdl())
 }
 

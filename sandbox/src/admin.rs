@@ -1,23 +1,37 @@
 //! Test and benchmark controls: upstream call counters and injectable faults, as JSON routes
 //! under `/admin` and as methods on [`crate::Sandbox`].
 //!
+//! Commerce (`/graphql`):
 //! * `GET /admin/calls` → `{"total": N, "by_root_field": {"products": n, …}}`
 //! * `POST /admin/calls/reset` → `204`
 //! * `GET /admin/faults` → `{"latency_ms": 0, "jitter_ms": 0, "error_rate": 0.0, "down": false}`
 //! * `PUT /admin/faults` with the same shape (missing fields take their defaults) → the new
 //!   faults; `422` when `error_rate` is outside 0..=1.
+//!
+//! The connectors, under `/admin/inventory` and `/admin/cpq`:
+//! * `GET …/calls` → `{"total": N, "skus": n}`; `POST …/calls/reset` → `204`
+//! * `GET …/faults`, `PUT …/faults`: as for Commerce.
+//!
+//! The inventory's stock:
+//! * `POST /admin/inventory/order-stream/step` → `{"changed": ["MJ01-M-Blue", …]}`: one step of
+//!   the simulated order stream.
+//! * `PUT /admin/inventory/stock` with `{"sku": "…", "source_code": "wh-east", "quantity": 0}`
+//!   → `204`; `404` for an unknown SKU or source or a configurable parent.
+//!
+//! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n}` (totals).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::Sandbox;
+use crate::{Sandbox, Service};
 
 /// Faults injected into every `/graphql` call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +60,59 @@ impl Faults {
     fn is_valid(&self) -> bool {
         (0.0..=1.0).contains(&self.error_rate)
     }
+
+    /// What these faults do to one call: its added delay and whether it fails. The generator is
+    /// locked only when jitter or errors need a draw.
+    pub(crate) fn draw(&self, rng: &Mutex<fastrand::Rng>) -> Draw {
+        if self.down {
+            return Draw {
+                delay: Duration::ZERO,
+                failure: Some(Failure::Down),
+            };
+        }
+        let (jitter, failure) = if self.jitter_ms > 0 || self.error_rate > 0.0 {
+            let mut rng = rng.lock().unwrap_or_else(PoisonError::into_inner);
+            let jitter = if self.jitter_ms > 0 {
+                rng.u64(0..=self.jitter_ms)
+            } else {
+                0
+            };
+            let fails = self.error_rate > 0.0 && rng.f64() < self.error_rate;
+            let failure = fails.then(|| {
+                if rng.bool() {
+                    Failure::Unavailable
+                } else {
+                    Failure::Internal
+                }
+            });
+            (jitter, failure)
+        } else {
+            (0, None)
+        };
+        Draw {
+            delay: Duration::from_millis(self.latency_ms.saturating_add(jitter)),
+            failure,
+        }
+    }
+}
+
+/// The effect of the faults on one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Draw {
+    /// Wait this long before answering (not when down).
+    pub delay: Duration,
+    pub failure: Option<Failure>,
+}
+
+/// How a faulted call fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// `down`: answered at once with 503.
+    Down,
+    /// An injected error answered with 500.
+    Internal,
+    /// An injected error answered with 503.
+    Unavailable,
 }
 
 /// A snapshot of the upstream calls received on `/graphql`.
@@ -113,12 +180,79 @@ pub(crate) async fn put_faults(
     State(sandbox): State<Sandbox>,
     Json(faults): Json<Faults>,
 ) -> Response {
+    replace_faults(&sandbox, Service::Commerce, faults)
+}
+
+fn replace_faults(sandbox: &Sandbox, service: Service, faults: Faults) -> Response {
     if !faults.is_valid() {
         let body = serde_json::json!({ "message": "error_rate must be between 0.0 and 1.0" });
         return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
     }
-    sandbox.set_faults(faults);
+    sandbox.set_service_faults(service, faults);
     Json(faults).into_response()
+}
+
+/// `GET /admin/calls/all`: every service's total, for benchmarks that sum upstream calls.
+pub(crate) async fn get_all_calls(State(sandbox): State<Sandbox>) -> Json<serde_json::Value> {
+    let total = |service| sandbox.service_calls(service).total;
+    Json(serde_json::json!({
+        "commerce": total(Service::Commerce),
+        "inventory": total(Service::Inventory),
+        "cpq": total(Service::Cpq),
+    }))
+}
+
+/// `calls`, `calls/reset` and `faults` of one connector, to nest under `/admin/<service>`.
+pub(crate) fn service_routes(service: Service) -> Router<Sandbox> {
+    Router::new()
+        .route(
+            "/calls",
+            get(move |State(sandbox): State<Sandbox>| async move {
+                Json(sandbox.service_calls(service))
+            }),
+        )
+        .route(
+            "/calls/reset",
+            post(move |State(sandbox): State<Sandbox>| async move {
+                sandbox.reset_service_calls(service);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/faults",
+            get(move |State(sandbox): State<Sandbox>| async move {
+                Json(sandbox.service_faults(service))
+            })
+            .put(
+                move |State(sandbox): State<Sandbox>, Json(faults): Json<Faults>| async move {
+                    replace_faults(&sandbox, service, faults)
+                },
+            ),
+        )
+}
+
+/// `POST /admin/inventory/order-stream/step`.
+pub(crate) async fn step_order_stream(State(sandbox): State<Sandbox>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "changed": sandbox.step_order_stream() }))
+}
+
+/// Body of `PUT /admin/inventory/stock`.
+#[derive(Deserialize)]
+pub(crate) struct StockChange {
+    sku: String,
+    source_code: String,
+    quantity: u32,
+}
+
+pub(crate) async fn put_stock(
+    State(sandbox): State<Sandbox>,
+    Json(change): Json<StockChange>,
+) -> StatusCode {
+    if sandbox.set_stock(&change.sku, &change.source_code, change.quantity) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
 
 #[cfg(test)]

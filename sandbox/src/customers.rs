@@ -8,6 +8,21 @@
 //! | `wholesale@example.com` | `Wholesale123!` | Wholesale (20% catalog rule) |
 //! | `retailer@example.com` | `Retailer123!` | Retailer (10% catalog rule) |
 //!
+//! B2B company users (see `crate::companies`):
+//!
+//! | email | password | company | group |
+//! | --- | --- | --- | --- |
+//! | `admin@acme.example` | `AcmeAdmin123!` | Acme Corp (its administrator) | General |
+//! | `buyer@acme.example` | `Acme123!` | Acme Corp | General |
+//! | `buyer@globex.example` | `Globex123!` | Globex Corporation | General |
+//! | `buyer@initech.example` | `Initech123!` | Initech | Wholesale |
+//! | `buyer@hooli.example` | `Hooli123!` | Hooli (unknown to the CPQ) | Retailer |
+//! | `buyer@vandelay.example` | `Vandelay123!` | Vandelay Industries (no contract) | General |
+//!
+//! Acme's and Globex's users share the General group, hence Commerce's cache identity, while
+//! their contract prices differ: only the company tells them apart, as in Commerce B2B where
+//! companies on the public shared catalog keep the General group.
+//!
 //! Tokens are HS256 JWTs shaped like Commerce 2.4's (`uid`, `utypid` 3, `iat`, `exp`), signed with
 //! a key derived from the seed and valid for the configured lifetime (Commerce's default is one
 //! hour). `revokeCustomerToken` revokes every token the customer holds.
@@ -21,6 +36,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::companies;
 
 /// Commerce's customer groups, with their default ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,6 +87,9 @@ pub(crate) struct Customer {
     pub lastname: &'static str,
     pub group: CustomerGroup,
     pub created_at: &'static str,
+    /// Entity id of the B2B company the customer is a user of.
+    pub company: Option<u32>,
+    pub job_title: Option<&'static str>,
 }
 
 /// Why a bearer token does not identify a customer; the messages are Commerce's.
@@ -107,34 +127,41 @@ pub(crate) struct Customers {
 
 impl Customers {
     pub fn seeded(seed: u64, lifetime: Duration) -> Customers {
+        let consumer = |id, email, password, firstname, lastname, group, created_at| Customer {
+            id,
+            email,
+            password,
+            firstname,
+            lastname,
+            group,
+            created_at,
+            company: None,
+            job_title: None,
+        };
+        let company_user =
+            |id, email, password, firstname, lastname, group, company, job_title| Customer {
+                id,
+                email,
+                password,
+                firstname,
+                lastname,
+                group,
+                created_at: "2024-04-02 08:00:00",
+                company: Some(company),
+                job_title: Some(job_title),
+            };
+        use CustomerGroup::{General, Retailer, Wholesale};
+        #[rustfmt::skip]
         let accounts = vec![
-            Customer {
-                id: 1,
-                email: "roni_cost@example.com",
-                password: "roni_cost3@example.com",
-                firstname: "Veronica",
-                lastname: "Costello",
-                group: CustomerGroup::General,
-                created_at: "2024-01-15 09:30:00",
-            },
-            Customer {
-                id: 2,
-                email: "wholesale@example.com",
-                password: "Wholesale123!",
-                firstname: "Walter",
-                lastname: "Grant",
-                group: CustomerGroup::Wholesale,
-                created_at: "2024-02-01 14:00:00",
-            },
-            Customer {
-                id: 3,
-                email: "retailer@example.com",
-                password: "Retailer123!",
-                firstname: "Rita",
-                lastname: "Lopez",
-                group: CustomerGroup::Retailer,
-                created_at: "2024-03-10 11:15:00",
-            },
+            consumer(1, "roni_cost@example.com", "roni_cost3@example.com", "Veronica", "Costello", General, "2024-01-15 09:30:00"),
+            consumer(2, "wholesale@example.com", "Wholesale123!", "Walter", "Grant", Wholesale, "2024-02-01 14:00:00"),
+            consumer(3, "retailer@example.com", "Retailer123!", "Rita", "Lopez", Retailer, "2024-03-10 11:15:00"),
+            company_user(4, "admin@acme.example", "AcmeAdmin123!", "Wile", "Coyote", General, companies::ACME, "Head of Purchasing"),
+            company_user(5, "buyer@acme.example", "Acme123!", "Bugs", "Bunny", General, companies::ACME, "Buyer"),
+            company_user(6, "buyer@globex.example", "Globex123!", "Hank", "Scorpio", General, companies::GLOBEX, "Buyer"),
+            company_user(7, "buyer@initech.example", "Initech123!", "Peter", "Gibbons", Wholesale, companies::INITECH, "Buyer"),
+            company_user(8, "buyer@hooli.example", "Hooli123!", "Gavin", "Belson", Retailer, companies::HOOLI, "Buyer"),
+            company_user(9, "buyer@vandelay.example", "Vandelay123!", "Art", "Vandelay", General, companies::VANDELAY, "Importer"),
         ];
         let key = Sha256::new()
             .chain_update(b"sandbox customer tokens")
@@ -147,6 +174,10 @@ impl Customers {
             next_serial: AtomicU64::new(1),
             revoked_below: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn all(&self) -> &[Customer] {
+        &self.accounts
     }
 
     pub fn by_id(&self, id: u32) -> Option<&Customer> {
@@ -295,6 +326,27 @@ mod tests {
             customers
                 .authenticate("nobody@example.com", "Retailer123!")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn company_users_sign_in_and_belong_to_their_company() {
+        let customers = customers();
+        let buyer = customers
+            .authenticate("buyer@acme.example", "Acme123!")
+            .expect("acme buyer");
+        assert_eq!(buyer.company, Some(companies::ACME));
+        assert_eq!(buyer.group, CustomerGroup::General);
+        let initech = customers
+            .authenticate("buyer@initech.example", "Initech123!")
+            .expect("initech buyer");
+        assert_eq!(initech.company, Some(companies::INITECH));
+        assert_eq!(customers.by_id(1).and_then(|c| c.company), None);
+        let admins = companies::Companies::seeded();
+        let acme = admins.by_id(companies::ACME).expect("acme");
+        assert_eq!(
+            customers.by_id(acme.admin).map(|c| c.email),
+            Some("admin@acme.example")
         );
     }
 

@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
@@ -21,6 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::Sandbox;
+use crate::admin::Failure;
 use crate::errors::{Category, http_status};
 use crate::schema::{CACHEABLE_ROOT_FIELDS, PATH_EXTENSION};
 use crate::scope::{RequestScope, cache_id};
@@ -320,44 +320,26 @@ fn respond(
 
 /// Latency, injected errors and `down`; `Some` when the call is answered by the fault.
 async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
-    let faults = sandbox.faults();
-    if faults.down {
-        return Some(html_response(StatusCode::SERVICE_UNAVAILABLE, BACKEND_DOWN));
+    let draw = sandbox.faults().draw(&sandbox.inner.rng);
+    if !draw.delay.is_zero() {
+        tokio::time::sleep(draw.delay).await;
     }
-    let (jitter, fail, unavailable) = match sandbox.inner.rng.lock() {
-        Ok(mut rng) => (
-            if faults.jitter_ms > 0 {
-                rng.u64(0..=faults.jitter_ms)
-            } else {
-                0
-            },
-            faults.error_rate > 0.0 && rng.f64() < faults.error_rate,
-            rng.bool(),
-        ),
-        Err(_) => (0, false, false),
-    };
-    let delay = faults.latency_ms.saturating_add(jitter);
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
-    fail.then(|| {
-        if unavailable {
-            html_response(StatusCode::SERVICE_UNAVAILABLE, PROXY_UNAVAILABLE)
-        } else {
-            html_response(StatusCode::INTERNAL_SERVER_ERROR, PROXY_INTERNAL_ERROR)
-        }
+    draw.failure.map(|failure| match failure {
+        Failure::Down => html_response(StatusCode::SERVICE_UNAVAILABLE, BACKEND_DOWN),
+        Failure::Unavailable => html_response(StatusCode::SERVICE_UNAVAILABLE, PROXY_UNAVAILABLE),
+        Failure::Internal => html_response(StatusCode::INTERNAL_SERVER_ERROR, PROXY_INTERNAL_ERROR),
     })
 }
 
 const BACKEND_DOWN: &str = "<!DOCTYPE html>\n<html><head><title>503 Backend fetch failed</title></head><body>\
 <h1>Error 503 Backend fetch failed</h1><p>Backend fetch failed</p><h3>Guru Meditation:</h3><p>XID: 32770</p>\
 <hr><p>Varnish cache server</p></body></html>\n";
-const PROXY_UNAVAILABLE: &str = "<html><head><title>503 Service Temporarily Unavailable</title></head><body>\
+pub(crate) const PROXY_UNAVAILABLE: &str = "<html><head><title>503 Service Temporarily Unavailable</title></head><body>\
 <center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>\n";
 const PROXY_INTERNAL_ERROR: &str = "<html><head><title>500 Internal Server Error</title></head><body>\
 <center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n";
 
-fn html_response(status: StatusCode, body: &'static str) -> Response {
+pub(crate) fn html_response(status: StatusCode, body: &'static str) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(

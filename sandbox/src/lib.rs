@@ -1,5 +1,6 @@
-//! An Adobe Commerce storefront-GraphQL emulator over deterministic seeded data, for tests,
-//! benchmarks and the BFF's demo mode.
+//! An emulator of Adobe Commerce's storefront GraphQL and of the back-office connectors the
+//! BFF calls (inventory, CPQ), over deterministic seeded data, for tests, benchmarks and the
+//! BFF's demo mode.
 //!
 //! # What it emulates
 //!
@@ -11,8 +12,10 @@
 //!   `categoryList`, `category`, `route`, `urlResolver`;
 //! * content and configuration: `cmsPage`, `cmsBlocks`, `storeConfig`, `availableStores`,
 //!   `currency`, `countries`, `country`;
-//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields),
-//!   `customerGroup`.
+//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields and
+//!   the B2B `companies`, `job_title`, `status`), `customerGroup`;
+//! * B2B: `company` (the logged-in customer's company; `null` for customers without one);
+//! * cart (read-only): `customerCart` and `cart(cart_id:)` for the customer's own cart.
 //!
 //! Every other root field answers a `graphql-no-such-entity` error saying the sandbox does not
 //! emulate it yet. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
@@ -26,13 +29,40 @@
 //! well under a second in release builds). Two store views: `default` (USD, EUR allowed) and
 //! `de` (EUR only); EUR = 0.92 USD. Customer groups change prices: Wholesale −20%, Retailer −10%.
 //!
+//! # The connectors
+//!
+//! Beside Commerce, the sandbox answers the BFF's connector contracts (`docs/connectors/`) on
+//! the same port, with `Authorization: Bearer sandbox-connector-token` (configurable):
+//!
+//! * inventory (ERP/WMS stock) at `POST /inventory/v1/stock/lookup`
+//!   ([`SandboxHandle::inventory_url`] is the contract's `inventory.url`): stock of simple
+//!   products, variants and configurable parents (the sum of their variants) in the sources
+//!   `wh-east`, `wh-west` and `store-berlin`, seeded to agree with Commerce's stock and then
+//!   moved by a simulated order stream (sales, restocks) every 250 ms while the sandbox is
+//!   spawned, unless [`SandboxConfig::order_stream`] is off;
+//! * CPQ (contract prices) at `POST /cpq/v1/contract-prices/lookup`
+//!   ([`SandboxHandle::cpq_url`]): price lists of the B2B companies, tiers 1/10/50-style, in
+//!   USD or EUR, with validity dates.
+//!
 //! # Demo logins
 //!
-//! | email | password | group |
-//! | --- | --- | --- |
-//! | `roni_cost@example.com` | `roni_cost3@example.com` | General |
-//! | `wholesale@example.com` | `Wholesale123!` | Wholesale |
-//! | `retailer@example.com` | `Retailer123!` | Retailer |
+//! | email | password | group | company (`Company.id`) | CPQ |
+//! | --- | --- | --- | --- | --- |
+//! | `roni_cost@example.com` | `roni_cost3@example.com` | General | | |
+//! | `wholesale@example.com` | `Wholesale123!` | Wholesale | | |
+//! | `retailer@example.com` | `Retailer123!` | Retailer | | |
+//! | `buyer@acme.example` | `Acme123!` | General | Acme Corp (`MQ==`) | `PL-ACME-<year>`: 15/18/22 % off at 1/10/50 |
+//! | `admin@acme.example` | `AcmeAdmin123!` | General | Acme Corp (`MQ==`), its admin | as above |
+//! | `buyer@globex.example` | `Globex123!` | General | Globex Corporation (`Mg==`) | PL-GLOBEX: 8/12 % off at 1/25 |
+//! | `buyer@initech.example` | `Initech123!` | Wholesale | Initech (`Mw==`) | PL-INITECH: 25/27/30 % off at 1/10/100 |
+//! | `buyer@hooli.example` | `Hooli123!` | Retailer | Hooli (`NA==`) | unknown: 404 `UNKNOWN_COMPANY` |
+//! | `buyer@vandelay.example` | `Vandelay123!` | General | Vandelay Industries (`NQ==`) | no contract: `price_list: null` |
+//!
+//! Contract prices are off Commerce's regular price. In every price list the second seeded
+//! product's contract price expired 30 days ago and the third's is valid only from 30 days on
+//! ([`demo::expired_contract_sku`], [`demo::future_contract_sku`]; `24-TV01` and `24-UG01` with
+//! the default configuration). Every customer's cart holds seeded lines (four for consumers,
+//! five with larger quantities for company users). The names are constants in [`demo`].
 //!
 //! Tokens come from `generateCustomerToken` (or [`Sandbox::customer_token`] in tests) and go in
 //! `Authorization: Bearer <token>`; an invalid or expired token is answered with HTTP 401 and a
@@ -48,23 +78,39 @@
 //!   HTTP 500/503 with an HTML body for a share of calls, or 503 to everything at once.
 //! * The same as methods: [`Sandbox::calls`], [`Sandbox::reset_calls`], [`Sandbox::faults`],
 //!   [`Sandbox::set_faults`].
+//! * Per service ([`Service`]: Commerce, inventory, CPQ): [`Sandbox::service_calls`] (requests
+//!   and SKUs asked for), [`Sandbox::reset_service_calls`], [`Sandbox::service_faults`],
+//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq}/calls`,
+//!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
+//!   A large latency (say 10 s) makes a source hang.
+//! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
+//!   [`Sandbox::set_stock`] (`PUT /admin/inventory/stock`).
 //!
 //! # Modules
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
-//! * `store`, `directory`, `cms`, `customers`: the other seeded domains.
+//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
+//! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
-//! * `http`: `/graphql`; `admin`: call counters and fault injection (`/admin/*`).
+//! * `http`: `/graphql`; `connectors`: the inventory and CPQ routes; `admin`: call counters
+//!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
+pub(crate) mod carts;
 pub(crate) mod catalog;
+pub(crate) mod clock;
 pub(crate) mod cms;
+pub(crate) mod companies;
+pub(crate) mod connectors;
+pub(crate) mod contracts;
 pub(crate) mod customers;
+pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
 pub(crate) mod schema;
 pub(crate) mod scope;
+pub(crate) mod stock;
 pub(crate) mod store;
 pub(crate) mod uid;
 
@@ -73,12 +119,16 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use admin::{CallCounts, Faults};
+pub use connectors::{Service, ServiceCalls};
 pub use customers::CustomerGroup;
+
+/// How often a spawned sandbox steps the simulated order stream.
+pub const ORDER_STREAM_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How the sandbox seeds its data and behaves.
 #[derive(Debug, Clone)]
@@ -100,6 +150,18 @@ pub struct SandboxConfig {
     /// Absolute base URL (with a trailing slash) for media and store URLs. Default `None`:
     /// `http://<bound address>/` once spawned, relative URLs before.
     pub base_url: Option<String>,
+    /// Latency added to every inventory lookup from the start (a fault that can be changed
+    /// later). Default zero.
+    pub inventory_latency: Duration,
+    /// Latency added to every CPQ lookup from the start. Default zero.
+    pub cpq_latency: Duration,
+    /// Bearer token the inventory and CPQ connectors require. Default
+    /// `sandbox-connector-token` ([`demo::CONNECTOR_TOKEN`]).
+    pub connector_token: String,
+    /// Whether a spawned sandbox runs the simulated order stream (a step every
+    /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
+    /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
+    pub order_stream: bool,
 }
 
 impl Default for SandboxConfig {
@@ -112,6 +174,10 @@ impl Default for SandboxConfig {
             cache_ttl: Duration::from_secs(86_400),
             token_lifetime: Duration::from_secs(3_600),
             base_url: None,
+            inventory_latency: Duration::ZERO,
+            cpq_latency: Duration::ZERO,
+            connector_token: demo::CONNECTOR_TOKEN.to_owned(),
+            order_stream: true,
         }
     }
 }
@@ -131,6 +197,16 @@ struct Inner {
     cache_ttl: Duration,
     /// The installation salt of `X-Magento-Cache-Id`.
     salt: String,
+    /// The inventory connector's stock ledger.
+    inventory: stock::Inventory,
+    /// The CPQ's accounts and price lists.
+    contracts: contracts::Contracts,
+    inventory_controls: connectors::Connector,
+    cpq_controls: connectors::Connector,
+    /// Bearer token of the connectors.
+    connector_token: String,
+    /// Whether `spawn` starts the order stream.
+    order_stream: bool,
 }
 
 impl Sandbox {
@@ -140,6 +216,8 @@ impl Sandbox {
             catalog: catalog::Catalog::seed(config.products, config.categories, config.seed),
             stores: store::Stores::seeded(),
             customers: customers::Customers::seeded(config.seed, config.token_lifetime),
+            companies: companies::Companies::seeded(),
+            carts: carts::Carts::new(config.seed),
             base_url: OnceLock::new(),
         });
         if let Some(url) = &config.base_url {
@@ -163,26 +241,56 @@ impl Sandbox {
                 rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
                 cache_ttl: config.cache_ttl,
                 salt: format!("{:016x}", catalog::mix(config.seed ^ 0x5a17)),
+                inventory: stock::Inventory::new(config.seed, clock::now()),
+                contracts: contracts::Contracts::seeded(),
+                inventory_controls: connectors::Connector::new(
+                    config.inventory_latency,
+                    config.seed ^ 0x1,
+                ),
+                cpq_controls: connectors::Connector::new(config.cpq_latency, config.seed ^ 0x2),
+                connector_token: config.connector_token,
+                order_stream: config.order_stream,
             }),
         }
     }
 
-    /// `/graphql` (GET and POST), `/admin/*` and placeholder product images under `/media`.
+    /// `/graphql` (GET and POST), the connectors under `/inventory` and `/cpq`, `/admin/*` and
+    /// placeholder product images under `/media`.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/graphql", get(http::get).post(http::post))
+            .route(
+                "/inventory/v1/stock/lookup",
+                post(connectors::inventory::lookup),
+            )
+            .route(
+                "/cpq/v1/contract-prices/lookup",
+                post(connectors::cpq::lookup),
+            )
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
+            .route("/admin/calls/all", get(admin::get_all_calls))
             .route(
                 "/admin/faults",
                 get(admin::get_faults).put(admin::put_faults),
             )
+            .nest(
+                "/admin/inventory",
+                admin::service_routes(Service::Inventory),
+            )
+            .nest("/admin/cpq", admin::service_routes(Service::Cpq))
+            .route(
+                "/admin/inventory/order-stream/step",
+                post(admin::step_order_stream),
+            )
+            .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
             .with_state(self.clone())
     }
 
     /// Binds `addr` (port 0 picks a free port) and serves the router in a tokio task until the
-    /// handle is shut down or dropped.
+    /// handle is shut down or dropped; the order stream, unless configured off, runs in another
+    /// task owned by the handle.
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<SandboxHandle> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -204,11 +312,24 @@ impl Sandbox {
                 tracing::warn!(error = %e, "sandbox server stopped");
             }
         });
+        let stream = self.inner.order_stream.then(|| {
+            let sandbox = self.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(ORDER_STREAM_INTERVAL);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    sandbox.step_order_stream();
+                }
+            })
+        });
         Ok(SandboxHandle {
             addr: host,
             sandbox: self,
             shutdown: Some(shutdown),
             task: Some(task),
+            stream,
         })
     }
 
@@ -230,6 +351,66 @@ impl Sandbox {
 
     pub fn faults(&self) -> Faults {
         self.inner.faults.read().map(|f| *f).unwrap_or_default()
+    }
+
+    /// Calls one service received since the start or its last reset. Commerce's `skus` is 0.
+    pub fn service_calls(&self, service: Service) -> ServiceCalls {
+        match self.connector(service) {
+            Some(connector) => connector.calls(),
+            None => ServiceCalls {
+                total: self.calls().total,
+                skus: 0,
+            },
+        }
+    }
+
+    pub fn reset_service_calls(&self, service: Service) {
+        match self.connector(service) {
+            Some(connector) => connector.reset_calls(),
+            None => self.reset_calls(),
+        }
+    }
+
+    /// Replaces the faults injected into one service's calls.
+    pub fn set_service_faults(&self, service: Service, faults: Faults) {
+        match self.connector(service) {
+            Some(connector) => connector.set_faults(faults),
+            None => self.set_faults(faults),
+        }
+    }
+
+    pub fn service_faults(&self, service: Service) -> Faults {
+        match self.connector(service) {
+            Some(connector) => connector.faults(),
+            None => self.faults(),
+        }
+    }
+
+    /// The controls of a connector; `None` for Commerce, whose controls predate them.
+    fn connector(&self, service: Service) -> Option<&connectors::Connector> {
+        match service {
+            Service::Commerce => None,
+            Service::Inventory => Some(&self.inner.inventory_controls),
+            Service::Cpq => Some(&self.inner.cpq_controls),
+        }
+    }
+
+    /// One step of the simulated order stream (what the spawned sandbox does every
+    /// [`ORDER_STREAM_INTERVAL`]): a few SKUs sell one to three units, sold-out SKUs are
+    /// restocked a while later. Returns the simple-product and variant SKUs whose stock changed
+    /// (a variant's configurable parent changes with it).
+    pub fn step_order_stream(&self) -> Vec<String> {
+        self.inner.inventory.step(&self.inner.data.catalog)
+    }
+
+    /// Sets the on-hand quantity of a simple product or variant in one source (`wh-east`,
+    /// `wh-west`, `store-berlin`) and clears its reservations there, as the ERP would report
+    /// after a stock count; `false` for unknown SKUs or sources and configurable parents.
+    /// Commerce's own stock is not touched (it follows the ERP only through the import flows).
+    pub fn set_stock(&self, sku: &str, source_code: &str, quantity: u32) -> bool {
+        self.inner
+            .inventory
+            .set(&self.inner.data.catalog, sku, source_code, quantity)
     }
 
     /// A customer token for a seeded account, as `generateCustomerToken` would issue (without
@@ -263,6 +444,8 @@ pub struct SandboxHandle {
     pub sandbox: Sandbox,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The order stream, when it runs.
+    stream: Option<JoinHandle<()>>,
 }
 
 impl SandboxHandle {
@@ -276,8 +459,22 @@ impl SandboxHandle {
         format!("http://{}/", self.addr)
     }
 
-    /// Stops accepting connections and waits (up to five seconds) for in-flight requests.
+    /// `http://<addr>/inventory`: the inventory connector's base URL (`inventory.url`).
+    pub fn inventory_url(&self) -> String {
+        format!("http://{}/inventory", self.addr)
+    }
+
+    /// `http://<addr>/cpq`: the CPQ connector's base URL (`cpq.url`).
+    pub fn cpq_url(&self) -> String {
+        format!("http://{}/cpq", self.addr)
+    }
+
+    /// Stops the order stream, stops accepting connections and waits (up to five seconds) for
+    /// in-flight requests.
     pub async fn shutdown(mut self) {
+        if let Some(stream) = self.stream.take() {
+            stream.abort();
+        }
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -295,6 +492,9 @@ impl SandboxHandle {
 
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
+        if let Some(stream) = self.stream.take() {
+            stream.abort();
+        }
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }

@@ -8,12 +8,16 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::merge::{
+    MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
+};
 use super::plan::{Plan, Planner, Route};
 use super::response::{clean_error, inspect, split};
 use super::schema::{ComposedSchema, UpstreamData};
 use super::{CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest};
 use crate::cache::{CacheKeyBuilder, CachedResponse, ResponseCache};
 use crate::config::Config;
+use crate::extensions::MergeSources;
 use crate::sources::commerce::{
     CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse,
 };
@@ -25,6 +29,7 @@ pub struct Gateway {
     planner: Planner,
     commerce: Arc<dyn CommerceGraphql>,
     cache: Option<ResponseCache>,
+    sources: Arc<MergeSources>,
 }
 
 /// Why an answer was not stored; carries the answer itself for every waiting caller.
@@ -34,12 +39,18 @@ impl Gateway {
     pub fn new(
         schema: Arc<ComposedSchema>,
         commerce: Arc<dyn CommerceGraphql>,
+        sources: Arc<MergeSources>,
         config: &Config,
     ) -> Self {
+        let switches = OverwriteSwitches {
+            stock_status: config.inventory.overwrite_stock_status,
+            price_range: config.cpq.overwrite_price_range,
+        };
         let planner = Planner::new(
             schema.clone(),
             config.graphql.clone(),
             config.introspection_enabled(),
+            switches,
         );
         let cache = config
             .cache
@@ -50,7 +61,12 @@ impl Gateway {
             planner,
             commerce,
             cache,
+            sources,
         }
+    }
+
+    pub fn sources(&self) -> &MergeSources {
+        &self.sources
     }
 
     pub fn schema(&self) -> &Arc<ComposedSchema> {
@@ -111,6 +127,10 @@ impl Gateway {
         };
         match plan.route {
             Route::Forward => self.forward(&plan, variables_text, caller).await,
+            Route::Merge(ref merge) => {
+                let commerce = self.forward(&plan, variables_text, caller).await?;
+                self.merge(merge, commerce, variables, caller).await
+            }
             Route::Local => {
                 self.execute_locally(&plan, query, variables, variables_text, caller)
                     .await
@@ -175,6 +195,69 @@ impl Gateway {
             }),
             Err(uncached) => Ok(uncached.0.clone()),
         }
+    }
+
+    /// Applies the extension fields and overwrites to Commerce's answer: one batched call per
+    /// source for the SKUs the answer holds, served from the entity caches where fresh.
+    async fn merge(
+        &self,
+        plan: &MergeNode,
+        commerce: GatewayResponse,
+        variables: Option<Value>,
+        caller: &Caller,
+    ) -> Result<GatewayResponse, GatewayError> {
+        let Ok(mut answer) =
+            serde_json::from_slice::<serde_json::Map<String, Value>>(&commerce.body)
+        else {
+            return Ok(commerce);
+        };
+        let mut data = answer.remove("data").unwrap_or(Value::Null);
+        let mut needed = NeededSkus::default();
+        collect_skus(&data, plan, &mut needed);
+        let sources = &self.sources;
+        let (stock, prices) = tokio::join!(
+            sources.stock.fetch(needed.stock.into_iter().collect()),
+            sources
+                .pricing
+                .fetch(&caller.headers, needed.prices.into_iter().collect()),
+        );
+        let variables = match variables {
+            Some(Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        let input = MergeInput {
+            stock: &stock,
+            prices: &prices,
+            variables: &variables,
+            only_x_left_threshold: sources.only_x_left_threshold,
+        };
+        let mut merge_errors = MergeErrors::default();
+        apply(&mut data, plan, &input, &mut Vec::new(), &mut merge_errors);
+        let stale = merge_errors.stale;
+        let mut errors = match answer.remove("errors") {
+            Some(Value::Array(errors)) => errors,
+            _ => Vec::new(),
+        };
+        errors.extend(merge_errors.into_errors());
+        let mut out = serde_json::Map::new();
+        if !errors.is_empty() {
+            out.insert("errors".into(), Value::Array(errors.clone()));
+        }
+        out.insert("data".into(), data);
+        for (key, value) in answer {
+            out.insert(key, value);
+        }
+        let body = serde_json::to_vec(&out).map_err(|_| GatewayError::internal())?;
+        let cacheability = match commerce.cacheability {
+            _ if stale || !errors.is_empty() => Cacheability::NoStore,
+            Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),
+            other => other,
+        };
+        Ok(GatewayResponse {
+            body: Bytes::from(body),
+            cacheability,
+            ..commerce
+        })
     }
 
     async fn execute_locally(

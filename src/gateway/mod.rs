@@ -10,6 +10,7 @@ mod error;
 mod execute;
 pub mod introspection;
 mod limits;
+pub mod merge;
 pub mod plan;
 mod printer;
 mod response;
@@ -52,6 +53,8 @@ pub struct Caller {
 pub enum Cacheability {
     /// Anonymous answer of a cacheable query: CDNs may keep it.
     Public,
+    /// Anonymous, but with live data: CDNs may keep it this many seconds.
+    PublicFor(u64),
     /// Cacheable, but for this caller only.
     Private,
     /// Mutations, errors, customer data.

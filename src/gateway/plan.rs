@@ -11,17 +11,20 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 
 use super::GatewayError;
 use super::limits::{check_shape, check_tokens, root_field_names};
-use super::printer::{UpstreamFilter, print_upstream};
+use super::merge::{MergeNode, OverwriteSwitches, build_merge_plan, overwrite_for};
+use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
 use crate::config::GraphqlConfig;
 pub use commerce_schema::CACHEABLE_ROOT_FIELDS;
 
 /// How an operation is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Route {
     /// Only Commerce fields: forward, return Commerce's body as it came.
     Forward,
-    /// Some fields are the BFF's: execute on the composed schema.
+    /// Commerce fields plus extension fields (or overwritten ones): forward, then merge.
+    Merge(Arc<MergeNode>),
+    /// Introspection: execute on the composed schema.
     Local,
 }
 
@@ -46,11 +49,17 @@ pub struct Planner {
     schema: Arc<ComposedSchema>,
     config: GraphqlConfig,
     introspection: bool,
+    switches: OverwriteSwitches,
     plans: moka::sync::Cache<PlanKey, Arc<Plan>>,
 }
 
 impl Planner {
-    pub fn new(schema: Arc<ComposedSchema>, config: GraphqlConfig, introspection: bool) -> Self {
+    pub fn new(
+        schema: Arc<ComposedSchema>,
+        config: GraphqlConfig,
+        introspection: bool,
+        switches: OverwriteSwitches,
+    ) -> Self {
         let plans = moka::sync::Cache::builder()
             .max_capacity(config.plan_cache_entries)
             .build();
@@ -58,6 +67,7 @@ impl Planner {
             schema,
             config,
             introspection,
+            switches,
             plans,
         }
     }
@@ -143,19 +153,41 @@ impl Planner {
         };
         let mut filter = PlanFilter {
             schema: &self.schema,
-            typename: false,
-            dropped: Cell::new(false),
+            switches: self.switches,
+            mode: Mode::Detect,
+            local: Cell::new(false),
+            merges: Cell::new(false),
         };
-        let mut upstream = print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
-        let route = if filter.dropped.get() || upstream.is_none() {
-            filter.typename = true;
-            upstream = print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
-            Route::Local
-        } else {
-            Route::Forward
+        print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
+        let route = match (filter.local.get(), filter.merges.get()) {
+            (true, true) => {
+                return Err(GatewayError::bad_request(
+                    "Introspection cannot be combined with live_stock or contract_price in one operation.",
+                ));
+            }
+            (true, false) => Route::Local,
+            (false, true) => {
+                match build_merge_plan(
+                    &doc,
+                    &operation.selection_set.node,
+                    root_type,
+                    &self.schema,
+                    self.switches,
+                ) {
+                    Some(plan) => Route::Merge(Arc::new(plan)),
+                    None => Route::Forward,
+                }
+            }
+            (false, false) => Route::Forward,
         };
+        filter.mode = match route {
+            Route::Local => Mode::Local,
+            Route::Merge(_) => Mode::Merge,
+            Route::Forward => Mode::Detect,
+        };
+        let upstream = print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
         let cacheable = operation.ty == OperationType::Query
-            && route == Route::Forward
+            && !matches!(route, Route::Local)
             && root_fields
                 .iter()
                 .all(|f| f == "__typename" || CACHEABLE_ROOT_FIELDS.contains(&f.as_str()));
@@ -199,34 +231,55 @@ fn unknown_operation(name: &str) -> GatewayError {
     GatewayError::bad_request(format!("Unknown operation named \"{name}\"."))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// First pass: find out what the document holds.
+    Detect,
+    /// Introspection (and resolver-backed extensions) execute locally: drop them, and add
+    /// `__typename` everywhere.
+    Local,
+    /// Extension fields become placeholders, overwritten fields get join keys.
+    Merge,
+}
+
 struct PlanFilter<'s> {
     schema: &'s ComposedSchema,
-    typename: bool,
-    /// Set when a local field was left out of the upstream operation.
-    dropped: Cell<bool>,
+    switches: OverwriteSwitches,
+    mode: Mode,
+    /// Fields executed on the composed schema (introspection, resolver-backed extensions).
+    local: Cell<bool>,
+    merges: Cell<bool>,
 }
 
 impl UpstreamFilter for PlanFilter<'_> {
-    fn is_local(&self, parent_type: &str, field: &str) -> bool {
-        let local = (matches!(field, "__schema" | "__type") && parent_type == "Query")
-            || self.schema.is_extension_field(parent_type, field);
-        if local {
-            self.dropped.set(true);
+    fn action(&self, parent_type: &str, field: &str) -> FieldAction {
+        if self.schema.is_merged_field(parent_type, field) {
+            self.merges.set(true);
+            return if self.mode == Mode::Merge {
+                FieldAction::Placeholder
+            } else {
+                FieldAction::Drop
+            };
         }
-        local
+        let introspection = parent_type == "Query" && matches!(field, "__schema" | "__type");
+        if introspection || self.schema.is_extension_field(parent_type, field) {
+            self.local.set(true);
+            return FieldAction::Drop;
+        }
+        if overwrite_for(self.schema, self.switches, parent_type, field) {
+            self.merges.set(true);
+            if self.mode == Mode::Merge {
+                return FieldAction::KeepWithJoinKey;
+            }
+        }
+        FieldAction::Keep
     }
 
     fn field_type(&self, parent_type: &str, field: &str) -> Option<String> {
-        let def = self
-            .schema
-            .sdl
-            .fields(parent_type)
-            .iter()
-            .find(|f| f.node.name.node == field)?;
-        Some(self.schema.sdl.shape(&def.node.ty.node).type_name)
+        self.schema.field_type(parent_type, field)
     }
 
     fn add_typename(&self) -> bool {
-        self.typename
+        self.mode == Mode::Local
     }
 }

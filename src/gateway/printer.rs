@@ -12,10 +12,26 @@ use async_graphql::parser::types::{
 };
 use async_graphql_value::{ConstValue, Name, Value};
 
+use super::merge::SKU_JOIN_KEY;
+
+/// What happens to one field of the client's document in the upstream operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldAction {
+    /// Sent as the client wrote it.
+    Keep,
+    /// Sent, and its object must also carry the SKU join key (its value is overwritten).
+    KeepWithJoinKey,
+    /// Replaced by `<response key>: __typename`, which holds the field's place (and order) in
+    /// Commerce's answer for the merge step; its object carries the SKU join key.
+    Placeholder,
+    /// Left out: the BFF answers it itself.
+    Drop,
+}
+
 /// Decides which fields stay with the BFF and what Commerce must add for it.
 pub trait UpstreamFilter {
-    /// Whether `parent_type.field` is answered locally (never sent to Commerce).
-    fn is_local(&self, parent_type: &str, field: &str) -> bool;
+    /// What to do with `parent_type.field`.
+    fn action(&self, parent_type: &str, field: &str) -> FieldAction;
     /// The named output type of `parent_type.field`, for walking into its selection set.
     fn field_type(&self, parent_type: &str, field: &str) -> Option<String>;
     /// Whether every selection set must also carry `__typename` (local execution needs it to
@@ -111,9 +127,10 @@ impl Printer<'_> {
     fn selection_set(&mut self, set: &SelectionSet, parent_type: &str, out: &mut String) -> bool {
         let mut inner = String::new();
         let mut any = false;
+        let mut join_key = false;
         for item in &set.items {
             let mut piece = String::new();
-            if self.selection(&item.node, parent_type, &mut piece) {
+            if self.selection(&item.node, parent_type, &mut piece, &mut join_key) {
                 if any {
                     inner.push(' ');
                 }
@@ -126,6 +143,11 @@ impl Printer<'_> {
         }
         out.push_str("{ ");
         out.push_str(&inner);
+        if join_key {
+            out.push(' ');
+            out.push_str(SKU_JOIN_KEY);
+            out.push_str(": sku");
+        }
         if self.filter.add_typename() && !parent_type.starts_with("__") {
             out.push_str(" __typename");
         }
@@ -133,13 +155,34 @@ impl Printer<'_> {
         true
     }
 
-    fn selection(&mut self, selection: &Selection, parent_type: &str, out: &mut String) -> bool {
+    fn selection(
+        &mut self,
+        selection: &Selection,
+        parent_type: &str,
+        out: &mut String,
+        join_key: &mut bool,
+    ) -> bool {
         match selection {
             Selection::Field(field) => {
                 let field = &field.node;
                 let name = field.name.node.as_str();
-                if self.filter.is_local(parent_type, name) {
-                    return false;
+                match self.filter.action(parent_type, name) {
+                    FieldAction::Drop => return false,
+                    FieldAction::Placeholder => {
+                        *join_key = true;
+                        out.push_str(
+                            field
+                                .alias
+                                .as_ref()
+                                .map(|a| a.node.as_str())
+                                .unwrap_or(name),
+                        );
+                        out.push_str(": __typename");
+                        self.directives(&field.directives, out);
+                        return true;
+                    }
+                    FieldAction::KeepWithJoinKey => *join_key = true,
+                    FieldAction::Keep => {}
                 }
                 if let Some(alias) = &field.alias {
                     out.push_str(&alias.node);
@@ -326,8 +369,12 @@ mod tests {
 
     struct Keep(bool);
     impl UpstreamFilter for Keep {
-        fn is_local(&self, parent: &str, field: &str) -> bool {
-            parent == "Query" && field.starts_with("__")
+        fn action(&self, parent: &str, field: &str) -> FieldAction {
+            match (parent, field) {
+                ("Query", f) if f.starts_with("__") => FieldAction::Drop,
+                (_, "live_stock") => FieldAction::Placeholder,
+                _ => FieldAction::Keep,
+            }
         }
         fn field_type(&self, _: &str, _: &str) -> Option<String> {
             Some("X".into())
@@ -361,6 +408,16 @@ mod tests {
             r#"query Q($s: String = "a\"b", $skip: Boolean!) { first: products(search: $s, filter: {sku: {in: ["x", "y"]}}, sort: {name: ASC}) @include(if: true) { items { ...F ... on ConfigurableProduct @skip(if: $skip) { variants { product { sku } } } } } } fragment F on ProductInterface { sku name }"#
         );
         async_graphql::parser::parse_query(&printed).expect("printed text parses");
+    }
+
+    #[test]
+    fn extension_fields_become_placeholders_and_their_object_gets_the_join_key() {
+        let printed = print("{ products(search: \"x\") { items { stock: live_stock @include(if: true) { salable_qty } name } } }", false)
+            .expect("printed");
+        assert_eq!(
+            printed,
+            "query { products(search: \"x\") { items { stock: __typename @include(if: true) name _bff_sku: sku } } }"
+        );
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct ComposedSchema {
     pub source: SchemaSource,
     /// (type, field) pairs answered by the BFF rather than Commerce.
     local_fields: HashSet<(String, String)>,
+    /// `ProductInterface` and every type implementing it.
+    product_types: HashSet<String>,
 }
 
 impl ComposedSchema {
@@ -87,11 +89,15 @@ impl ComposedSchema {
             builder = builder.disable_introspection();
         }
         let executable = builder.finish().map_err(|e| SchemaError::Invalid(e.0))?;
+        let mut product_types: HashSet<String> =
+            sdl.implementers("ProductInterface").into_iter().collect();
+        product_types.insert("ProductInterface".to_string());
         Ok(Self {
             sdl,
             executable,
             source,
             local_fields,
+            product_types,
         })
     }
 
@@ -99,6 +105,29 @@ impl ComposedSchema {
     pub fn is_extension_field(&self, type_name: &str, field: &str) -> bool {
         self.local_fields
             .contains(&(type_name.to_string(), field.to_string()))
+    }
+
+    /// Whether `type_name.field` is merged data (`live_stock`, `contract_price` on a product
+    /// type), answered by the merge step rather than by a resolver.
+    pub fn is_merged_field(&self, type_name: &str, field: &str) -> bool {
+        matches!(field, "live_stock" | "contract_price")
+            && self.is_product_type(type_name)
+            && self.is_extension_field(type_name, field)
+    }
+
+    /// Whether `type_name` is `ProductInterface` or implements it.
+    pub fn is_product_type(&self, type_name: &str) -> bool {
+        self.product_types.contains(type_name)
+    }
+
+    /// The named output type of `parent.field`.
+    pub fn field_type(&self, parent: &str, field: &str) -> Option<String> {
+        let def = self
+            .sdl
+            .fields(parent)
+            .iter()
+            .find(|f| f.node.name.node == field)?;
+        Some(self.sdl.shape(&def.node.ty.node).type_name)
     }
 
     /// The composed SDL, as `storefront-bff schema` prints it and `schema.graphql` holds it.

@@ -219,6 +219,10 @@ fn set_headers(
     );
     let cache_control = match cacheability {
         Cacheability::Public => public.clone(),
+        Cacheability::PublicFor(secs) => {
+            HeaderValue::from_str(&format!("public, max-age=0, s-maxage={secs}"))
+                .unwrap_or_else(|_| HeaderValue::from_static("no-store"))
+        }
         Cacheability::Private => HeaderValue::from_static("private, no-cache"),
         Cacheability::NoStore => HeaderValue::from_static("no-store"),
     };
@@ -228,8 +232,10 @@ fn set_headers(
     if let Some(id) = cache_id {
         headers.insert("x-magento-cache-id", id);
     }
-    if cacheability == Cacheability::Public
-        && !tags.is_empty()
+    if matches!(
+        cacheability,
+        Cacheability::Public | Cacheability::PublicFor(_)
+    ) && !tags.is_empty()
         && let Ok(v) = HeaderValue::from_str(&tags.join(" "))
     {
         headers.insert("surrogate-key", v);

@@ -39,10 +39,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    // Inventory and CPQ degrade gracefully, so their breakers inform but never fail readiness.
+    let sources = state.gateway.sources();
     let body = json!({
         "status": if probe.reachable { "ready" } else { "unavailable" },
         "schema": schema,
         "commerce": { "reachable": probe.reachable, "latency_ms": probe.latency_ms },
+        "inventory": sources.stock.health(),
+        "cpq": sources.pricing.health(),
     });
     (status, Json(body)).into_response()
 }

@@ -6,6 +6,7 @@ mod support;
 mod cache;
 mod config;
 mod forwarding;
+mod merged;
 mod playground;
 mod schema_contract;
 mod transport;

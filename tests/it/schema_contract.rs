@@ -31,12 +31,9 @@ fn types(sdl: &str) -> HashMap<String, TypeDefinition> {
 
 #[tokio::test]
 async fn schema_graphql_is_what_the_schema_command_prints() {
-    let printed = storefront_bff::server::composed_sdl(
-        Config::default(),
-        storefront_bff::server::extensions(),
-    )
-    .await
-    .expect("composes");
+    let printed = storefront_bff::server::composed_sdl(Config::default())
+        .await
+        .expect("composes");
     assert!(
         printed == committed_schema(),
         "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it"

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use reqwest::header::HeaderMap;
-use sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use sandbox::{Sandbox, SandboxConfig, SandboxHandle, Service};
 use serde_json::{Value, json};
 use storefront_bff::config::Config;
 use storefront_bff::gateway::Extension;
@@ -37,18 +37,28 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
         extensions: Vec<Extension>,
     ) -> Self {
-        let sandbox = Sandbox::new(SandboxConfig::default())
-            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("sandbox starts");
+        let sandbox = Sandbox::new(SandboxConfig {
+            order_stream: false,
+            ..SandboxConfig::default()
+        })
+        .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("sandbox starts");
         let mut config = Config::default();
         config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.commerce.graphql_url = sandbox.graphql_url();
         config.hooks.commerce_secret = Some(HOOK_SECRET.to_string().into());
+        let base = sandbox.base_url().trim_end_matches('/').to_string();
+        config.inventory.url = format!("{base}/inventory");
+        config.inventory.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+        config.cpq.url = format!("{base}/cpq");
+        config.cpq.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         configure(&mut config);
         config.validate().expect("test config is valid");
         let app = App::start(config, extensions).await.expect("BFF starts");
         sandbox.sandbox.reset_calls();
+        sandbox.sandbox.reset_service_calls(Service::Inventory);
+        sandbox.sandbox.reset_service_calls(Service::Cpq);
         TestApp {
             app,
             sandbox,
@@ -63,6 +73,30 @@ impl TestApp {
     /// Upstream calls the sandbox received since start (or the last reset).
     pub fn upstream_calls(&self) -> u64 {
         self.sandbox.sandbox.calls().total
+    }
+
+    /// Lookups the inventory connector received.
+    pub fn inventory_calls(&self) -> u64 {
+        self.sandbox.sandbox.service_calls(Service::Inventory).total
+    }
+
+    /// Lookups the CPQ connector received.
+    pub fn cpq_calls(&self) -> u64 {
+        self.sandbox.sandbox.service_calls(Service::Cpq).total
+    }
+
+    /// Asks a connector of the sandbox directly (the truth the BFF's answers are held to).
+    pub async fn connector(&self, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.sandbox.base_url().trim_end_matches('/'));
+        let response = self
+            .http
+            .post(url)
+            .bearer_auth(sandbox::demo::CONNECTOR_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .expect("connector answers");
+        decode(response).await.body
     }
 
     /// POSTs a query to the BFF.

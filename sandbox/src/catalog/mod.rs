@@ -141,6 +141,24 @@ impl Configurable {
     pub fn variant(&self, index: u16) -> Option<Variant> {
         self.variants().nth(usize::from(index))
     }
+
+    /// The variant in `color` and `size` (indices into [`COLORS`] and [`SIZES`]), when offered.
+    pub fn variant_in(&self, color: u8, size: u8) -> Option<Variant> {
+        if color as usize >= COLORS.len()
+            || self.colors & (1 << color) == 0
+            || !self.size_indices().any(|s| s == size)
+        {
+            return None;
+        }
+        let color_rank = (self.colors & ((1u16 << color) - 1)).count_ones();
+        let k = color_rank * u32::from(self.size_count) + u32::from(size - self.size_from);
+        Some(Variant {
+            index: k as u16,
+            id: self.first_child_id + k,
+            color,
+            size,
+        })
+    }
 }
 
 impl Product {
@@ -228,6 +246,22 @@ impl Catalog {
 
     pub fn product_by_sku(&self, sku: &str) -> Option<u32> {
         self.by_sku.get(sku).copied()
+    }
+
+    /// The visible product, or the variant behind a configurable product, a SKU names. Variant
+    /// SKUs ("MJ01-XS-Black") are parsed back into parent, size and color rather than indexed,
+    /// so the lookup costs two hash probes and no memory per variant.
+    pub fn item_by_sku(&self, sku: &str) -> Option<(u32, Option<Variant>)> {
+        if let Some(index) = self.product_by_sku(sku) {
+            return Some((index, None));
+        }
+        let (rest, color) = sku.rsplit_once('-')?;
+        let (parent, size) = rest.rsplit_once('-')?;
+        let index = self.product_by_sku(parent)?;
+        let matrix = self.product(index).configurable.as_ref()?;
+        let color = COLORS.iter().position(|c| c.label == color)? as u8;
+        let size = SIZES.iter().position(|s| s.label == size)? as u8;
+        Some((index, Some(matrix.variant_in(color, size)?)))
     }
 
     pub fn product_by_url_key(&self, url_key: &str) -> Option<u32> {
@@ -372,6 +406,42 @@ mod tests {
         assert_eq!(matrix.variant(1), Some(variants[1]));
         let sku = catalog.variant_sku(index as u32, variants[0]);
         assert!(sku.starts_with(&parent.sku), "{sku}");
+    }
+
+    #[test]
+    fn every_sku_resolves_back_to_its_product_or_variant() {
+        let catalog = Catalog::seed(300, 50, 7);
+        for (index, product) in catalog.products.iter().enumerate() {
+            let index = index as u32;
+            assert_eq!(catalog.item_by_sku(&product.sku), Some((index, None)));
+            for variant in product.configurable.iter().flat_map(|c| c.variants()) {
+                let sku = catalog.variant_sku(index, variant);
+                assert_eq!(
+                    catalog.item_by_sku(&sku),
+                    Some((index, Some(variant))),
+                    "{sku}"
+                );
+            }
+        }
+        let (index, parent) = catalog
+            .products
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.configurable.is_some())
+            .expect("a configurable product");
+        let matrix = parent.configurable.as_ref().expect("configurable");
+        let missing = (0..COLORS.len() as u8)
+            .find(|&c| matrix.colors & (1 << c) == 0)
+            .expect("a color it is not offered in");
+        let sku = format!(
+            "{}-{}-{}",
+            parent.sku,
+            SIZES[usize::from(matrix.size_from)].label,
+            COLORS[usize::from(missing)].label
+        );
+        assert_eq!(catalog.item_by_sku(&sku), None, "{index}: {sku}");
+        assert_eq!(catalog.item_by_sku("NOPE-XS-Black"), None);
+        assert_eq!(catalog.item_by_sku(""), None);
     }
 
     #[test]

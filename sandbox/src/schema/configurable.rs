@@ -170,6 +170,26 @@ fn variant_attributes(variant: &Variant) -> Value {
     )
 }
 
+/// `SelectedConfigurableOption`s: the attribute values a cart line's variant was chosen by.
+pub(super) fn selected_options(product_id: u32, variant: &Variant) -> Value {
+    Value::Array(
+        Attribute::ALL
+            .iter()
+            .map(|&attribute| {
+                let value = attribute.of(variant);
+                json!({
+                    "id": attribute.id(),
+                    "configurable_product_option_uid": crate::uid::encode(&format!("configurable/{product_id}/{}", attribute.id())),
+                    "configurable_product_option_value_uid": attribute.value_uid(value),
+                    "option_label": attribute.label(),
+                    "value_id": attribute.option_id(value),
+                    "value_label": attribute.option_label(value),
+                })
+            })
+            .collect(),
+    )
+}
+
 pub(super) fn variants(scope: &RequestScope, at: &At<'_>) -> Value {
     let Some(matrix) = at
         .product

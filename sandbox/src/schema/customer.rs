@@ -1,15 +1,17 @@
 //! Customer sign-in and the customer's own data: `generateCustomerToken`,
-//! `revokeCustomerToken`, `customer`, `customerGroup`.
+//! `revokeCustomerToken`, `customer` (with the B2B fields `companies`, `job_title`, `status`
+//! of company users), `customerGroup`.
 
 use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
 use serde_json::{Value, json};
 
 use super::{Data, arg};
+use crate::customers::Customer;
 use crate::errors::{Category, commerce_error};
 use crate::scope::RequestScope;
 
-fn not_authorized() -> Error {
+pub(super) fn not_authorized() -> Error {
     commerce_error(
         Category::Authorization,
         "The current customer isn't authorized.",
@@ -52,7 +54,17 @@ pub(super) fn customer(
         .customer
         .and_then(|id| data.customers.by_id(id))
         .ok_or_else(not_authorized)?;
-    Ok(json!({
+    Ok(customer_json(data, customer))
+}
+
+/// A `Customer`, with the B2B fields of company users.
+pub(super) fn customer_json(data: &Data, customer: &Customer) -> Value {
+    let company = customer.company.and_then(|id| data.companies.by_id(id));
+    let companies: Vec<Value> = company
+        .iter()
+        .map(|c| json!({ "id": c.uid(), "name": c.name, "legal_name": c.legal_name, "status": "APPROVED" }))
+        .collect();
+    json!({
         "id": crate::uid::encode_id(customer.id),
         "email": customer.email,
         "firstname": customer.firstname,
@@ -66,7 +78,14 @@ pub(super) fn customer(
         "purchase_orders_enabled": false,
         "addresses": [],
         "custom_attributes": [],
-    }))
+        "job_title": customer.job_title,
+        "status": company.map(|_| "ACTIVE"),
+        "structure_id": crate::uid::encode_id(customer.id),
+        "companies": {
+            "items": companies,
+            "page_info": { "page_size": 20, "current_page": 1, "total_pages": companies.len().min(1) },
+        },
+    })
 }
 
 /// `customerGroup`: the group of the customer, or NOT LOGGED IN (id 0) for guests.

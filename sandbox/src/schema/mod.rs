@@ -10,8 +10,10 @@
 //!
 //! Resolver errors carry Commerce's `extensions.category` (see `crate::errors`).
 
+mod cart;
 mod catalog;
 mod category;
+mod company;
 mod configurable;
 mod content;
 mod customer;
@@ -32,20 +34,24 @@ use commerce_schema::{
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::carts::Carts;
 use crate::catalog::Catalog;
+use crate::companies::Companies;
 use crate::customers::Customers;
 use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
 use crate::store::{StoreView, Stores};
 
 /// Everything resolvers read. The seeded domains are immutable and need no lock; mutable state
-/// lives inside the domain that owns it behind its own lock (today the customers' token
-/// revocations), so carts, orders or company accounts join as one more field and one more
-/// resolver module, without touching the catalog.
+/// lives inside the domain that owns it behind its own lock (the customers' token revocations,
+/// the carts), so orders or requisition lists join as one more field and one more resolver
+/// module, without touching the catalog.
 pub(crate) struct Data {
     pub catalog: Catalog,
     pub stores: Stores,
     pub customers: Customers,
+    pub companies: Companies,
+    pub carts: Carts,
     /// Absolute base URL (with trailing slash) for media and store URLs; set when the sandbox
     /// binds, unless configured. Relative ("/") until then.
     pub base_url: OnceLock<String>,
@@ -93,6 +99,7 @@ impl Resolvers for SandboxResolvers {
             "Mutation" => Some(mutation_handler(name)),
             "SimpleProduct" | "ConfigurableProduct" => product::field(type_name, name),
             "CategoryTree" => category::field(name),
+            "Cart" if name == "itemsV2" => Some(Arc::new(cart::items_v2) as Handler),
             _ => None,
         }?;
         let data = Arc::clone(&self.data);
@@ -146,6 +153,9 @@ fn query_handler(name: &str) -> Handler {
         "country" => Arc::new(stores::country),
         "customer" => Arc::new(customer::customer),
         "customerGroup" => Arc::new(customer::customer_group),
+        "company" => Arc::new(company::company),
+        "customerCart" => Arc::new(cart::customer_cart),
+        "cart" => Arc::new(cart::cart),
         other => not_emulated("query", other),
     }
 }

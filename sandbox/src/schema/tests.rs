@@ -596,7 +596,7 @@ async fn fields_the_sandbox_does_not_emulate_say_so() {
     let sandbox = sandbox();
     let answer = post(
         &sandbox,
-        "{ cart(cart_id: \"abc\") { id } storeConfig { store_code } }",
+        "{ compareList(uid: \"abc\") { uid } storeConfig { store_code } }",
         json!({}),
         &[],
     )
@@ -604,7 +604,7 @@ async fn fields_the_sandbox_does_not_emulate_say_so() {
     assert_eq!(
         answer.error(),
         (
-            "The sandbox does not emulate the `cart` query yet.",
+            "The sandbox does not emulate the `compareList` query yet.",
             "graphql-no-such-entity"
         )
     );
@@ -963,3 +963,5 @@ async fn every_leaf_field_of_the_emulated_types_resolves_with_its_declared_type(
         );
     }
 }
+
+mod b2b;

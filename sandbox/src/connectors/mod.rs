@@ -1,0 +1,196 @@
+//! The back-office systems the BFF reaches through its connector contracts
+//! (`docs/connectors/`), emulated over HTTP: the inventory service (`inventory`) and the CPQ
+//! (`cpq`).
+//!
+//! What every connector shares lives here: the bearer token (401 with an `error` body when it
+//! is missing or wrong), call counters (requests and SKUs asked for), injectable faults with
+//! Commerce's semantics (latency, jitter, a share of 500/503 answers, down), the
+//! `{"error": {"code", "message"}}` body of non-2xx answers, and `X-Request-Id` echoed back.
+//! A call is counted as it arrives, before faults and authentication, as Commerce's calls are.
+
+pub(crate) mod cpq;
+pub(crate) mod inventory;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use crate::admin::{Failure, Faults};
+use crate::http::{PROXY_UNAVAILABLE, html_response};
+
+/// The upstream systems the sandbox emulates, for counters and faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Adobe Commerce's storefront GraphQL (`/graphql`).
+    Commerce,
+    /// The ERP/WMS stock service (`/inventory/v1/stock/lookup`).
+    Inventory,
+    /// The CPQ's contract prices (`/cpq/v1/contract-prices/lookup`).
+    Cpq,
+}
+
+/// Calls one service received since the start or the last reset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCalls {
+    /// Requests received, faulted, refused and invalid ones included.
+    pub total: u64,
+    /// SKUs the requests asked for, summed (duplicates included); always 0 for Commerce.
+    pub skus: u64,
+}
+
+/// Counters and faults of one connector.
+pub(crate) struct Connector {
+    calls: AtomicU64,
+    skus: AtomicU64,
+    faults: RwLock<Faults>,
+    rng: Mutex<fastrand::Rng>,
+}
+
+impl Connector {
+    pub fn new(latency: Duration, seed: u64) -> Connector {
+        Connector {
+            calls: AtomicU64::new(0),
+            skus: AtomicU64::new(0),
+            faults: RwLock::new(Faults::latency(latency)),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+        }
+    }
+
+    fn record(&self, skus: usize) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.skus.fetch_add(skus as u64, Ordering::Relaxed);
+    }
+
+    pub fn calls(&self) -> ServiceCalls {
+        ServiceCalls {
+            total: self.calls.load(Ordering::Relaxed),
+            skus: self.skus.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn reset_calls(&self) {
+        self.calls.store(0, Ordering::Relaxed);
+        self.skus.store(0, Ordering::Relaxed);
+    }
+
+    pub fn faults(&self) -> Faults {
+        *self.faults.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.write().unwrap_or_else(PoisonError::into_inner) = faults;
+    }
+
+    /// Counts the call, then applies faults and checks the token; `Err` carries the answer of a
+    /// faulted or refused call.
+    async fn admit(&self, token: &str, headers: &HeaderMap, skus: usize) -> Result<(), Response> {
+        self.record(skus);
+        let draw = self.faults().draw(&self.rng);
+        if !draw.delay.is_zero() {
+            tokio::time::sleep(draw.delay).await;
+        }
+        match draw.failure {
+            Some(Failure::Down) => {
+                return Err(error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "SERVICE_UNAVAILABLE",
+                    "The service is down for maintenance.",
+                ));
+            }
+            Some(Failure::Internal) => {
+                return Err(error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_ERROR",
+                    "The service failed to answer.",
+                ));
+            }
+            // A proxy in front of the connector answers, without the contract's body.
+            Some(Failure::Unavailable) => {
+                return Err(html_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    PROXY_UNAVAILABLE,
+                ));
+            }
+            None => {}
+        }
+        if !bearer_matches(headers, token) {
+            let mut refusal = error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "A valid bearer token is required.",
+            );
+            refusal
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(refusal);
+        }
+        Ok(())
+    }
+}
+
+/// Whether `Authorization` is `Bearer <token>` (compared in constant time).
+fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+    let Some((scheme, given)) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+    else {
+        return false;
+    };
+    let given = given.trim().as_bytes();
+    scheme.eq_ignore_ascii_case("bearer")
+        && given.len() == token.len()
+        && given
+            .iter()
+            .zip(token.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The contract's error answer.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    json(status, &body)
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Logs the call with the BFF's request id and echoes the id on the answer.
+pub(crate) fn correlate(
+    service: Service,
+    headers: &HeaderMap,
+    skus: usize,
+    mut response: Response,
+) -> Response {
+    let request_id = headers.get("x-request-id");
+    tracing::debug!(
+        ?service,
+        request_id = request_id.and_then(|v| v.to_str().ok()),
+        skus,
+        status = response.status().as_u16(),
+        "connector call"
+    );
+    if let Some(id) = request_id {
+        response.headers_mut().insert("x-request-id", id.clone());
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests;

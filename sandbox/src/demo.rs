@@ -1,0 +1,51 @@
+//! Names tests and demos rely on: the B2B logins, company ids, the connector token, the
+//! inventory's sources and the SKUs whose contract prices are outside their validity.
+
+use crate::Sandbox;
+
+/// Acme Corp's buyer (General group; CPQ price list `PL-ACME-<year>`: 15/18/22 % off at 1/10/50).
+pub const ACME_BUYER: (&str, &str) = ("buyer@acme.example", "Acme123!");
+/// Acme Corp's company administrator (same company and contract as [`ACME_BUYER`]).
+pub const ACME_ADMIN: (&str, &str) = ("admin@acme.example", "AcmeAdmin123!");
+/// Globex Corporation's buyer: the same customer group (and so the same Commerce cache
+/// identity) as Acme's, a different contract (PL-GLOBEX: 8/12 % off at 1/25).
+pub const GLOBEX_BUYER: (&str, &str) = ("buyer@globex.example", "Globex123!");
+/// Initech's buyer (Wholesale group; PL-INITECH: 25/27/30 % off at 1/10/100, no validity bounds).
+pub const INITECH_BUYER: (&str, &str) = ("buyer@initech.example", "Initech123!");
+/// Hooli's buyer: a company Commerce knows and the CPQ does not (404 `UNKNOWN_COMPANY`).
+pub const UNKNOWN_TO_CPQ_BUYER: (&str, &str) = ("buyer@hooli.example", "Hooli123!");
+/// Vandelay Industries' buyer: known to the CPQ without a contract (`price_list: null`).
+pub const NO_CONTRACT_BUYER: (&str, &str) = ("buyer@vandelay.example", "Vandelay123!");
+
+/// `Company.id` of each company, as the CPQ expects it in `company_id`.
+pub const ACME_COMPANY_ID: &str = "MQ==";
+pub const GLOBEX_COMPANY_ID: &str = "Mg==";
+pub const INITECH_COMPANY_ID: &str = "Mw==";
+pub const UNKNOWN_TO_CPQ_COMPANY_ID: &str = "NA==";
+pub const NO_CONTRACT_COMPANY_ID: &str = "NQ==";
+
+/// The bearer token the inventory and CPQ connectors accept by default
+/// (`SandboxConfig::connector_token`).
+pub const CONNECTOR_TOKEN: &str = "sandbox-connector-token";
+
+/// The inventory's MSI source codes, in the order every stock answer lists them.
+pub const SOURCES: [&str; 3] = crate::stock::SOURCES;
+
+/// The SKU whose contract price expired 30 days ago in every price list (a simple product:
+/// the second seeded one). `None` when fewer than two products are seeded. With the default
+/// configuration it is `24-TV01`.
+pub fn expired_contract_sku(sandbox: &Sandbox) -> Option<String> {
+    sku_of(sandbox, crate::contracts::EXPIRED_PRODUCT)
+}
+
+/// The SKU whose contract price becomes valid only in 30 days in every price list (a simple
+/// product: the third seeded one). `None` when fewer than three products are seeded. With the
+/// default configuration it is `24-UG01`.
+pub fn future_contract_sku(sandbox: &Sandbox) -> Option<String> {
+    sku_of(sandbox, crate::contracts::FUTURE_PRODUCT)
+}
+
+fn sku_of(sandbox: &Sandbox, index: u32) -> Option<String> {
+    let products = &sandbox.inner.data.catalog.products;
+    products.get(index as usize).map(|p| p.sku.clone())
+}
