@@ -127,7 +127,7 @@ pub fn apply(
         }
         Value::Object(map) => {
             let sku = map
-                .remove(SKU_JOIN_KEY)
+                .shift_remove(SKU_JOIN_KEY)
                 .and_then(|v| v.as_str().map(str::to_owned));
             if let Some(sku) = &sku {
                 apply_fields(map, node, sku, input, path, errors);
