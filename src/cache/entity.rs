@@ -72,6 +72,8 @@ where
 pub struct Loaded<K, V> {
     pub values: HashMap<K, (V, Freshness)>,
     pub failure: Option<SourceError>,
+    /// When the first of the answers (known or unknown entities) stops being fresh.
+    pub fresh_until: Option<Instant>,
 }
 
 /// The values of `keys`: fresh ones from the cache, the others with one call of `load` (which
@@ -90,9 +92,12 @@ where
     let mut values = HashMap::with_capacity(keys.len());
     let mut missing = Vec::new();
     let mut stale: HashMap<K, Option<V>> = HashMap::new();
+    let mut fresh_until: Option<Instant> = None;
     for key in keys {
         match cache.entries.get(&key).await {
             Some(entry) if entry.fetched_at.elapsed() < cache.ttl => {
+                let until = entry.fetched_at + cache.ttl;
+                fresh_until = Some(fresh_until.map_or(until, |u| u.min(until)));
                 if let Some(v) = &entry.value {
                     values.insert(key, (v.clone(), Freshness::Fresh));
                 }
@@ -108,6 +113,7 @@ where
         return Loaded {
             values,
             failure: None,
+            fresh_until,
         };
     }
     match load(missing.clone()).await {
@@ -119,9 +125,11 @@ where
                 }
                 cache.insert(key, value).await;
             }
+            let until = Instant::now() + cache.ttl;
             Loaded {
                 values,
                 failure: None,
+                fresh_until: Some(fresh_until.map_or(until, |u| u.min(until))),
             }
         }
         Err(failure) => {
@@ -133,6 +141,7 @@ where
             Loaded {
                 values,
                 failure: Some(failure),
+                fresh_until: None,
             }
         }
     }

@@ -2,7 +2,9 @@
 //! for the data merged from other sources (stock per SKU, contract prices per company and SKU).
 
 mod entity;
+mod inflight;
 mod response;
 
 pub use entity::{EntityCache, Freshness, Loaded, load_through};
-pub use response::{CacheKey, CacheKeyBuilder, CachedResponse, ResponseCache};
+pub use inflight::InFlight;
+pub use response::{CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, ResponseCache};

@@ -46,10 +46,33 @@ impl CacheKeyBuilder {
     }
 }
 
+/// A merged answer (Commerce's plus live data), kept only as long as its freshest part allows.
+#[derive(Debug, Clone)]
+pub struct CachedMerged {
+    pub response: CachedResponse,
+    /// How long the merged data in it stays fresh.
+    pub ttl: Duration,
+}
+
+struct MergedExpiry;
+
+impl moka::Expiry<CacheKey, CachedMerged> for MergedExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &CacheKey,
+        value: &CachedMerged,
+        _now: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
 /// Bounded, tag-purgeable response cache. Cheap to clone.
 #[derive(Clone)]
 pub struct ResponseCache {
     entries: Cache<CacheKey, CachedResponse>,
+    /// Answers with merged data, keyed like Commerce's part (a distinct key space).
+    merged: Cache<CacheKey, CachedMerged>,
 }
 
 impl ResponseCache {
@@ -62,7 +85,26 @@ impl ResponseCache {
             .time_to_live(Duration::from_secs(config.ttl_secs))
             .support_invalidation_closures()
             .build();
-        Self { entries }
+        let merged = Cache::builder()
+            .max_capacity(config.max_bytes / 2)
+            .weigher(|_k: &CacheKey, v: &CachedMerged| {
+                (v.response.body.len() + 128).min(u32::MAX as usize) as u32
+            })
+            .expire_after(MergedExpiry)
+            .support_invalidation_closures()
+            .build();
+        Self { entries, merged }
+    }
+
+    /// A merged answer, while its live data is fresh.
+    pub async fn get_merged(&self, key: &CacheKey) -> Option<CachedResponse> {
+        self.merged.get(key).await.map(|m| m.response)
+    }
+
+    pub async fn insert_merged(&self, key: CacheKey, merged: CachedMerged) {
+        if !merged.ttl.is_zero() {
+            self.merged.insert(key, merged).await;
+        }
     }
 
     pub async fn get(&self, key: &CacheKey) -> Option<CachedResponse> {
@@ -88,14 +130,20 @@ impl ResponseCache {
     /// Drops every entry tagged with any of `tags`; returns how many entries were checked
     /// against the purge (moka applies it lazily, but a purged entry is never served again).
     pub fn purge_tags(&self, tags: Vec<String>) -> Result<(), moka::PredicateError> {
+        let shared: Arc<[String]> = tags.into();
+        let for_merged = shared.clone();
         self.entries
-            .invalidate_entries_if(move |_, v| v.tags.iter().any(|t| tags.contains(t)))
-            .map(|_| ())
+            .invalidate_entries_if(move |_, v| v.tags.iter().any(|t| shared.contains(t)))?;
+        self.merged.invalidate_entries_if(move |_, v| {
+            v.response.tags.iter().any(|t| for_merged.contains(t))
+        })?;
+        Ok(())
     }
 
     /// Drops everything.
     pub fn purge_all(&self) {
         self.entries.invalidate_all();
+        self.merged.invalidate_all();
     }
 
     /// Entries currently held (approximate until pending maintenance runs).

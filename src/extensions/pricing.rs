@@ -78,6 +78,7 @@ impl PricingService {
             currency: String::new(),
             today: super::today_utc(),
             failed: false,
+            fresh_until: None,
         };
         if skus.is_empty() || headers.get("authorization").is_none() {
             return data;
@@ -121,6 +122,7 @@ impl PricingService {
         })
         .await;
         data.failed = loaded.failure.is_some();
+        data.fresh_until = loaded.fresh_until;
         for ((_, _, sku), ((item, list), freshness)) in loaded.values {
             data.price_list.get_or_insert(list);
             data.items.insert(sku, (item, freshness));

@@ -48,6 +48,7 @@ impl StockService {
             return StockData {
                 items: HashMap::new(),
                 failed: false,
+                fresh_until: None,
             };
         }
         let loaded = load_through(&self.cache, skus, |missing| async move {
@@ -70,6 +71,7 @@ impl StockService {
         StockData {
             items: loaded.values,
             failed: loaded.failure.is_some(),
+            fresh_until: loaded.fresh_until,
         }
     }
 

@@ -2,6 +2,7 @@
 //! Commerce would cache the operation) and local execution on the composed schema.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -15,7 +16,9 @@ use super::plan::{Plan, Planner, Route};
 use super::response::{clean_error, inspect, split};
 use super::schema::{ComposedSchema, UpstreamData};
 use super::{CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest};
-use crate::cache::{CacheKeyBuilder, CachedResponse, ResponseCache};
+use crate::cache::{
+    CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, InFlight, ResponseCache,
+};
 use crate::config::Config;
 use crate::extensions::MergeSources;
 use crate::sources::commerce::{
@@ -29,6 +32,10 @@ pub struct Gateway {
     planner: Planner,
     commerce: Arc<dyn CommerceGraphql>,
     cache: Option<ResponseCache>,
+    /// Identical concurrent Commerce calls when the response cache is off.
+    in_flight: InFlight<Result<GatewayResponse, GatewayError>>,
+    /// The response cache's TTL, which also bounds merged answers.
+    response_ttl: Duration,
     sources: Arc<MergeSources>,
 }
 
@@ -61,6 +68,8 @@ impl Gateway {
             planner,
             commerce,
             cache,
+            in_flight: InFlight::default(),
+            response_ttl: Duration::from_secs(config.cache.ttl_secs),
             sources,
         }
     }
@@ -126,10 +135,16 @@ impl Gateway {
             None => None,
         };
         match plan.route {
-            Route::Forward => self.forward(&plan, variables_text, caller).await,
+            Route::Forward => {
+                let upstream = self.upstream_request(&plan, variables_text, caller)?;
+                let key = cache_key(&upstream);
+                self.forward(&plan, upstream, Some(key)).await
+            }
             Route::Merge(ref merge) => {
-                let commerce = self.forward(&plan, variables_text, caller).await?;
-                self.merge(merge, commerce, variables, caller).await
+                let upstream = self.upstream_request(&plan, variables_text, caller)?;
+                let key = cache_key(&upstream);
+                self.forward_and_merge(&plan, merge, upstream, Some(key), variables, caller)
+                    .await
             }
             Route::Local => {
                 self.execute_locally(&plan, query, variables, variables_text, caller)
@@ -138,24 +153,33 @@ impl Gateway {
         }
     }
 
+    /// Commerce's answer: through the response cache when Commerce would cache the operation,
+    /// deduplicated with identical calls in flight when the cache is off.
     async fn forward(
         &self,
         plan: &Plan,
-        variables: Option<Arc<str>>,
-        caller: &Caller,
+        upstream: UpstreamRequest,
+        key: Option<CacheKey>,
     ) -> Result<GatewayResponse, GatewayError> {
-        let upstream = self.upstream_request(plan, variables, caller)?;
-        let (Some(cache), true) = (&self.cache, plan.cacheable) else {
-            let answer = self.send(upstream).await?;
-            return Ok(relay(answer, CacheStatus::Bypass, Cacheability::NoStore)?.0);
-        };
-        let private = caller.headers.get("authorization").is_some();
+        let private = upstream.headers.get("authorization").is_some();
         let cacheability = if private {
             Cacheability::Private
         } else {
             Cacheability::Public
         };
-        let key = cache_key(&upstream, private);
+        let Some(key) = key.filter(|_| plan.cacheable) else {
+            let answer = self.send(upstream).await?;
+            return Ok(relay(answer, CacheStatus::Bypass, Cacheability::NoStore)?.0);
+        };
+        let Some(cache) = &self.cache else {
+            return self
+                .in_flight
+                .run(key, async {
+                    let answer = self.send(upstream).await?;
+                    Ok(relay(answer, CacheStatus::Bypass, cacheability)?.0)
+                })
+                .await;
+        };
         let requested_cache_id = upstream.headers.get("x-magento-cache-id").cloned();
         let loaded = cache
             .get_or_load(key, async {
@@ -197,6 +221,61 @@ impl Gateway {
         }
     }
 
+    /// A merged answer: from the merged-answer cache while its live data is fresh, else
+    /// Commerce's answer (cached as usual) with the merged data applied.
+    async fn forward_and_merge(
+        &self,
+        plan: &Plan,
+        merge: &MergeNode,
+        upstream: UpstreamRequest,
+        key: Option<CacheKey>,
+        variables: Option<Value>,
+        caller: &Caller,
+    ) -> Result<GatewayResponse, GatewayError> {
+        let merged_key = key
+            .filter(|_| plan.cacheable)
+            .map(|k| CacheKeyBuilder::default().part(&k).part(b"merged").finish());
+        if let (Some(cache), Some(mk)) = (&self.cache, &merged_key)
+            && let Some(hit) = cache.get_merged(mk).await
+        {
+            let private = caller.headers.get("authorization").is_some();
+            return Ok(GatewayResponse {
+                status: 200,
+                body: hit.body,
+                cacheability: if private {
+                    Cacheability::Private
+                } else {
+                    Cacheability::PublicFor(self.sources.live_max_age_secs)
+                },
+                cache_status: CacheStatus::Hit,
+                cache_id: hit.cache_id,
+                tags: hit.tags,
+            });
+        }
+        let commerce = self.forward(plan, upstream, key).await?;
+        let (response, fresh_for) = self.merge(merge, commerce, variables, caller).await?;
+        if let (Some(cache), Some(mk), Some(ttl)) = (&self.cache, merged_key, fresh_for)
+            && response.status == 200
+            && response.cacheability != Cacheability::NoStore
+        {
+            let entry = CachedResponse {
+                body: response.body.clone(),
+                cache_id: response.cache_id.clone(),
+                tags: response.tags.clone(),
+            };
+            cache
+                .insert_merged(
+                    mk,
+                    CachedMerged {
+                        response: entry,
+                        ttl,
+                    },
+                )
+                .await;
+        }
+        Ok(response)
+    }
+
     /// Applies the extension fields and overwrites to Commerce's answer: one batched call per
     /// source for the SKUs the answer holds, served from the entity caches where fresh.
     async fn merge(
@@ -205,11 +284,11 @@ impl Gateway {
         commerce: GatewayResponse,
         variables: Option<Value>,
         caller: &Caller,
-    ) -> Result<GatewayResponse, GatewayError> {
+    ) -> Result<(GatewayResponse, Option<Duration>), GatewayError> {
         let Ok(mut answer) =
             serde_json::from_slice::<serde_json::Map<String, Value>>(&commerce.body)
         else {
-            return Ok(commerce);
+            return Ok((commerce, None));
         };
         let mut data = answer.remove("data").unwrap_or(Value::Null);
         let mut needed = NeededSkus::default();
@@ -253,11 +332,23 @@ impl Gateway {
             Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),
             other => other,
         };
-        Ok(GatewayResponse {
-            body: Bytes::from(body),
-            cacheability,
-            ..commerce
-        })
+        // The merged answer stays fresh as long as its freshest-expiring part.
+        let now = Instant::now();
+        let fresh_for = [stock.fresh_until, prices.fresh_until]
+            .into_iter()
+            .flatten()
+            .map(|until| until.saturating_duration_since(now))
+            .min()
+            .unwrap_or(self.response_ttl);
+        let fresh_for = (!stale && errors.is_empty()).then_some(fresh_for.min(self.response_ttl));
+        Ok((
+            GatewayResponse {
+                body: Bytes::from(body),
+                cacheability,
+                ..commerce
+            },
+            fresh_for,
+        ))
     }
 
     async fn execute_locally(
@@ -376,7 +467,8 @@ fn relay(
 /// Everything that can change Commerce's answer: the normalised operation, its variables, the
 /// store, currency, cache identity (customer group) and company; and, for a caller with a
 /// customer token, the token itself, so one customer's answers never reach another.
-fn cache_key(upstream: &UpstreamRequest, private: bool) -> crate::cache::CacheKey {
+fn cache_key(upstream: &UpstreamRequest) -> CacheKey {
+    let private = upstream.headers.get("authorization").is_some();
     let header = |name: &str| upstream.headers.get(name).map(|v| v.as_bytes());
     let mut key = CacheKeyBuilder::default()
         .part(upstream.query.as_bytes())

@@ -219,3 +219,27 @@ async fn customer_data_is_never_cached() {
     assert_eq!(app.upstream_calls() - calls, 2);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_the_cache_off_concurrent_identical_queries_still_share_one_call() {
+    let app = TestApp::start_with(|c| c.cache.enabled = false, Vec::new()).await;
+    app.sandbox.sandbox.set_faults(sandbox::Faults {
+        latency_ms: 200,
+        ..Default::default()
+    });
+    let query = "{ storeConfig { store_code } }";
+    let answers = futures_util::future::join_all((0..8).map(|_| app.query(query, json!({})))).await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.body["data"]["storeConfig"]["store_code"] == "default")
+    );
+    assert_eq!(app.upstream_calls(), 1);
+    app.query(query, json!({})).await;
+    assert_eq!(
+        app.upstream_calls(),
+        2,
+        "nothing is kept once the call settles"
+    );
+    app.shutdown().await;
+}

@@ -518,3 +518,56 @@ async fn price_range_can_be_overwritten_for_contract_customers() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_merged_answer_is_reused_only_while_its_stock_is_fresh() {
+    let app = TestApp::start_with(|c| c.inventory.ttl_ms = 300, Vec::new()).await;
+    let query = "query($from: String!) { products(filter: { price: { from: $from } }, pageSize: 50) { items { __typename sku live_stock { salable_qty } } } }";
+    let vars = json!({ "from": "0" });
+    let first = app.query(query, vars.clone()).await;
+    let sku = items(&first.body)
+        .iter()
+        .find(|i| i["__typename"] == "SimpleProduct")
+        .and_then(|i| i["sku"].as_str())
+        .expect("a simple product on the page")
+        .to_string();
+    assert!(
+        app.sandbox.sandbox.set_stock(&sku, "wh-east", 4242),
+        "the sandbox knows {sku}"
+    );
+    let (commerce, inventory) = (app.upstream_calls(), app.inventory_calls());
+    let cached = app.query(query, vars.clone()).await;
+    assert_eq!(
+        cached.body, first.body,
+        "within the stock TTL the merged answer is reused"
+    );
+    assert_eq!(
+        (app.upstream_calls(), app.inventory_calls()),
+        (commerce, inventory)
+    );
+    assert!(
+        cached
+            .header("cache-control")
+            .is_some_and(|c| c.contains("s-maxage=0")),
+        "{:?}",
+        cached.header("cache-control")
+    );
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let refreshed = app.query(query, vars.clone()).await;
+    let item = items(&refreshed.body)
+        .iter()
+        .find(|i| i["sku"] == sku.as_str())
+        .expect("same product");
+    assert!(
+        item["live_stock"]["salable_qty"].as_f64().unwrap_or(0.0) >= 4242.0,
+        "{item}"
+    );
+    assert_eq!(app.inventory_calls(), inventory + 1);
+    assert_eq!(
+        app.upstream_calls(),
+        commerce,
+        "Commerce's part is still cached"
+    );
+    app.shutdown().await;
+}

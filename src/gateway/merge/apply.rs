@@ -3,6 +3,7 @@
 //! the overwrites, and strip the join keys. Objects keep Commerce's field order.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use async_graphql_value::Value as GqlValue;
 use serde_json::{Map, Value, json};
@@ -58,6 +59,8 @@ pub fn collect_skus(value: &Value, node: &MergeNode, out: &mut NeededSkus) {
 pub struct StockData {
     pub items: HashMap<String, (StockItem, Freshness)>,
     pub failed: bool,
+    /// When the first of these answers stops being fresh (`None`: nothing was looked up).
+    pub fresh_until: Option<Instant>,
 }
 
 /// Contract prices for the answer's SKUs.
@@ -68,6 +71,8 @@ pub struct PriceData {
     /// Today (UTC, `YYYY-MM-DD`), for validity windows.
     pub today: String,
     pub failed: bool,
+    /// When the first of these prices stops being fresh (`None`: nothing was looked up).
+    pub fresh_until: Option<Instant>,
 }
 
 /// Everything the rewrite needs.
