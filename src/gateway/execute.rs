@@ -252,6 +252,18 @@ impl Gateway {
                 tags: hit.tags,
             });
         }
+        if self.cache.is_none()
+            && let Some(mk) = merged_key
+        {
+            // Identical concurrent requests share the Commerce call and the merge too.
+            return self
+                .in_flight
+                .run(mk, async {
+                    let commerce = self.forward(plan, upstream, key).await?;
+                    Ok(self.merge(merge, commerce, variables, caller).await?.0)
+                })
+                .await;
+        }
         let commerce = self.forward(plan, upstream, key).await?;
         let (response, fresh_for) = self.merge(merge, commerce, variables, caller).await?;
         if let (Some(cache), Some(mk), Some(ttl)) = (&self.cache, merged_key, fresh_for)

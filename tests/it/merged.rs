@@ -571,3 +571,25 @@ async fn a_merged_answer_is_reused_only_while_its_stock_is_fresh() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_the_cache_off_concurrent_identical_pages_share_one_lookup_per_source() {
+    let app = TestApp::start_with(|c| c.cache.enabled = false, Vec::new()).await;
+    let uid = category_with_products(&app).await;
+    app.sandbox.sandbox.set_faults(Faults {
+        latency_ms: 200,
+        ..Faults::default()
+    });
+    let (commerce, inventory) = (app.upstream_calls(), app.inventory_calls());
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.query(STOCK_PLP, json!({ "uid": uid }))))
+            .await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.body.get("errors").is_none() && a.body == answers[0].body)
+    );
+    assert_eq!(app.upstream_calls() - commerce, 1);
+    assert_eq!(app.inventory_calls() - inventory, 1);
+    app.shutdown().await;
+}
