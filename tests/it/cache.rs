@@ -38,7 +38,7 @@ async fn a_repeated_anonymous_category_page_makes_no_upstream_call() {
 async fn concurrent_identical_misses_make_one_upstream_call() {
     let app = TestApp::start_with(|_| {}, Vec::new()).await;
     app.sandbox.sandbox.set_faults(sandbox::Faults {
-        latency_ms: 200,
+        latency_ms: 600,
         ..Default::default()
     });
     let uid = "MTQ="; // any category uid: the answer's content does not matter here
@@ -224,7 +224,7 @@ async fn customer_data_is_never_cached() {
 async fn with_the_cache_off_concurrent_identical_queries_still_share_one_call() {
     let app = TestApp::start_with(|c| c.cache.enabled = false, Vec::new()).await;
     app.sandbox.sandbox.set_faults(sandbox::Faults {
-        latency_ms: 200,
+        latency_ms: 600,
         ..Default::default()
     });
     let query = "{ storeConfig { store_code } }";

@@ -294,7 +294,7 @@ async fn every_response_carries_a_request_id_and_health_answers() {
 async fn shutdown_lets_in_flight_requests_finish() {
     let app = TestApp::start().await;
     app.sandbox.sandbox.set_faults(sandbox::Faults {
-        latency_ms: 400,
+        latency_ms: 1_500,
         ..Default::default()
     });
     let in_flight = {
@@ -311,7 +311,10 @@ async fn shutdown_lets_in_flight_requests_finish() {
             .await
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Wait until the sandbox holds the request, so it is truly in flight.
+    while app.upstream_calls() == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let TestApp {
         app: bff,
         sandbox,
