@@ -593,3 +593,34 @@ async fn with_the_cache_off_concurrent_identical_pages_share_one_lookup_per_sour
     assert_eq!(app.inventory_calls() - inventory, 1);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn purging_a_tag_also_drops_merged_answers() {
+    let app = TestApp::start().await;
+    let uid = category_with_products(&app).await;
+    let first = app.query(STOCK_PLP, json!({ "uid": uid })).await;
+    let tag = first
+        .header("surrogate-key")
+        .and_then(|k| k.split(' ').find(|t| t.starts_with("cat_p_")))
+        .expect("a product tag")
+        .to_string();
+    let calls = app.upstream_calls();
+    app.query(STOCK_PLP, json!({ "uid": uid })).await;
+    assert_eq!(app.upstream_calls(), calls, "the merged answer is cached");
+    let purged = app
+        .http
+        .post(format!("{}/hooks/commerce/cache", app.app.url()))
+        .bearer_auth(crate::support::HOOK_SECRET)
+        .json(&json!({ "tags": [tag] }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(purged.status(), 200);
+    app.query(STOCK_PLP, json!({ "uid": uid })).await;
+    assert_eq!(
+        app.upstream_calls(),
+        calls + 1,
+        "a purged product stayed in a merged answer"
+    );
+    app.shutdown().await;
+}
