@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::merge::{
-    MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
+    Lazy, MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
 };
 use super::plan::{Plan, Planner, Route};
 use super::response::{clean_error, inspect, split};
@@ -297,12 +298,25 @@ impl Gateway {
         variables: Option<Value>,
         caller: &Caller,
     ) -> Result<(GatewayResponse, Option<Duration>), GatewayError> {
-        let Ok(mut answer) =
-            serde_json::from_slice::<serde_json::Map<String, Value>>(&commerce.body)
-        else {
+        /// Commerce's answer with `data` parsed only along the merge plan.
+        #[derive(serde::Deserialize)]
+        struct Answer<'a> {
+            #[serde(borrow, default)]
+            data: Option<&'a RawValue>,
+            #[serde(default)]
+            errors: Vec<Value>,
+            #[serde(borrow, default)]
+            extensions: Option<&'a RawValue>,
+        }
+        let parsed = serde_json::from_slice::<Answer<'_>>(&commerce.body)
+            .ok()
+            .and_then(|a| match a.data {
+                Some(raw) => Lazy::parse(raw, plan).ok().map(|data| (a, data)),
+                None => Some((a, Lazy::Value(Value::Null))),
+            });
+        let Some((answer, mut data)) = parsed else {
             return Ok((commerce, None));
         };
-        let mut data = answer.remove("data").unwrap_or(Value::Null);
         let mut needed = NeededSkus::default();
         collect_skus(&data, plan, &mut needed);
         let sources = &self.sources;
@@ -325,20 +339,26 @@ impl Gateway {
         let mut merge_errors = MergeErrors::default();
         apply(&mut data, plan, &input, &mut Vec::new(), &mut merge_errors);
         let stale = merge_errors.stale;
-        let mut errors = match answer.remove("errors") {
-            Some(Value::Array(errors)) => errors,
-            _ => Vec::new(),
-        };
+        let mut errors = answer.errors;
         errors.extend(merge_errors.into_errors());
-        let mut out = serde_json::Map::new();
-        if !errors.is_empty() {
-            out.insert("errors".into(), Value::Array(errors.clone()));
-        }
-        out.insert("data".into(), data);
-        for (key, value) in answer {
-            out.insert(key, value);
-        }
-        let body = serde_json::to_vec(&out).map_err(|_| GatewayError::internal())?;
+        let mut body = Vec::with_capacity(commerce.body.len() + 4096);
+        let write = |body: &mut Vec<u8>| -> Result<(), serde_json::Error> {
+            body.push(b'{');
+            if !errors.is_empty() {
+                body.extend_from_slice(b"\"errors\":");
+                serde_json::to_writer(&mut *body, &errors)?;
+                body.push(b',');
+            }
+            body.extend_from_slice(b"\"data\":");
+            data.write(body)?;
+            if let Some(extensions) = answer.extensions {
+                body.extend_from_slice(b",\"extensions\":");
+                body.extend_from_slice(extensions.get().as_bytes());
+            }
+            body.push(b'}');
+            Ok(())
+        };
+        write(&mut body).map_err(|_| GatewayError::internal())?;
         let cacheability = match commerce.cacheability {
             _ if stale || !errors.is_empty() => Cacheability::NoStore,
             Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),

@@ -8,6 +8,7 @@ use std::time::Instant;
 use async_graphql_value::Value as GqlValue;
 use serde_json::{Map, Value, json};
 
+use super::lazy::Lazy;
 use super::plan::{ExtensionKind, MergeNode, Overwrite, SKU_JOIN_KEY, Selected};
 use crate::cache::Freshness;
 use crate::sources::cpq::{ContractItem, PriceList};
@@ -21,32 +22,30 @@ pub struct NeededSkus {
 }
 
 /// Walks the answer along the plan and collects the join keys.
-pub fn collect_skus(value: &Value, node: &MergeNode, out: &mut NeededSkus) {
+pub fn collect_skus(value: &Lazy<'_>, node: &MergeNode, out: &mut NeededSkus) {
     match value {
-        Value::Array(items) => items.iter().for_each(|v| collect_skus(v, node, out)),
-        Value::Object(map) => {
-            if let Some(sku) = map.get(SKU_JOIN_KEY).and_then(Value::as_str) {
+        Lazy::Array(items) => items.iter().for_each(|v| collect_skus(v, node, out)),
+        Lazy::Object(_) => {
+            if let Some(sku) = value.sku() {
                 for field in &node.fields {
-                    if map.contains_key(&field.response_key) {
+                    if value.get(&field.response_key).is_some() {
                         match field.kind {
-                            ExtensionKind::LiveStock => out.stock.insert(sku.to_string()),
-                            ExtensionKind::ContractPrice { .. } => {
-                                out.prices.insert(sku.to_string())
-                            }
+                            ExtensionKind::LiveStock => out.stock.insert(sku.clone()),
+                            ExtensionKind::ContractPrice { .. } => out.prices.insert(sku.clone()),
                         };
                     }
                 }
                 for (key, overwrite) in &node.overwrites {
-                    if map.contains_key(key) {
+                    if value.get(key).is_some() {
                         match overwrite {
-                            Overwrite::PriceRange(_) => out.prices.insert(sku.to_string()),
-                            _ => out.stock.insert(sku.to_string()),
+                            Overwrite::PriceRange(_) => out.prices.insert(sku.clone()),
+                            _ => out.stock.insert(sku.clone()),
                         };
                     }
                 }
             }
             for (key, child) in &node.children {
-                if let Some(v) = map.get(key) {
+                if let Some(v) = value.get(key) {
                     collect_skus(v, child, out);
                 }
             }
@@ -116,29 +115,31 @@ impl MergeErrors {
 
 /// Rewrites `value` (the `data` of Commerce's answer) in place.
 pub fn apply(
-    value: &mut Value,
+    value: &mut Lazy<'_>,
     node: &MergeNode,
     input: &MergeInput<'_>,
     path: &mut Vec<Value>,
     errors: &mut MergeErrors,
 ) {
     match value {
-        Value::Array(items) => {
+        Lazy::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 path.push(Value::from(i));
                 apply(item, node, input, path, errors);
                 path.pop();
             }
         }
-        Value::Object(map) => {
-            let sku = map
-                .shift_remove(SKU_JOIN_KEY)
-                .and_then(|v| v.as_str().map(str::to_owned));
+        Lazy::Object(_) => {
+            let sku = value.sku();
+            value.remove(SKU_JOIN_KEY);
+            let Lazy::Object(members) = value else {
+                return;
+            };
             if let Some(sku) = &sku {
-                apply_fields(map, node, sku, input, path, errors);
+                apply_fields(members, node, sku, input, path, errors);
             }
             for (key, child) in &node.children {
-                if let Some(v) = map.get_mut(key) {
+                if let Some((_, v)) = members.iter_mut().find(|(k, _)| k == key) {
                     path.push(Value::from(key.as_str()));
                     apply(v, child, input, path, errors);
                     path.pop();
@@ -149,8 +150,12 @@ pub fn apply(
     }
 }
 
+fn slot<'m, 'a>(members: &'m mut [(String, Lazy<'a>)], key: &str) -> Option<&'m mut Lazy<'a>> {
+    members.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
 fn apply_fields(
-    map: &mut Map<String, Value>,
+    map: &mut [(String, Lazy<'_>)],
     node: &MergeNode,
     sku: &str,
     input: &MergeInput<'_>,
@@ -160,7 +165,7 @@ fn apply_fields(
     let stock = input.stock.items.get(sku);
     let price = input.prices.items.get(sku);
     for field in &node.fields {
-        let Some(slot) = map.get_mut(&field.response_key) else {
+        let Some(slot) = slot(map, &field.response_key) else {
             continue;
         };
         let (resolved, failed) = match &field.kind {
@@ -181,7 +186,7 @@ fn apply_fields(
                 )
             }
         };
-        *slot = match resolved {
+        *slot = Lazy::Value(match resolved {
             Some(v) => {
                 errors.stale |= v["freshness"] == "STALE";
                 project(&v, &field.selection, input.variables)
@@ -200,37 +205,38 @@ fn apply_fields(
                 }
                 Value::Null
             }
-        };
+        });
     }
     for (key, overwrite) in &node.overwrites {
-        let Some(slot) = map.get_mut(key) else {
+        let Some(slot) = slot(map, key) else {
             continue;
         };
         match overwrite {
             Overwrite::StockStatus => {
                 if let Some((s, _)) = stock {
-                    *slot = Value::from(if s.salable() > 0.0 {
+                    *slot = Lazy::Value(Value::from(if s.salable() > 0.0 {
                         "IN_STOCK"
                     } else {
                         "OUT_OF_STOCK"
-                    });
+                    }));
                 }
             }
             Overwrite::OnlyXLeftInStock => {
                 if let Some((s, _)) = stock {
                     let qty = s.salable();
-                    *slot = if qty <= input.only_x_left_threshold {
+                    *slot = Lazy::Value(if qty <= input.only_x_left_threshold {
                         Value::from(qty)
                     } else {
                         Value::Null
-                    };
+                    });
                 }
             }
             Overwrite::PriceRange(selection) => {
                 if let Some(unit) =
                     price.and_then(|(item, _)| valid_unit_price(item, 1.0, input.prices))
+                    && let Lazy::Value(range) = slot
                 {
-                    overwrite_final_prices(slot, selection, unit, input.variables);
+                    overwrite_final_prices(range, selection, unit, input.variables);
                 }
             }
         }

@@ -3,9 +3,11 @@
 //! (batched: one call per source per request) through the entity caches.
 
 mod apply;
+mod lazy;
 mod plan;
 
 pub use apply::{MergeErrors, MergeInput, NeededSkus, PriceData, StockData, apply, collect_skus};
+pub use lazy::Lazy;
 pub use plan::{
     ExtensionKind, MergeNode, OverwriteSwitches, SKU_JOIN_KEY, build_merge_plan, overwrite_for,
 };
