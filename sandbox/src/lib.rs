@@ -387,7 +387,7 @@ impl Sandbox {
     }
 
     /// The controls of a connector; `None` for Commerce, whose controls predate them.
-    fn connector(&self, service: Service) -> Option<&connectors::Connector> {
+    pub(crate) fn connector(&self, service: Service) -> Option<&connectors::Connector> {
         match service {
             Service::Commerce => None,
             Service::Inventory => Some(&self.inner.inventory_controls),

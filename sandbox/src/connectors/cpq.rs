@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{Service, correlate, error, json};
+use super::{Service, SkuRequest, error, json, serve};
 use crate::Sandbox;
 use crate::contracts::{Account, ContractPrice};
 use crate::directory::CurrencyCode;
@@ -73,30 +73,27 @@ impl<'a> From<ContractPrice<'a>> for PriceItem<'a> {
     }
 }
 
+impl SkuRequest for PriceLookup<'_> {
+    fn sku_count(&self) -> usize {
+        self.skus.len()
+    }
+}
+
 pub(crate) async fn lookup(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = serde_json::from_slice::<PriceLookup>(&body);
-    let skus = request.as_ref().map_or(0, |r| r.skus.len());
-    let inner = &sandbox.inner;
-    let answer = match inner
-        .cpq_controls
-        .admit(&inner.connector_token, &headers, skus)
-        .await
-    {
-        Err(refusal) => refusal,
-        Ok(()) => match &request {
-            Err(e) => error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                &format!("Expected {{\"company_id\", \"currency\", \"skus\"}}: {e}"),
-            ),
-            Ok(request) => answer(&sandbox, request),
-        },
-    };
-    correlate(Service::Cpq, &headers, skus, answer)
+    let expected = "{\"company_id\", \"currency\", \"skus\"}";
+    serve(
+        &sandbox,
+        Service::Cpq,
+        &headers,
+        &body,
+        expected,
+        |request: &PriceLookup<'_>| answer(&sandbox, request),
+    )
+    .await
 }
 
 fn answer(sandbox: &Sandbox, request: &PriceLookup<'_>) -> Response {

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{Service, correlate, error, json};
+use super::{Service, SkuRequest, json, serve};
 use crate::Sandbox;
 use crate::stock::{SOURCES, SkuStock};
 
@@ -54,37 +54,34 @@ impl<'a> StockItem<'a> {
     }
 }
 
+impl SkuRequest for StockLookup<'_> {
+    fn sku_count(&self) -> usize {
+        self.skus.len()
+    }
+}
+
 pub(crate) async fn lookup(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = serde_json::from_slice::<StockLookup>(&body);
-    let skus = request.as_ref().map_or(0, |r| r.skus.len());
     let inner = &sandbox.inner;
-    let answer = match inner
-        .inventory_controls
-        .admit(&inner.connector_token, &headers, skus)
-        .await
-    {
-        Err(refusal) => refusal,
-        Ok(()) => match &request {
-            Err(e) => error(
-                StatusCode::BAD_REQUEST,
-                "INVALID_REQUEST",
-                &format!("Expected {{\"skus\": [...]}}: {e}"),
-            ),
-            Ok(request) => {
-                let stock = inner
-                    .inventory
-                    .lookup(&inner.data.catalog, request.skus.iter().map(|s| s.as_ref()));
-                let items = stock
-                    .into_iter()
-                    .map(|(sku, stock)| StockItem::new(sku, stock))
-                    .collect();
-                json(StatusCode::OK, &StockAnswer { items })
-            }
+    serve(
+        &sandbox,
+        Service::Inventory,
+        &headers,
+        &body,
+        "{\"skus\": [...]}",
+        |request: &StockLookup<'_>| {
+            let stock = inner
+                .inventory
+                .lookup(&inner.data.catalog, request.skus.iter().map(|s| s.as_ref()));
+            let items = stock
+                .into_iter()
+                .map(|(sku, stock)| StockItem::new(sku, stock))
+                .collect();
+            json(StatusCode::OK, &StockAnswer { items })
         },
-    };
-    correlate(Service::Inventory, &headers, skus, answer)
+    )
+    .await
 }

@@ -11,6 +11,7 @@
 pub(crate) mod cpq;
 pub(crate) mod inventory;
 
+use crate::Sandbox;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::Duration;
@@ -151,6 +152,47 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
             .zip(token.as_bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
+}
+
+/// A connector request that names SKUs (counted per call).
+pub(crate) trait SkuRequest {
+    fn sku_count(&self) -> usize;
+}
+
+/// One connector call: counted, admitted (token, injected faults), its body parsed and
+/// answered, then logged with the BFF's request id. `expected` names the body's shape for the
+/// 400 answer.
+pub(crate) async fn serve<'b, R>(
+    sandbox: &Sandbox,
+    service: Service,
+    headers: &HeaderMap,
+    body: &'b [u8],
+    expected: &str,
+    answer: impl FnOnce(&R) -> Response,
+) -> Response
+where
+    R: serde::Deserialize<'b> + SkuRequest,
+{
+    let request = serde_json::from_slice::<R>(body);
+    let skus = request.as_ref().map_or(0, SkuRequest::sku_count);
+    let Some(controls) = sandbox.connector(service) else {
+        return error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such connector.");
+    };
+    let response = match controls
+        .admit(&sandbox.inner.connector_token, headers, skus)
+        .await
+    {
+        Err(refusal) => refusal,
+        Ok(()) => match &request {
+            Err(e) => error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                &format!("Expected {expected}: {e}"),
+            ),
+            Ok(request) => answer(request),
+        },
+    };
+    correlate(service, headers, skus, response)
 }
 
 /// The contract's error answer.
