@@ -16,6 +16,7 @@ use crate::gateway::{
     CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
 };
 use crate::sources::commerce::ForwardedHeaders;
+use crate::sources::connector::REQUEST_ID;
 
 /// Headers whose presence forces a CORS preflight, so a request carrying one cannot come from a
 /// cross-site form even without a JSON content type.
@@ -31,6 +32,18 @@ const VARY: &str = "Store, Content-Currency, X-Magento-Cache-Id, X-Adobe-Company
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let id = request_id(&headers);
+    REQUEST_ID
+        .scope(id, post_inner(state, peer, headers, body))
+        .await
+}
+
+async fn post_inner(
+    state: AppState,
+    peer: SocketAddr,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
@@ -103,6 +116,27 @@ pub async fn get(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let id = request_id(&headers);
+    REQUEST_ID
+        .scope(id, get_inner(state, peer, headers, params))
+        .await
+}
+
+/// The id the request-id layer gave this request (a fresh one if none came).
+fn request_id(headers: &HeaderMap) -> std::sync::Arc<str> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .into()
+}
+
+async fn get_inner(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    params: HashMap<String, String>,
 ) -> Response {
     if playground::wants_page(&headers, params.contains_key("query")) {
         return playground::page().await;

@@ -1,6 +1,7 @@
 //! The HTTP side shared by the JSON connector contracts (docs/connectors/): a bearer-token
 //! `POST` of a JSON body, answered with JSON.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -8,6 +9,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::resilience::SourceError;
+
+tokio::task_local! {
+    /// The storefront request's id while it is being served, sent along to every upstream as
+    /// `X-Request-Id` so their logs and ours correlate.
+    pub static REQUEST_ID: Arc<str>;
+}
+
+/// The current request's id, if a request is being served on this task.
+pub fn current_request_id() -> Option<Arc<str>> {
+    REQUEST_ID.try_with(Arc::clone).ok()
+}
 
 /// One connector endpoint family (`{base}/v1/...`). Cheap to clone.
 #[derive(Clone)]
@@ -51,6 +63,9 @@ impl ConnectorClient {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose_secret());
         }
+        if let Some(id) = current_request_id() {
+            request = request.header("x-request-id", &*id);
+        }
         let response = request.send().await.map_err(|e| {
             if e.is_timeout() {
                 SourceError::Transport("attempt timed out".into())
@@ -67,5 +82,67 @@ impl ConnectorClient {
             .await
             .map_err(|e| SourceError::Transport(e.without_url().to_string()))?;
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Decode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use axum::Router;
+    use axum::http::HeaderMap;
+    use axum::routing::post;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_request_id_and_token_go_along_with_every_call() {
+        /// (X-Request-Id, Authorization) of each call received.
+        type Seen = Vec<(Option<String>, Option<String>)>;
+        let seen: Arc<Mutex<Seen>> = Arc::default();
+        let record = seen.clone();
+        let app = Router::new().route(
+            "/v1/echo",
+            post(move |headers: HeaderMap| async move {
+                let get = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                record
+                    .lock()
+                    .expect("lock")
+                    .push((get("x-request-id"), get("authorization")));
+                "{}"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = ConnectorClient::new(
+            &format!("http://{addr}"),
+            Some("t0ken".to_string().into()),
+            Duration::from_secs(5),
+        )
+        .expect("client");
+        let empty = serde_json::json!({});
+        let call = client.post::<_, serde_json::Value>("/v1/echo", &empty);
+        REQUEST_ID
+            .scope(Arc::from("req-42"), call)
+            .await
+            .expect("answer");
+        let _: serde_json::Value = client
+            .post("/v1/echo", &serde_json::json!({}))
+            .await
+            .expect("answer");
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(
+            seen[0],
+            (Some("req-42".into()), Some("Bearer t0ken".into()))
+        );
+        assert_eq!(seen[1].0, None, "an id outside a request");
     }
 }

@@ -88,6 +88,9 @@ impl CommerceGraphql for HttpCommerce {
         for (name, value) in &request.headers.0 {
             builder = builder.header(name, value);
         }
+        if let Some(id) = crate::sources::connector::current_request_id() {
+            builder = builder.header("x-request-id", &*id);
+        }
         let response = builder.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         let headers = response.headers();
