@@ -12,7 +12,7 @@ use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
 use serde_json::{Value, json};
 
-use super::customer::not_authorized;
+use super::customer::logged_in;
 use super::product::{product_ref, variant_ref};
 use super::{Data, Page, arg, configurable};
 use crate::carts::{Cart, CartLine};
@@ -26,10 +26,7 @@ pub(super) fn customer_cart(
     scope: &RequestScope,
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
-    let customer = scope
-        .customer
-        .and_then(|id| data.customers.by_id(id))
-        .ok_or_else(not_authorized)?;
+    let customer = logged_in(data, scope)?;
     let cart = data.carts.customer_cart(&data.catalog, customer);
     Ok(cart_json(data, scope, &cart, customer.email))
 }

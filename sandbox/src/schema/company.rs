@@ -7,7 +7,7 @@ use async_graphql::dynamic::ResolverContext;
 use serde_json::{Value, json};
 
 use super::Data;
-use super::customer::{customer_json, not_authorized};
+use super::customer::{customer_json, logged_in};
 use crate::companies::Company;
 use crate::scope::RequestScope;
 
@@ -16,10 +16,7 @@ pub(super) fn company(
     scope: &RequestScope,
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
-    let customer = scope
-        .customer
-        .and_then(|id| data.customers.by_id(id))
-        .ok_or_else(not_authorized)?;
+    let customer = logged_in(data, scope)?;
     Ok(customer
         .company
         .and_then(|id| data.companies.by_id(id))

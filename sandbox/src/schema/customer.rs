@@ -11,6 +11,14 @@ use crate::customers::Customer;
 use crate::errors::{Category, commerce_error};
 use crate::scope::RequestScope;
 
+/// The logged-in customer, or Commerce's authorization error for guests.
+pub(super) fn logged_in<'d>(data: &'d Data, scope: &RequestScope) -> Result<&'d Customer, Error> {
+    scope
+        .customer
+        .and_then(|id| data.customers.by_id(id))
+        .ok_or_else(not_authorized)
+}
+
 pub(super) fn not_authorized() -> Error {
     commerce_error(
         Category::Authorization,
@@ -50,10 +58,7 @@ pub(super) fn customer(
     scope: &RequestScope,
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
-    let customer = scope
-        .customer
-        .and_then(|id| data.customers.by_id(id))
-        .ok_or_else(not_authorized)?;
+    let customer = logged_in(data, scope)?;
     Ok(customer_json(data, customer))
 }
 
