@@ -80,7 +80,7 @@ impl PricingService {
             failed: false,
             fresh_until: None,
         };
-        if skus.is_empty() || headers.get("authorization").is_none() {
+        if skus.is_empty() || headers.customer_token().is_none() {
             return data;
         }
         let (company, currency) = match tokio::join!(self.company(headers), self.currency(headers))
@@ -133,8 +133,8 @@ impl PricingService {
     /// The B2B company of the caller's Commerce session (`None`: not a company user).
     async fn company(&self, headers: &ForwardedHeaders) -> Result<Option<Arc<str>>, SourceError> {
         let mut session = Sha256::new();
-        for name in ["authorization", "x-adobe-company", "store"] {
-            let value = headers.get(name).map(|v| v.as_bytes()).unwrap_or_default();
+        for part in [headers.customer_token(), headers.company(), headers.store()] {
+            let value = part.unwrap_or_default().as_bytes();
             session.update((value.len() as u64).to_le_bytes());
             session.update(value);
         }
@@ -160,24 +160,14 @@ impl PricingService {
 
     /// The currency prices are shown in: `Content-Currency`, else the store view's default.
     async fn currency(&self, headers: &ForwardedHeaders) -> Result<Arc<str>, SourceError> {
-        if let Some(c) = headers
-            .get("content-currency")
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(c) = headers.currency() {
             return Ok(Arc::from(c.to_ascii_uppercase()));
         }
-        let store = headers
-            .get("store")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let store = headers.store().unwrap_or_default().to_string();
         if let Some(c) = self.currencies.get(&store).await {
             return Ok(c);
         }
-        let mut store_only = ForwardedHeaders::default();
-        if let Some((name, value)) = headers.0.iter().find(|(n, _)| n.as_str() == "store") {
-            store_only.0.push((name.clone(), value.clone()));
-        }
+        let store_only = headers.store_only();
         let answer = self
             .ask_commerce(
                 "query BffStoreCurrency { storeConfig { default_display_currency_code } }",

@@ -34,24 +34,35 @@ pub struct UpstreamResponse {
     pub tags: Vec<String>,
 }
 
-/// The caller's headers that Commerce needs (DESIGN §2.1), already filtered.
+/// The caller's headers that Commerce needs (DESIGN §2.1), filtered and typed once at the edge:
+/// read them through [`store`](Self::store), [`customer_token`](Self::customer_token) … rather
+/// than by header name.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardedHeaders(pub Vec<(HeaderName, HeaderValue)>);
+
+const STORE: &str = "store";
+const CONTENT_CURRENCY: &str = "content-currency";
+const AUTHORIZATION: &str = "authorization";
+const CACHE_ID: &str = "x-magento-cache-id";
+const COMPANY: &str = "x-adobe-company";
+const PREVIEW_VERSION: &str = "preview-version";
 
 impl ForwardedHeaders {
     /// Headers passed on as they came.
     pub const PASSED: [&'static str; 7] = [
-        "store",
-        "content-currency",
-        "authorization",
-        "x-magento-cache-id",
-        "x-adobe-company",
-        "preview-version",
+        STORE,
+        CONTENT_CURRENCY,
+        AUTHORIZATION,
+        CACHE_ID,
+        COMPANY,
+        PREVIEW_VERSION,
         "x-recaptcha",
     ];
 
     /// Picks the forwarded headers from a client request. `client_ip` is the peer address;
     /// `trusted` says whether the peer is a trusted proxy whose `X-Forwarded-For` is kept.
+    /// Values that are not visible ASCII are dropped (Commerce reads none of them), so every
+    /// accessor sees exactly what is forwarded.
     pub fn from_client(
         headers: &HeaderMap,
         client_ip: Option<std::net::IpAddr>,
@@ -59,7 +70,7 @@ impl ForwardedHeaders {
     ) -> Self {
         let mut out = Vec::with_capacity(4);
         for name in Self::PASSED {
-            if let Some(v) = headers.get(name) {
+            if let Some(v) = headers.get(name).filter(|v| v.to_str().is_ok()) {
                 out.push((HeaderName::from_static(name), v.clone()));
             }
         }
@@ -77,10 +88,100 @@ impl ForwardedHeaders {
         Self(out)
     }
 
+    /// `Store`: the store view code.
+    pub fn store(&self) -> Option<&str> {
+        self.text(STORE)
+    }
+
+    /// `Content-Currency`: the display currency asked for.
+    pub fn currency(&self) -> Option<&str> {
+        self.text(CONTENT_CURRENCY)
+    }
+
+    /// `Authorization` as sent (`Bearer <customer token>`): any credential makes an answer
+    /// private to its caller.
+    pub fn customer_token(&self) -> Option<&str> {
+        self.text(AUTHORIZATION)
+    }
+
+    /// `X-Magento-Cache-Id`: Commerce's cache identity the caller claims.
+    pub fn cache_id(&self) -> Option<&str> {
+        self.text(CACHE_ID)
+    }
+
+    /// `X-Adobe-Company`: the B2B company a company user acts for.
+    pub fn company(&self) -> Option<&str> {
+        self.text(COMPANY)
+    }
+
+    /// `Preview-Version`: the staging preview timestamp.
+    pub fn preview_version(&self) -> Option<&str> {
+        self.text(PREVIEW_VERSION)
+    }
+
+    /// Only the `Store` header: for questions about the store view, not the caller.
+    pub fn store_only(&self) -> Self {
+        Self(
+            self.0
+                .iter()
+                .filter(|(n, _)| n.as_str() == STORE)
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// A header by name. Prefer the typed accessors above; this remains for call sites not yet
+    /// moved to them.
     pub fn get(&self, name: &str) -> Option<&HeaderValue> {
         self.0
             .iter()
             .find(|(n, _)| n.as_str() == name)
             .map(|(_, v)| v)
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_forwarded_header_has_its_typed_accessor() {
+        let mut client = HeaderMap::new();
+        for (name, value) in [
+            ("store", "de"),
+            ("content-currency", "EUR"),
+            ("authorization", "Bearer abc"),
+            ("x-magento-cache-id", "c1"),
+            ("x-adobe-company", "MTI="),
+            ("preview-version", "1700000000"),
+            ("x-unrelated", "dropped"),
+        ] {
+            client.insert(name, HeaderValue::from_static(value));
+        }
+        let headers = ForwardedHeaders::from_client(&client, None, false);
+        assert_eq!(headers.store(), Some("de"));
+        assert_eq!(headers.currency(), Some("EUR"));
+        assert_eq!(headers.customer_token(), Some("Bearer abc"));
+        assert_eq!(headers.cache_id(), Some("c1"));
+        assert_eq!(headers.company(), Some("MTI="));
+        assert_eq!(headers.preview_version(), Some("1700000000"));
+        assert!(headers.get("x-unrelated").is_none());
+        let store_only = headers.store_only();
+        assert_eq!(store_only.store(), Some("de"));
+        assert_eq!(store_only.0.len(), 1);
+    }
+
+    #[test]
+    fn a_header_that_is_not_text_is_not_forwarded() {
+        let mut client = HeaderMap::new();
+        let opaque = HeaderValue::from_bytes(b"Bearer \xff").expect("obs-text is a valid value");
+        client.insert("authorization", opaque);
+        let headers = ForwardedHeaders::from_client(&client, None, false);
+        assert!(headers.customer_token().is_none());
+        assert!(headers.0.is_empty());
     }
 }
