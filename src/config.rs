@@ -127,6 +127,8 @@ impl Default for CommerceConfig {
 pub struct GraphqlConfig {
     /// Answer introspection queries; unset: on in `demo`, off in `production`.
     pub introspection: Option<bool>,
+    /// Serve the GraphiQL playground; unset: on in `demo`, off in `production`.
+    pub playground: Option<bool>,
     /// Deepest selection nesting accepted.
     pub max_depth: usize,
     /// Most aliased fields in one document.
@@ -145,6 +147,7 @@ impl Default for GraphqlConfig {
     fn default() -> Self {
         Self {
             introspection: None,
+            playground: None,
             max_depth: 15,
             max_aliases: 50,
             max_tokens: 15_000,
@@ -447,6 +450,13 @@ impl Config {
     pub fn introspection_enabled(&self) -> bool {
         self.graphql
             .introspection
+            .unwrap_or(self.profile == Profile::Demo)
+    }
+
+    /// Whether the GraphiQL playground is served, after the profile's default.
+    pub fn playground_enabled(&self) -> bool {
+        self.graphql
+            .playground
             .unwrap_or(self.profile == Profile::Demo)
     }
 

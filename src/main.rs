@@ -66,9 +66,12 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
+            let playground = config.playground_enabled();
             let app = App::start(config, Vec::new()).await?;
             println!("storefront-bff is listening on {}", app.url());
-            println!("GraphQL playground: {}/graphql", app.url());
+            if playground {
+                println!("GraphQL playground: {}/graphql", app.url());
+            }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
             app.shutdown().await;

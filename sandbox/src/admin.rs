@@ -4,7 +4,8 @@
 //! Commerce (`/graphql`):
 //! * `GET /admin/calls` → `{"total": N, "by_root_field": {"products": n, …}}`
 //! * `POST /admin/calls/reset` → `204`
-//! * `GET /admin/faults` → `{"latency_ms": 0, "jitter_ms": 0, "error_rate": 0.0, "down": false}`
+//! * `GET /admin/faults` → `{"latency_ms": 0, "jitter_ms": 0, "error_rate": 0.0, "down": false,
+//!   "database_error": false}`
 //! * `PUT /admin/faults` with the same shape (missing fields take their defaults) → the new
 //!   faults; `422` when `error_rate` is outside 0..=1.
 //!
@@ -46,6 +47,9 @@ pub struct Faults {
     pub error_rate: f64,
     /// Every call is answered at once with HTTP 503.
     pub down: bool,
+    /// Every call is answered with HTTP 500 and a GraphQL error of category `internal` naming
+    /// the database host, as Commerce in developer mode answers when its database is gone.
+    pub database_error: bool,
 }
 
 impl Faults {
@@ -68,6 +72,12 @@ impl Faults {
             return Draw {
                 delay: Duration::ZERO,
                 failure: Some(Failure::Down),
+            };
+        }
+        if self.database_error {
+            return Draw {
+                delay: Duration::from_millis(self.latency_ms),
+                failure: Some(Failure::Database),
             };
         }
         let (jitter, failure) = if self.jitter_ms > 0 || self.error_rate > 0.0 {
@@ -113,6 +123,8 @@ pub(crate) enum Failure {
     Internal,
     /// An injected error answered with 503.
     Unavailable,
+    /// `database_error`: a GraphQL error of category `internal`, answered with 500.
+    Database,
 }
 
 /// A snapshot of the upstream calls received on `/graphql`.

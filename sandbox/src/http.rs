@@ -328,8 +328,13 @@ async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
         Failure::Down => html_response(StatusCode::SERVICE_UNAVAILABLE, BACKEND_DOWN),
         Failure::Unavailable => html_response(StatusCode::SERVICE_UNAVAILABLE, PROXY_UNAVAILABLE),
         Failure::Internal => html_response(StatusCode::INTERNAL_SERVER_ERROR, PROXY_INTERNAL_ERROR),
+        Failure::Database => json_response(500, DATABASE_ERROR.as_bytes().to_vec()),
     })
 }
+
+/// What Commerce in developer mode answers when MySQL is unreachable: the driver's message with
+/// the database host, category `internal`, and the debug detail.
+const DATABASE_ERROR: &str = r#"{"errors":[{"message":"SQLSTATE[HY000] [2002] php_network_getaddresses: getaddrinfo for db-primary.prod.internal failed: Name or service not known","extensions":{"category":"internal"},"debugMessage":"Zend_Db_Adapter_Exception at /var/www/html/vendor/magento/framework/DB/Adapter/Pdo/Mysql.php:426","trace":[{"file":"/var/www/html/vendor/magento/framework/DB/Adapter/Pdo/Mysql.php","line":426}]}],"data":null}"#;
 
 const BACKEND_DOWN: &str = "<!DOCTYPE html>\n<html><head><title>503 Backend fetch failed</title></head><body>\
 <h1>Error 503 Backend fetch failed</h1><p>Backend fetch failed</p><h3>Guru Meditation:</h3><p>XID: 32770</p>\

@@ -1,7 +1,74 @@
-//! Errors the gateway answers itself, in GraphQL's error shape with a stable `extensions.code`.
+//! Errors the BFF answers itself: the catalogue of `extensions.code` values (documented in the
+//! README, a test holds the two together) and the one renderer every route uses
+//! (`impl IntoResponse for GatewayError`).
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+
+/// One entry of the catalogue: the code, the HTTP status it is answered with, and its meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct Code {
+    pub code: &'static str,
+    pub status: u16,
+    pub meaning: &'static str,
+}
+
+/// Declares each code as a constant and lists them all in [`code::ALL`].
+macro_rules! catalogue {
+    ($($(#[doc = $doc:literal])+ $name:ident = $status:literal;)+) => {
+        $($(#[doc = $doc])+ pub const $name: &str = stringify!($name);)+
+        /// Every code above, with its status and meaning.
+        pub const ALL: &[super::Code] = &[$(super::Code {
+            code: stringify!($name),
+            status: $status,
+            meaning: concat!($($doc),+),
+        }),+];
+    };
+}
+
+/// Every `extensions.code` the BFF itself answers with. Commerce's own errors carry Commerce's
+/// `extensions.category` instead (and no code), except those masked as `INTERNAL_SERVER_ERROR`.
+pub mod code {
+    catalogue! {
+        /// The HTTP request is malformed: not JSON, no `query`, `variables` not an object, an unknown operation name, a batch of the wrong size.
+        BAD_REQUEST = 400;
+        /// `POST /graphql` without `Content-Type: application/json` (or a preflight-forcing header).
+        UNSUPPORTED_MEDIA_TYPE = 415;
+        /// The request body is larger than `server.body_limit_bytes`.
+        PAYLOAD_TOO_LARGE = 413;
+        /// A mutation sent as `GET`.
+        METHOD_NOT_ALLOWED = 405;
+        /// A `POST` from a browser page whose origin is neither this one nor in `server.cors_allowed_origins`, or marked `Sec-Fetch-Site: cross-site` by the browser.
+        FORBIDDEN_ORIGIN = 403;
+        /// The document is not valid GraphQL syntax (answered in a 200 GraphQL response).
+        GRAPHQL_PARSE_FAILED = 200;
+        /// The document does not validate against the schema (answered in a 200 GraphQL response).
+        GRAPHQL_VALIDATION_FAILED = 200;
+        /// `__schema` / `__type` while introspection is off (the production default).
+        INTROSPECTION_DISABLED = 200;
+        /// More lexical tokens than `graphql.max_tokens`.
+        TOO_MANY_TOKENS = 400;
+        /// Selections nested deeper than `graphql.max_depth`.
+        QUERY_TOO_DEEP = 400;
+        /// More aliased fields than `graphql.max_aliases`.
+        TOO_MANY_ALIASES = 400;
+        /// More root fields than `graphql.max_root_fields`.
+        TOO_MANY_ROOT_FIELDS = 400;
+        /// The inventory connector failed: `live_stock` is `null`, the rest of the answer intact.
+        INVENTORY_UNAVAILABLE = 200;
+        /// The CPQ connector failed: `contract_price` is `null`, the rest of the answer intact.
+        PRICING_UNAVAILABLE = 200;
+        /// Commerce could not be reached or answered something that is not GraphQL.
+        UPSTREAM_UNAVAILABLE = 502;
+        /// A failure inside the BFF, or a Commerce error that is not meant for clients (category `internal` or unknown); the message carries the request id, the detail is in the log.
+        INTERNAL_SERVER_ERROR = 500;
+        /// No such route (also the cache hook while no secret is configured).
+        NOT_FOUND = 404;
+        /// The cache hook's bearer secret is missing or wrong.
+        UNAUTHENTICATED = 401;
+    }
+}
 
 /// A request the gateway refuses or cannot complete. Messages are safe for clients: they never
 /// name upstream hosts or carry upstream detail (that goes to the log).
@@ -12,7 +79,7 @@ pub struct GatewayError {
 }
 
 impl GatewayError {
-    /// One error with a code (and Commerce's category where one applies).
+    /// One error with a code from [`code`] (and Commerce's category where one applies).
     pub fn new(
         status: StatusCode,
         code: &str,
@@ -36,14 +103,14 @@ impl GatewayError {
 
     /// A malformed HTTP request (not JSON, no query, …).
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", None, message)
+        Self::new(StatusCode::BAD_REQUEST, code::BAD_REQUEST, None, message)
     }
 
     /// Commerce gave no usable answer.
     pub fn upstream_unavailable() -> Self {
         Self::new(
             StatusCode::BAD_GATEWAY,
-            "UPSTREAM_UNAVAILABLE",
+            code::UPSTREAM_UNAVAILABLE,
             None,
             "Commerce is unavailable; try again shortly.",
         )
@@ -53,9 +120,19 @@ impl GatewayError {
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
+            code::INTERNAL_SERVER_ERROR,
             None,
             "Internal server error.",
+        )
+    }
+
+    /// No such route.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            code::NOT_FOUND,
+            None,
+            "No such route.",
         )
     }
 
@@ -86,5 +163,59 @@ impl GatewayError {
     /// The response body: `{"errors": [...]}`.
     pub fn body(&self) -> Vec<u8> {
         serde_json::to_vec(&json!({ "errors": self.errors })).unwrap_or_default()
+    }
+}
+
+/// The one rendering of a refusal: GraphQL's error shape as JSON, never stored by a cache.
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert("x-cache", HeaderValue::from_static("BYPASS"));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_and_names_itself() {
+        let mut seen = std::collections::HashSet::new();
+        for entry in code::ALL {
+            assert!(seen.insert(entry.code), "{} listed twice", entry.code);
+            assert!(StatusCode::from_u16(entry.status).is_ok(), "{}", entry.code);
+            assert!(!entry.meaning.is_empty(), "{}", entry.code);
+        }
+        assert_eq!(code::FORBIDDEN_ORIGIN, "FORBIDDEN_ORIGIN");
+    }
+
+    #[test]
+    fn the_readme_documents_every_code_with_its_status() {
+        let readme = include_str!("../../README.md");
+        for entry in code::ALL {
+            let row = format!("| `{}` | {} |", entry.code, entry.status);
+            assert!(
+                readme.contains(&row),
+                "README.md lacks the row starting `{row}`"
+            );
+        }
+        let documented = readme
+            .lines()
+            .filter(|l| l.starts_with("| `") && l.contains("` | "))
+            .filter_map(|l| l.split('`').nth(1))
+            .filter(|c| c.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
+        for code in documented {
+            assert!(
+                code::ALL.iter().any(|e| e.code == code),
+                "README.md documents `{code}`, which the catalogue does not have"
+            );
+        }
     }
 }

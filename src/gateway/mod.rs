@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::http::HeaderValue;
 use bytes::Bytes;
 
-pub use error::GatewayError;
+pub use error::{GatewayError, code};
 pub use execute::Gateway;
 pub use schema::{ComposedSchema, Extension, SchemaSource};
 

@@ -6,6 +6,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use super::error::code;
+use crate::sources::connector::current_request_id;
+
 /// Commerce's body after inspection.
 #[derive(Debug)]
 pub struct Inspected {
@@ -64,33 +67,80 @@ pub fn split(body: &[u8]) -> Result<(Value, Vec<Value>), serde_json::Error> {
     Ok((data, errors))
 }
 
-/// Keeps the client-facing part of one GraphQL error.
+/// Commerce's error categories meant for clients (Adobe's GraphQL exception classes, webonyx's
+/// own `graphql` and `request`). Anything else — `internal`, a missing or unknown category — may
+/// carry SQL, host names or paths, and is masked.
+const CLIENT_CATEGORIES: [&str; 8] = [
+    "graphql",
+    "request",
+    "graphql-input",
+    "graphql-authentication",
+    "graphql-authorization",
+    "graphql-no-such-entity",
+    "graphql-already-exists",
+    "graphql-too-many-requests",
+];
+
+/// Keeps the client-facing part of one GraphQL error: `message`, `locations`, `path` and
+/// `extensions.{category,code}`. An error whose category is not a client one reaches the client
+/// as a generic message with the request id; its message goes to the log with the same id.
 pub fn clean_error(error: Value) -> Value {
     let Value::Object(mut error) = error else {
-        return json!({ "message": "Internal server error." });
+        return masked(None, Map::new(), &error);
     };
-    let mut out = Map::new();
-    let message = match error.remove("message") {
-        Some(Value::String(m)) => m,
-        _ => "Internal server error.".to_string(),
-    };
-    out.insert("message".into(), Value::String(message));
-    for key in ["locations", "path"] {
-        if let Some(v @ Value::Array(_)) = error.remove(key) {
-            out.insert(key.into(), v);
-        }
-    }
+    let mut kept = Map::new();
     if let Some(Value::Object(mut ext)) = error.remove("extensions") {
-        let mut kept = Map::new();
         for key in ["category", "code"] {
             if let Some(v @ Value::String(_)) = ext.remove(key) {
                 kept.insert(key.into(), v);
             }
         }
-        if !kept.is_empty() {
-            out.insert("extensions".into(), Value::Object(kept));
+    }
+    let category = kept.get("category").and_then(Value::as_str);
+    let client_facing = category.is_some_and(|c| CLIENT_CATEGORIES.contains(&c));
+    let mut place = Map::new();
+    for key in ["locations", "path"] {
+        if let Some(v @ Value::Array(_)) = error.remove(key) {
+            place.insert(key.into(), v);
         }
     }
+    match error.remove("message") {
+        Some(Value::String(message)) if client_facing => {
+            let mut out = Map::new();
+            out.insert("message".into(), Value::String(message));
+            out.append(&mut place);
+            out.insert("extensions".into(), Value::Object(kept));
+            Value::Object(out)
+        }
+        detail => masked(
+            category.map(str::to_owned),
+            place,
+            &detail.unwrap_or(Value::Null),
+        ),
+    }
+}
+
+/// The generic error standing in for one that must not reach the client, keeping its
+/// `locations` and `path` (`place`).
+fn masked(category: Option<String>, mut place: Map<String, Value>, detail: &Value) -> Value {
+    let request_id = current_request_id();
+    let id = request_id.as_deref().unwrap_or("-");
+    tracing::error!(
+        request_id = id,
+        category = category.as_deref().unwrap_or("(none)"),
+        detail = %detail,
+        "Commerce answered an error not meant for clients; masked"
+    );
+    let mut out = Map::new();
+    out.insert(
+        "message".into(),
+        Value::String(format!("Internal server error. Request id: {id}")),
+    );
+    out.append(&mut place);
+    out.insert(
+        "extensions".into(),
+        json!({ "category": "internal", "code": code::INTERNAL_SERVER_ERROR }),
+    );
     Value::Object(out)
 }
 
@@ -119,5 +169,42 @@ mod tests {
             json!({"message":"No such entity.","path":["products"],"locations":[{"line":1,"column":3}],"extensions":{"category":"graphql-no-such-entity"}})
         );
         assert_eq!(v["data"], json!({"products": null}));
+    }
+
+    #[test]
+    fn internal_uncategorised_and_unknown_errors_become_a_generic_message() {
+        for error in [
+            json!({"message": "SQLSTATE[HY000] [2002] db-primary.internal:3306 refused", "path": ["products"], "extensions": {"category": "internal"}}),
+            json!({"message": "Redis at cache-1.internal:6379 timed out", "path": ["products"]}),
+            json!({"message": "/var/www/html/vendor/x.php failed", "path": ["products"], "extensions": {"category": "businessLogic"}}),
+            json!("a bare string from /var/www"),
+        ] {
+            let cleaned = clean_error(error.clone());
+            let text = cleaned.to_string();
+            assert!(
+                !text.contains("internal:") && !text.contains("/var/www"),
+                "{text}"
+            );
+            assert!(
+                cleaned["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Internal server error. Request id: ")),
+                "{text}"
+            );
+            assert_eq!(cleaned["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+            assert_eq!(cleaned["extensions"]["category"], "internal");
+            if error.is_object() {
+                assert_eq!(cleaned["path"], json!(["products"]));
+            }
+        }
+    }
+
+    #[test]
+    fn every_client_category_keeps_its_message() {
+        for category in CLIENT_CATEGORIES {
+            let error =
+                json!({"message": "The cart isn't active.", "extensions": {"category": category}});
+            assert_eq!(clean_error(error)["message"], "The cart isn't active.");
+        }
     }
 }

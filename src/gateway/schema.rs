@@ -61,6 +61,7 @@ pub struct ComposedSchema {
 
 impl ComposedSchema {
     /// Merges `extensions` into Commerce's `base` SDL and builds the executable schema.
+    /// Without `introspection` (the production default) validation errors carry no suggestions.
     pub fn compose(
         base: Sdl,
         source: SchemaSource,
@@ -85,8 +86,9 @@ impl ComposedSchema {
         }
         let resolvers = Arc::new(GatewayResolvers { custom });
         let mut builder = sdl.build(resolvers).extension(ValidationGate);
+        // "Did you mean …?" names fields of the schema: only where the schema may be read anyway.
         if !introspection {
-            builder = builder.disable_introspection();
+            builder = builder.disable_introspection().disable_suggestions();
         }
         let executable = builder.finish().map_err(|e| SchemaError::Invalid(e.0))?;
         let mut product_types: HashSet<String> =

@@ -1,5 +1,6 @@
-//! `/graphql` over HTTP: the transport rules (JSON only, no mutation over GET, bounded bodies and
-//! batches) and the mapping of gateway answers to HTTP responses and cache headers.
+//! `/graphql` over HTTP: the transport rules (JSON only, no POST from another site's page, no
+//! mutation over GET, bounded bodies and batches) and the mapping of gateway answers to HTTP
+//! responses and cache headers.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,7 +14,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::AppState;
 use super::playground;
 use crate::gateway::{
-    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
+    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest, code,
 };
 use crate::sources::commerce::ForwardedHeaders;
 use crate::sources::connector::REQUEST_ID;
@@ -47,31 +48,41 @@ async fn post_inner(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    if is_cross_site(&headers, &state.config.server.cors_allowed_origins) {
+        return GatewayError::new(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN_ORIGIN,
+            None,
+            "POST /graphql is not accepted from this site's pages.",
+        )
+        .into_response();
+    }
     if !is_json(&headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
-        return error(&GatewayError::new(
+        return GatewayError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            code::UNSUPPORTED_MEDIA_TYPE,
             None,
             "POST /graphql takes `Content-Type: application/json`.",
-        ));
+        )
+        .into_response();
     }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(&GatewayError::new(
+            return GatewayError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
+                code::PAYLOAD_TOO_LARGE,
                 None,
                 format!(
                     "The request body exceeds {} bytes.",
                     state.config.server.body_limit_bytes
                 ),
-            ));
+            )
+            .into_response();
         }
         Err(_) => {
-            return error(&GatewayError::bad_request(
-                "The request body could not be read.",
-            ));
+            return GatewayError::bad_request("The request body could not be read.")
+                .into_response();
         }
     };
     let caller = caller(&state, &headers, peer, false);
@@ -82,25 +93,23 @@ async fn post_inner(
                 state.gateway.execute(request, &caller).await,
                 &state.public_cache_control,
             ),
-            Err(_) => error(&GatewayError::bad_request(
-                "The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.",
-            )),
+            Err(_) => GatewayError::bad_request("The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.").into_response(),
         };
     }
     let requests: Vec<GraphqlRequest> = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(_) => {
-            return error(&GatewayError::bad_request(
-                "The body is not a batch of GraphQL requests.",
-            ));
+            return GatewayError::bad_request("The body is not a batch of GraphQL requests.")
+                .into_response();
         }
     };
     let max = state.config.graphql.max_batch;
     if requests.is_empty() || requests.len() > max {
-        return error(&GatewayError::bad_request(format!(
+        return GatewayError::bad_request(format!(
             "A batch holds 1 to {max} operations; this one has {}.",
             requests.len()
-        )));
+        ))
+        .into_response();
     }
     let answers = futures_util::future::join_all(
         requests
@@ -138,13 +147,17 @@ async fn get_inner(
     headers: HeaderMap,
     params: HashMap<String, String>,
 ) -> Response {
-    if playground::wants_page(&headers, params.contains_key("query")) {
+    if state.config.playground_enabled()
+        && playground::wants_page(&headers, params.contains_key("query"))
+    {
         return playground::page().await;
     }
     let variables = match params.get("variables").map(|v| serde_json::from_str(v)) {
         None => None,
         Some(Ok(v)) => Some(v),
-        Some(Err(_)) => return error(&GatewayError::bad_request("`variables` is not valid JSON.")),
+        Some(Err(_)) => {
+            return GatewayError::bad_request("`variables` is not valid JSON.").into_response();
+        }
     };
     let request = GraphqlRequest {
         query: params.get("query").cloned(),
@@ -174,6 +187,29 @@ fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool
     }
 }
 
+/// Whether a POST comes from a browser page of another site: an `Origin` that is neither in
+/// `allowed` (the CORS allowlist) nor this host's own, or a browser's `Sec-Fetch-Site:
+/// cross-site` from an origin not in `allowed`. Clients that are not browsers send neither.
+/// Such a page could not read the answer anyway (CORS), but a mutation would still run, with
+/// whatever credentials the browser attaches.
+fn is_cross_site(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin.is_some_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o))) {
+        return false;
+    }
+    let marked_cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let same_origin = |origin: &str| {
+        origin
+            .split_once("://")
+            .zip(host)
+            .is_some_and(|((_, authority), host)| authority.eq_ignore_ascii_case(host))
+    };
+    marked_cross_site || origin.is_some_and(|o| !same_origin(o))
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -184,14 +220,6 @@ fn is_json(headers: &HeaderMap) -> bool {
             mime.eq_ignore_ascii_case("application/json")
                 || mime.eq_ignore_ascii_case("application/graphql-response+json")
         })
-}
-
-/// An error the transport answers itself.
-pub fn error(error: &GatewayError) -> Response {
-    respond(
-        GatewayResponse::from_error(error),
-        &HeaderValue::from_static("no-store"),
-    )
 }
 
 /// `public` is the `Cache-Control` of a public answer (built once from the cache settings).

@@ -12,8 +12,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
-use super::graphql::error;
-use crate::gateway::GatewayError;
+use crate::gateway::{GatewayError, code};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,12 +31,7 @@ pub async fn purge_cache(
     body: axum::body::Bytes,
 ) -> Response {
     let Some(secret) = &state.config.hooks.commerce_secret else {
-        return error(&GatewayError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            None,
-            "No such route.",
-        ));
+        return GatewayError::not_found().into_response();
     };
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -49,25 +43,25 @@ pub async fn purge_cache(
             .as_bytes()
             .ct_eq(secret.expose_secret().as_bytes()),
     ) {
-        return error(&GatewayError::new(
+        return GatewayError::new(
             StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
+            code::UNAUTHENTICATED,
             None,
             "The hook secret is missing or wrong.",
-        ));
+        )
+        .into_response();
     }
     let request: PurgeRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(_) => {
-            return error(&GatewayError::bad_request(
+            return GatewayError::bad_request(
                 "Expected JSON like {\"tags\": [\"cat_p_42\"]} or {\"all\": true}.",
-            ));
+            )
+            .into_response();
         }
     };
     if request.tags.is_empty() && !request.all {
-        return error(&GatewayError::bad_request(
-            "Name at least one tag, or set `all`.",
-        ));
+        return GatewayError::bad_request("Name at least one tag, or set `all`.").into_response();
     }
     let Some(cache) = state.gateway.cache() else {
         return Json(json!({ "purged": false, "reason": "the response cache is off" }))
@@ -79,7 +73,7 @@ pub async fn purge_cache(
     } else {
         tracing::info!(tags = ?request.tags, "response cache purged by tag");
         if cache.purge_tags(request.tags.clone()).is_err() {
-            return error(&GatewayError::internal());
+            return GatewayError::internal().into_response();
         }
     }
     Json(json!({ "purged": true, "tags": request.tags, "all": request.all })).into_response()

@@ -1,8 +1,9 @@
 //! The HTTP surface (DESIGN §2.7): the router, its tower layers, and the routes.
 //!
-//! Layers, outermost first: request id → trace span (every log line carries the id) → panic
-//! catcher (a masked 500, the next request unaffected) → whole-request timeout → CORS → body
-//! limit.
+//! Layers, outermost first: request id (a client's own only when short and plain) → trace span
+//! (every log line carries the id) → panic catcher (a masked 500, the next request unaffected) →
+//! whole-request timeout → CORS → body limit. Every refusal renders through
+//! `impl IntoResponse for GatewayError`.
 
 mod graphql;
 mod health;
@@ -91,13 +92,17 @@ pub fn router(state: AppState) -> Router {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-            .allow_headers(tower_http::cors::Any)
-            .expose_headers([axum::http::HeaderName::from_static("x-magento-cache-id")])
+            // Listed by name: `*` does not cover `Authorization`.
+            .allow_headers(CORS_ALLOWED_HEADERS.map(axum::http::HeaderName::from_static))
+            .expose_headers([
+                axum::http::HeaderName::from_static("x-magento-cache-id"),
+                axum::http::HeaderName::from_static("x-request-id"),
+            ])
             .max_age(Duration::from_secs(600))
     };
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
-        .route("/playground/assets/{*file}", get(playground::asset))
+        .route("/playground/assets/{*file}", get(playground::served_asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/hooks/commerce/cache", post(hooks::purge_cache))
@@ -105,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(drop_unsafe_request_id))
                 .layer(SetRequestIdLayer::new(
                     request_id_header.clone(),
                     MakeRequestUuid,
@@ -122,12 +128,45 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    graphql::error(&GatewayError::new(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        None,
-        "No such route.",
-    ))
+    GatewayError::not_found().into_response()
+}
+
+/// Request headers a browser page may send cross-origin: the caller's credential, everything
+/// forwarded to Commerce, the JSON content type, the request id and the preflight-forcing headers.
+const CORS_ALLOWED_HEADERS: [&str; 12] = [
+    "authorization",
+    "content-type",
+    "store",
+    "content-currency",
+    "x-magento-cache-id",
+    "x-adobe-company",
+    "preview-version",
+    "x-recaptcha",
+    "x-request-id",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "graphql-require-preflight",
+];
+
+/// A client's `X-Request-Id` is kept only when it is short and plain (`[A-Za-z0-9-]{1,64}`);
+/// otherwise it is dropped and the request-id layer makes a fresh one, so nothing a client
+/// chose ends up in logs, headers or error messages unchecked.
+async fn drop_unsafe_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let headers = request.headers_mut();
+    if !headers
+        .get_all(REQUEST_ID_HEADER)
+        .iter()
+        .all(|id| is_plain_request_id(id.as_bytes()))
+    {
+        headers.remove(REQUEST_ID_HEADER);
+    }
+    request
+}
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
 
 /// A panic anywhere in a request becomes this; the detail goes to the log only.
@@ -138,5 +177,27 @@ fn masked_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = detail, "request handler panicked");
-    graphql::error(&GatewayError::internal()).into_response()
+    GatewayError::internal().into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(is_plain_request_id(b"0b6f2a1c-7d3e-4f00-9c1a-5e2d8b7a6c41"));
+        assert!(is_plain_request_id(b"abc"));
+        assert!(is_plain_request_id(&[b'a'; 64]));
+        for hostile in [
+            &b""[..],
+            &[b'a'; 65],
+            b"id with spaces",
+            b"{\"a\":1}",
+            b"a\r\nSet-Cookie: x=1",
+            b"abc_def",
+        ] {
+            assert!(!is_plain_request_id(hostile), "{hostile:?}");
+        }
+    }
 }

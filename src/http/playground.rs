@@ -1,15 +1,19 @@
 //! The GraphiQL playground: the page a browser gets from `GET /graphql` and its assets under
 //! `/playground/assets/`. Everything is embedded in the binary (GraphiQL 3 and React 18 UMD
 //! builds vendored in `assets/playground/`), so the playground works offline and the page
-//! loads nothing from another host; its Content-Security-Policy enforces that.
+//! loads nothing from another host; its Content-Security-Policy enforces that. Served only while
+//! `graphql.playground` is on (the `demo` default; off in `production`).
 
 use std::sync::LazyLock;
 
 use axum::body::Body;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::gateway::GatewayError;
 
 /// Scripts, styles and fetches from this origin only. GraphiQL's fonts are `data:` URLs in its
 /// CSS; its dialogs (Radix) inject `<style>` elements, hence `'unsafe-inline'` for styles only.
@@ -78,6 +82,14 @@ pub async fn page() -> Response {
         Body::from(PAGE.as_str()),
     )
         .into_response()
+}
+
+/// `/playground/assets/{*file}`: the assets while the playground is enabled, else not found.
+pub async fn served_asset(State(state): State<AppState>, file: Path<String>) -> Response {
+    if !state.config.playground_enabled() {
+        return GatewayError::not_found().into_response();
+    }
+    asset(file).await
 }
 
 /// Static assets under /playground/assets/{*file}: long immutable cache, correct content types.

@@ -65,6 +65,7 @@ fn every_option_is_documented_in_the_example_config() {
     options.extend(
         [
             "graphql.introspection",
+            "graphql.playground",
             "hooks.commerce_secret",
             "inventory.token",
             "cpq.token",

@@ -5,6 +5,7 @@ mod support;
 
 mod cache;
 mod config;
+mod edge;
 mod forwarding;
 mod merged;
 mod playground;

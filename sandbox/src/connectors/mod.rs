@@ -104,7 +104,7 @@ impl Connector {
                     "The service is down for maintenance.",
                 ));
             }
-            Some(Failure::Internal) => {
+            Some(Failure::Internal | Failure::Database) => {
                 return Err(error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "INTERNAL_ERROR",
