@@ -1,4 +1,5 @@
-//! The HTTP surface (DESIGN §2.7): the router, its tower layers, and the routes.
+//! The HTTP surface (docs/architecture.md, "The request path"): the router, its tower layers,
+//! and the routes.
 //!
 //! Layers, outermost first: request id (a client's own only when short and plain) → trace span
 //! (every log line carries the id) → panic catcher (a masked 500, the next request unaffected) →

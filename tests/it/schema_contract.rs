@@ -1,5 +1,6 @@
 //! `schema.graphql` is what `storefront-bff schema` prints, and every definition it shares with
-//! Adobe's published 2.4.9 schema is identical to Adobe's.
+//! Adobe's published 2.4.9 schema is identical to Adobe's. The reference is the repository's own
+//! copy (`crates/commerce-schema/reference/`), pinned by its SHA-256.
 
 use std::collections::HashMap;
 
@@ -7,10 +8,20 @@ use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{
     FieldDefinition, InputValueDefinition, TypeDefinition, TypeKind, TypeSystemDefinition,
 };
+use sha2::{Digest, Sha256};
 use storefront_bff::config::Config;
 
-const REFERENCE: &str =
-    "../shared/reference/adobe-commerce-graphql/adobe-commerce-2.4.9-b2b.graphqls";
+/// Adobe's published schema, the repository's one copy (source and licence beside it).
+const REFERENCE: &str = "crates/commerce-schema/reference/adobe-commerce-2.4.9-b2b.graphqls";
+
+/// SHA-256 of the reference as Adobe publishes it: an edit to the reference fails the contract.
+const REFERENCE_SHA256: &str = "12a81faed43ef4c1727a7d2ae93d00f87d5c7237d3e3da32c7662910c8710f91";
+
+fn reference_schema() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(REFERENCE);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("Adobe's schema at {}: {e}", path.display()))
+}
 
 fn committed_schema() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
@@ -29,6 +40,23 @@ fn types(sdl: &str) -> HashMap<String, TypeDefinition> {
         .collect()
 }
 
+#[test]
+fn the_reference_is_adobes_file_unchanged_and_the_one_the_bff_bundles() {
+    let reference = reference_schema();
+    let digest: String = Sha256::digest(reference.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        digest, REFERENCE_SHA256,
+        "{REFERENCE} differs from Adobe's published schema"
+    );
+    assert!(
+        reference == commerce_schema::ADOBE_COMMERCE_2_4_9_SDL,
+        "the bundled fallback schema is not the reference file"
+    );
+}
+
 #[tokio::test]
 async fn schema_graphql_is_what_the_schema_command_prints() {
     let printed = storefront_bff::server::composed_sdl(Config::default())
@@ -42,10 +70,7 @@ async fn schema_graphql_is_what_the_schema_command_prints() {
 
 #[test]
 fn every_definition_shared_with_adobe_is_identical_to_adobe() {
-    let reference_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(REFERENCE);
-    let reference = std::fs::read_to_string(&reference_path)
-        .unwrap_or_else(|e| panic!("Adobe's schema at {}: {e}", reference_path.display()));
-    let adobe = types(&reference);
+    let adobe = types(&reference_schema());
     let ours = types(&committed_schema());
     let mut differences = Vec::new();
     for (name, theirs) in &adobe {

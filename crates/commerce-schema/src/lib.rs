@@ -27,8 +27,11 @@ use async_graphql::{Name, Value};
 
 pub use json::{JsonKey, OutputShape, ShapeKind, json_field_value, owned_json_field_value};
 
-/// Adobe Commerce 2.4.9 (with B2B) storefront schema, as Adobe publishes it.
-pub const ADOBE_COMMERCE_2_4_9_SDL: &str = include_str!("../sdl/adobe-commerce-2.4.9-b2b.graphqls");
+/// Adobe Commerce 2.4.9 (with B2B) storefront schema, as Adobe publishes it: the repository's one
+/// copy of the reference (`reference/README.md` names its source and licence), used as the
+/// bundled fallback and by the schema contract test.
+pub const ADOBE_COMMERCE_2_4_9_SDL: &str =
+    include_str!("../reference/adobe-commerce-2.4.9-b2b.graphqls");
 
 /// Root query fields whose answers Commerce caches (its `@cache` identities; Varnish keeps their
 /// GET responses). Anything else — cart, customer, customerCart, customerOrders, wishlist,

@@ -34,9 +34,9 @@ pub struct UpstreamResponse {
     pub tags: Vec<String>,
 }
 
-/// The caller's headers that Commerce needs (DESIGN §2.1), filtered and typed once at the edge:
-/// read them through [`store`](Self::store), [`customer_token`](Self::customer_token) … rather
-/// than by header name.
+/// The caller's headers that Commerce needs (docs/architecture.md), filtered and typed once at
+/// the edge: read them through [`store`](Self::store),
+/// [`customer_token`](Self::customer_token) … rather than by header name.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardedHeaders(pub Vec<(HeaderName, HeaderValue)>);
 
