@@ -199,6 +199,45 @@ mod tests {
         }
     }
 
+    /// Log output captured in memory.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut log) = self.0.lock() {
+                log.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_masked_detail_goes_to_the_log_under_the_request_id() {
+        use crate::sources::connector::REQUEST_ID;
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let error = json!({"message": "SQLSTATE[HY000] db-primary.internal:3306 refused", "extensions": {"category": "internal"}});
+        let cleaned = tracing::subscriber::with_default(subscriber, || {
+            REQUEST_ID.sync_scope(std::sync::Arc::from("req-42"), || clean_error(error))
+        });
+        assert_eq!(
+            cleaned["message"],
+            "Internal server error. Request id: req-42"
+        );
+        let log = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+        assert!(log.contains("req-42"), "{log}");
+        assert!(log.contains("db-primary.internal:3306"), "{log}");
+    }
+
     #[test]
     fn every_client_category_keeps_its_message() {
         for category in CLIENT_CATEGORIES {

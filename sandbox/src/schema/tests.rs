@@ -853,6 +853,24 @@ async fn faults_make_the_upstream_sick() {
     assert_eq!(sandbox.faults().error_rate, 1.0);
 
     sandbox.set_faults(Faults {
+        database_error: true,
+        ..Faults::default()
+    });
+    let broken = post(&sandbox, "{ storeConfig { id } }", json!({}), &[]).await;
+    assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        broken.body["errors"][0]["extensions"]["category"],
+        "internal"
+    );
+    assert!(
+        broken.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("db-primary")),
+        "{}",
+        broken.body
+    );
+
+    sandbox.set_faults(Faults {
         latency_ms: 30,
         ..Faults::default()
     });
