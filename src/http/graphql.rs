@@ -21,11 +21,14 @@ use crate::sources::connector::REQUEST_ID;
 
 /// Headers whose presence forces a CORS preflight, so a request carrying one cannot come from a
 /// cross-site form even without a JSON content type.
-const PREFLIGHT_HEADERS: [&str; 3] = [
+pub(super) const PREFLIGHT_HEADERS: [&str; 3] = [
     "apollo-require-preflight",
     "x-apollo-operation-name",
     "graphql-require-preflight",
 ];
+
+const NOT_A_REQUEST: &str =
+    "The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.";
 
 /// Answers caches downstream should vary on.
 const VARY: &str = "Store, Content-Currency, X-Magento-Cache-Id, X-Adobe-Company, Authorization";
@@ -53,7 +56,7 @@ async fn post_inner(
             StatusCode::FORBIDDEN,
             code::FORBIDDEN_ORIGIN,
             None,
-            "POST /graphql is not accepted from this site's pages.",
+            "POST /graphql is not accepted from another site's pages.",
         )
         .into_response();
     }
@@ -93,7 +96,7 @@ async fn post_inner(
                 state.gateway.execute(request, &caller).await,
                 &state.public_cache_control,
             ),
-            Err(_) => GatewayError::bad_request("The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.").into_response(),
+            Err(_) => GatewayError::bad_request(NOT_A_REQUEST).into_response(),
         };
     }
     let requests: Vec<GraphqlRequest> = match serde_json::from_slice(&body) {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
@@ -30,7 +30,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError};
-use crate::sources::commerce::CommerceGraphql;
+use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
 
 pub use health::Readiness;
 
@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router {
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
             // Listed by name: `*` does not cover `Authorization`.
-            .allow_headers(CORS_ALLOWED_HEADERS.map(axum::http::HeaderName::from_static))
+            .allow_headers(cors_allowed_headers())
             .expose_headers([
                 axum::http::HeaderName::from_static("x-magento-cache-id"),
                 axum::http::HeaderName::from_static("x-request-id"),
@@ -132,22 +132,17 @@ async fn not_found() -> Response {
     GatewayError::not_found().into_response()
 }
 
-/// Request headers a browser page may send cross-origin: the caller's credential, everything
-/// forwarded to Commerce, the JSON content type, the request id and the preflight-forcing headers.
-const CORS_ALLOWED_HEADERS: [&str; 12] = [
-    "authorization",
-    "content-type",
-    "store",
-    "content-currency",
-    "x-magento-cache-id",
-    "x-adobe-company",
-    "preview-version",
-    "x-recaptcha",
-    "x-request-id",
-    "apollo-require-preflight",
-    "x-apollo-operation-name",
-    "graphql-require-preflight",
-];
+/// Request headers a browser page may send cross-origin: everything forwarded to Commerce
+/// (`Authorization` included), the preflight-forcing headers, the JSON content type and the
+/// request id.
+fn cors_allowed_headers() -> Vec<HeaderName> {
+    ForwardedHeaders::PASSED
+        .iter()
+        .chain(graphql::PREFLIGHT_HEADERS.iter())
+        .chain(["content-type", "x-request-id"].iter())
+        .map(|name| HeaderName::from_static(name))
+        .collect()
+}
 
 /// A client's `X-Request-Id` is kept only when it is short and plain (`[A-Za-z0-9-]{1,64}`);
 /// otherwise it is dropped and the request-id layer makes a fresh one, so nothing a client
