@@ -209,11 +209,15 @@ async fn fetch_truth(app: &TestApp, acme: &str) -> (Vocabulary, Truth) {
             &auth,
         )
         .await;
-    let sandbox = &app.sandbox.sandbox;
-    let out_of_validity = [
-        sandbox::demo::expired_contract_sku(sandbox),
-        sandbox::demo::future_contract_sku(sandbox),
-    ];
+    // The contracts whose validity has passed or not begun: the second filter adds them (the
+    // oracle must answer `null` for their contract prices).
+    let out_of_validity: Vec<String> = [
+        sandbox::demo::expired_contract_sku(&app.sandbox.sandbox),
+        sandbox::demo::future_contract_sku(&app.sandbox.sandbox),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let of_type = |ty: &str, n: usize| -> Vec<String> {
         catalog.body["data"]["products"]["items"]
             .as_array()
@@ -222,7 +226,7 @@ async fn fetch_truth(app: &TestApp, acme: &str) -> (Vocabulary, Truth) {
             .iter()
             .filter(|i| i["__typename"] == ty)
             .filter_map(|i| i["sku"].as_str().map(str::to_string))
-            .filter(|sku| !out_of_validity.iter().any(|o| o.as_deref() == Some(sku)))
+            .filter(|sku| !out_of_validity.contains(sku))
             .take(n)
             .collect()
     };
@@ -235,18 +239,18 @@ async fn fetch_truth(app: &TestApp, acme: &str) -> (Vocabulary, Truth) {
         "{}",
         catalog.body
     );
-    let filters = vec![
-        vec![
-            configurable[0].clone(),
-            simple[0].clone(),
-            simple[1].clone(),
-        ],
-        vec![
-            simple[2].clone(),
-            configurable[1].clone(),
-            simple[0].clone(),
-        ],
+    let mut second = vec![
+        simple[2].clone(),
+        configurable[1].clone(),
+        simple[0].clone(),
     ];
+    second.extend(out_of_validity);
+    let first = vec![
+        configurable[0].clone(),
+        simple[0].clone(),
+        simple[1].clone(),
+    ];
+    let filters = vec![first, second];
     let vocabulary = Vocabulary { filters };
 
     let mut products = Vec::new();

@@ -224,11 +224,23 @@ impl Truth {
     }
 
     /// `contract_price(quantity:)` per `docs/connectors/cpq.md`: the tier with the highest
-    /// `min_quantity` ≤ quantity; `null` for a SKU the CPQ does not price.
+    /// `min_quantity` ≤ quantity; `null` for a SKU the CPQ does not price, and outside the
+    /// price's validity (inclusive ISO dates).
     fn contract_price(&self, sku: &str, quantity: f64) -> Value {
         let Some(item) = self.prices.get(sku) else {
             return Value::Null;
         };
+        let today = today_utc();
+        let day = |field: &str| {
+            item[field]
+                .as_str()
+                .map(|d| d.get(..10).unwrap_or(d).to_string())
+        };
+        if day("valid_from").is_some_and(|from| from > today)
+            || day("valid_to").is_some_and(|to| to < today)
+        {
+            return Value::Null;
+        }
         let money = |value: &Value| json!({ "value": value, "currency": self.currency });
         let tiers = item["tiers"]
             .as_array()
@@ -259,6 +271,24 @@ impl Truth {
             "freshness": "FRESH",
         })
     }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD` (Howard Hinnant's civil-from-days).
+fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Every number as a float: `1` and `1.0` are the same GraphQL `Float`.
