@@ -10,4 +10,5 @@ mod forwarding;
 mod merged;
 mod playground;
 mod schema_contract;
+mod shapes;
 mod transport;

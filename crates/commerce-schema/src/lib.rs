@@ -8,9 +8,11 @@
 //! * [`Sdl`] owns a parsed SDL document: the bundled Adobe Commerce 2.4.9 schema, an introspected
 //!   one, and additive extensions merged into it.
 //! * [`Sdl::build`] turns it into a [`dynamic::SchemaBuilder`] whose fields resolve, unless a
-//!   [`Resolvers`] implementation says otherwise, by reading their parent's JSON object.
+//!   [`Resolvers`] implementation says otherwise, by reading their parent's JSON object, and
+//!   which executes variable defaults and empty selections as the spec says (`spec_execution`).
 
 mod json;
+mod spec_execution;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -238,7 +240,9 @@ impl Sdl {
     /// limits, data and extensions.
     pub fn build(&self, resolvers: Arc<dyn Resolvers>) -> dynamic::SchemaBuilder {
         let mutation = self.index.contains_key("Mutation").then_some("Mutation");
-        let mut builder = dynamic::Schema::build("Query", mutation, None);
+        // Every schema executes `@skip`/`@include` and empty selections as the spec says.
+        let mut builder = dynamic::Schema::build("Query", mutation, None)
+            .extension(spec_execution::SpecExecution);
         for def in &self.types {
             builder = builder.register(self.build_type(def, &resolvers));
         }
