@@ -79,6 +79,14 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to call `/graphql` from a browser (CORS); empty: same origin only.
     pub cors_allowed_origins: Vec<String>,
+    /// How long a client may take to send its request headers (and its first byte), in
+    /// milliseconds; slower connections are closed.
+    pub header_read_timeout_ms: u64,
+    /// Most `/graphql` requests handled at once; past it requests are refused at once with 503
+    /// and `Retry-After` (health probes are not counted).
+    pub max_in_flight_requests: usize,
+    /// The `Retry-After` sent with that 503, in seconds.
+    pub overload_retry_after_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +98,9 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 30,
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            header_read_timeout_ms: 5_000,
+            max_in_flight_requests: 1_024,
+            overload_retry_after_secs: 1,
         }
     }
 }
@@ -108,6 +119,11 @@ pub struct CommerceConfig {
     pub connect_timeout_ms: u64,
     /// Longest GET URL sent to Commerce, in bytes; longer cacheable queries go as POST.
     pub max_get_url_bytes: usize,
+    /// Consecutive failed Commerce calls (unreachable, timed out, no GraphQL answer) that open
+    /// the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the open breaker refuses Commerce calls before one probe, in milliseconds.
+    pub breaker_open_ms: u64,
 }
 
 impl Default for CommerceConfig {
@@ -118,6 +134,8 @@ impl Default for CommerceConfig {
             timeout_ms: 10_000,
             connect_timeout_ms: 2_000,
             max_get_url_bytes: 8_000,
+            breaker_failures: 5,
+            breaker_open_ms: 10_000,
         }
     }
 }
@@ -139,6 +157,9 @@ pub struct GraphqlConfig {
     pub max_batch: usize,
     /// How many distinct documents keep their validated plan in memory.
     pub plan_cache_entries: u64,
+    /// Deepest bracket nesting (`{`, `[`, `(`) of a document, and deepest JSON nesting of its
+    /// `variables`, checked before anything parses them; also bounds fragment-spread chains.
+    pub max_nesting: usize,
 }
 
 impl Default for GraphqlConfig {
@@ -151,6 +172,7 @@ impl Default for GraphqlConfig {
             max_root_fields: 20,
             max_batch: 10,
             plan_cache_entries: 2_000,
+            max_nesting: 64,
         }
     }
 }
@@ -410,6 +432,19 @@ impl Config {
             ("cpq.ttl_ms", self.cpq.ttl_ms),
             ("cpq.max_batch", self.cpq.max_batch as u64),
             ("cpq.breaker_failures", self.cpq.breaker_failures.into()),
+            (
+                "server.header_read_timeout_ms",
+                self.server.header_read_timeout_ms,
+            ),
+            (
+                "server.max_in_flight_requests",
+                self.server.max_in_flight_requests as u64,
+            ),
+            (
+                "commerce.breaker_failures",
+                self.commerce.breaker_failures.into(),
+            ),
+            ("graphql.max_nesting", self.graphql.max_nesting as u64),
         ];
         for (name, url) in [
             ("inventory.url", &self.inventory.url),
