@@ -6,6 +6,8 @@ mod support;
 mod cache;
 mod config;
 mod forwarding;
+mod fuzz;
+mod hostile;
 mod merged;
 mod playground;
 mod schema_contract;

@@ -1,0 +1,191 @@
+//! Never crash, never hang: documents nested to overflow the parser's stack, clients that stall
+//! half-way through their headers, more requests than the server takes at once, and a Commerce
+//! that is down. Each is refused or cut off without calling Commerce, and the process answers
+//! the next request.
+
+use std::time::Duration;
+
+use sandbox::Faults;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{Answer, TestApp, decode};
+
+/// Deep enough to overflow async-graphql's recursive parser on a 2 MiB stack.
+const HOSTILE_DEPTH: usize = 1_500;
+
+fn nested(open: &str, inner: &str, close: &str, depth: usize) -> String {
+    format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+}
+
+/// (where the nesting is, the document, the code it is refused with).
+fn hostile_documents() -> Vec<(&'static str, String, &'static str)> {
+    let list = nested("[", "\"x\"", "]", HOSTILE_DEPTH);
+    let object = nested("{eq:", "\"x\"", "}", HOSTILE_DEPTH);
+    vec![
+        (
+            "a list argument",
+            format!("{{ products(filter: {{ sku: {{ in: {list} }} }}) {{ total_count }} }}"),
+            "NESTING_TOO_DEEP",
+        ),
+        (
+            "an object argument",
+            format!("{{ products(filter: {{ sku: {object} }}) {{ total_count }} }}"),
+            "NESTING_TOO_DEEP",
+        ),
+        (
+            "a directive argument",
+            format!("{{ storeConfig @include(if: {list}) {{ store_code }} }}"),
+            "NESTING_TOO_DEEP",
+        ),
+        (
+            "a variable default",
+            format!("query($v: [String] = {list}) {{ storeConfig {{ store_code }} }}"),
+            "NESTING_TOO_DEEP",
+        ),
+        (
+            "a selection set within the token limit",
+            nested("{a", "", "}", 4_000),
+            "NESTING_TOO_DEEP",
+        ),
+        (
+            "a selection set past the token limit",
+            nested("{a", "", "}", 10_000),
+            "TOO_MANY_TOKENS",
+        ),
+    ]
+}
+
+async fn get(app: &TestApp, params: &[(&str, &str)]) -> Answer {
+    let url = reqwest::Url::parse_with_params(&app.graphql_url(), params).expect("url");
+    decode(app.http.get(url).send().await.expect("sent")).await
+}
+
+async fn post_raw(app: &TestApp, body: String) -> Answer {
+    let response = app
+        .http
+        .post(app.graphql_url())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    decode(response).await
+}
+
+async fn assert_still_answers(app: &TestApp) {
+    let answer = app.query("{ storeConfig { store_code } }", json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["data"]["storeConfig"]["store_code"], "default");
+}
+
+#[tokio::test]
+async fn deeply_nested_documents_are_refused_by_post_and_get_before_parsing() {
+    let app = TestApp::start().await;
+    for (place, document, code) in hostile_documents() {
+        let posted = app.query(&document, json!({})).await;
+        assert_eq!(posted.status, 400, "POST, {place}: {}", posted.body);
+        assert_eq!(posted.error_code(), Some(code), "POST, {place}");
+        // URLs stop at 64 KiB (hyper answers 414 itself): 10,000 levels cannot come by GET.
+        if document.len() > 20_000 {
+            continue;
+        }
+        let got = get(&app, &[("query", &document)]).await;
+        assert_eq!(got.status, 400, "GET, {place}: {}", got.body);
+        assert_eq!(got.error_code(), Some(code), "GET, {place}");
+    }
+    assert_eq!(app.upstream_calls(), 0);
+    assert_still_answers(&app).await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn brackets_inside_strings_and_comments_do_not_count_as_nesting() {
+    let app = TestApp::start().await;
+    let brackets = "[".repeat(HOSTILE_DEPTH);
+    let document =
+        format!("# {brackets}\n{{ products(search: \"{brackets}\") {{ total_count }} }}");
+    let answer = app.query(&document, json!({})).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body["data"]["products"]["total_count"].is_number());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn deeply_nested_variables_are_refused_by_post_batch_and_get() {
+    let app = TestApp::start().await;
+    let query = "query($v: [String]) { products(filter: { sku: { in: $v } }) { total_count } }";
+    let variables = nested("[", "\"x\"", "]", HOSTILE_DEPTH);
+    let one = format!(
+        r#"{{"query":{},"variables":{{"v":{variables}}}}}"#,
+        json!(query)
+    );
+    for (how, answer) in [
+        ("POST", post_raw(&app, one.clone()).await),
+        ("batch", post_raw(&app, format!("[{one}]")).await),
+        (
+            "GET",
+            get(
+                &app,
+                &[
+                    ("query", query),
+                    ("variables", &format!(r#"{{"v":{variables}}}"#)),
+                ],
+            )
+            .await,
+        ),
+    ] {
+        assert_eq!(answer.status, 400, "{how}: {}", answer.body);
+        assert_eq!(answer.error_code(), Some("VARIABLES_TOO_DEEP"), "{how}");
+    }
+    // Past the configured bound but well within serde_json's own: the bound is ours.
+    let shallow = nested("[", "\"x\"", "]", 70);
+    let answer = post_raw(
+        &app,
+        format!(
+            r#"{{"query":{},"variables":{{"v":{shallow}}}}}"#,
+            json!(query)
+        ),
+    )
+    .await;
+    assert_eq!(answer.error_code(), Some("VARIABLES_TOO_DEEP"));
+    assert_eq!(app.upstream_calls(), 0);
+    assert_still_answers(&app).await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn long_fragment_chains_and_exponential_fragment_fan_outs_are_refused_without_expanding_them()
+{
+    let app = TestApp::start().await;
+    // F0 spreads F1, which spreads F2, … 200 deep.
+    let mut chain = String::from("{ storeConfig { ...F0 } }");
+    for i in 0..200 {
+        chain.push_str(&format!(
+            " fragment F{i} on StoreConfig {{ store_code ...F{} }}",
+            i + 1
+        ));
+    }
+    chain.push_str(" fragment F200 on StoreConfig { store_code }");
+    let answer = app.query(&chain, json!({})).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.error_code(), Some("NESTING_TOO_DEEP"));
+
+    // Each fragment spreads the next twice: 2^40 selections once expanded.
+    let mut fan_out = String::from("{ storeConfig { ...G0 } }");
+    for i in 0..40 {
+        let next = i + 1;
+        fan_out.push_str(&format!(
+            " fragment G{i} on StoreConfig {{ ...G{next} ... on StoreConfig {{ ...G{next} }} }}"
+        ));
+    }
+    fan_out.push_str(" fragment G40 on StoreConfig { store_code }");
+    let answer = app.query(&fan_out, json!({})).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.error_code(), Some("TOO_MANY_TOKENS"));
+    assert_eq!(app.upstream_calls(), 0);
+    assert_still_answers(&app).await;
+    app.shutdown().await;
+}
+
