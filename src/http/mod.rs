@@ -2,7 +2,8 @@
 //!
 //! Layers, outermost first: request id → trace span (every log line carries the id) → panic
 //! catcher (a masked 500, the next request unaffected) → whole-request timeout → CORS → body
-//! limit.
+//! limit; `/graphql` alone also sheds load past `server.max_in_flight_requests` (a 503 at once,
+//! never a queue), so health probes still answer under load.
 
 mod graphql;
 mod health;
@@ -13,11 +14,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, StatusCode};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tower::ServiceBuilder;
+use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
@@ -96,7 +100,13 @@ pub fn router(state: AppState) -> Router {
             .max_age(Duration::from_secs(600))
     };
     Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get).post(graphql::post).layer(shed_load(
+                config.server.max_in_flight_requests,
+                config.server.overload_retry_after_secs,
+            )),
+        )
         .route("/playground/assets/{*file}", get(playground::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -119,6 +129,56 @@ pub fn router(state: AppState) -> Router {
                 .layer(cors),
         )
         .with_state(state)
+}
+
+/// Past `max_in_flight_requests` requests being served, refuse at once with 503 and
+/// `Retry-After`. One semaphore shared by GET and POST.
+fn shed_load<S>(
+    max_in_flight: usize,
+    retry_after: u64,
+) -> impl tower::Layer<
+    S,
+    Service = impl tower::Service<
+        Request<axum::body::Body>,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future = impl Send,
+    > + Clone
+              + Send
+              + Sync
+              + 'static,
+> + Clone
+where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send,
+{
+    let in_flight = Arc::new(Semaphore::new(max_in_flight));
+    ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |_: BoxError| async move {
+            overloaded(retry_after)
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(in_flight))
+}
+
+fn overloaded(retry_after_secs: u64) -> Response {
+    let mut response = graphql::error(&GatewayError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "OVERLOADED",
+        None,
+        format!("The server is busy; retry in {retry_after_secs} s."),
+    ));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
 }
 
 async fn not_found() -> Response {

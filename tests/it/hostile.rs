@@ -189,3 +189,106 @@ async fn long_fragment_chains_and_exponential_fragment_fan_outs_are_refused_with
     app.shutdown().await;
 }
 
+/// Reads until the server closes the connection; `None` if it stays open past `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
+    let mut seen = Vec::new();
+    let read_all = async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(wait, read_all).await.ok()?;
+    Some(seen)
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_in_its_headers_is_disconnected() {
+    let app = TestApp::start_with(|c| c.server.header_read_timeout_ms = 300, Vec::new()).await;
+    let mut half = TcpStream::connect(app.app.addr).await.expect("connects");
+    half.write_all(b"POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Ty")
+        .await
+        .expect("writes");
+    assert!(
+        closed_within(&mut half, Duration::from_secs(20))
+            .await
+            .is_some(),
+        "a half-sent request kept its connection open"
+    );
+    let mut silent = TcpStream::connect(app.app.addr).await.expect("connects");
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(20))
+            .await
+            .is_some(),
+        "a connection that never sent a byte stayed open"
+    );
+    assert_eq!(app.upstream_calls(), 0);
+    assert_still_answers(&app).await;
+    app.shutdown().await;
+}
+
+/// Starts a request that Commerce holds (latency fault) and waits until it is in flight.
+async fn hold_one_request(app: &TestApp) -> tokio::task::JoinHandle<Answer> {
+    app.sandbox
+        .sandbox
+        .set_faults(Faults::latency(Duration::from_secs(2)));
+    let held = {
+        let http = app.http.clone();
+        let url = app.graphql_url();
+        tokio::spawn(async move {
+            crate::support::post(
+                &http,
+                &url,
+                "{ storeConfig { store_code } }",
+                json!({}),
+                &[],
+            )
+            .await
+        })
+    };
+    while app.upstream_calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    held
+}
+
+#[tokio::test]
+async fn past_the_in_flight_limit_requests_are_shed_at_once_with_retry_after() {
+    let app = TestApp::start_with(
+        |c| {
+            c.server.max_in_flight_requests = 1;
+            c.server.overload_retry_after_secs = 3;
+        },
+        Vec::new(),
+    )
+    .await;
+    let held = hold_one_request(&app).await;
+    let posted = app
+        .query("{ currency { base_currency_code } }", json!({}))
+        .await;
+    let got = get(&app, &[("query", "{ currency { base_currency_code } }")]).await;
+    for (how, shed) in [("POST", &posted), ("GET", &got)] {
+        assert_eq!(shed.status, 503, "{how}: {}", shed.body);
+        assert_eq!(shed.header("retry-after"), Some("3"), "{how}");
+        assert_eq!(shed.error_code(), Some("OVERLOADED"), "{how}");
+        assert!(shed.header("x-request-id").is_some(), "{how}");
+    }
+    assert_eq!(app.upstream_calls(), 1, "a shed request reached Commerce");
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.app.url()))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(health.status(), 200, "health probes are not shed");
+
+    let first = held.await.expect("held request");
+    assert_eq!(first.status, 200);
+    app.sandbox.sandbox.set_faults(Faults::default());
+    assert_still_answers(&app).await;
+    app.shutdown().await;
+}
+
