@@ -23,7 +23,8 @@ use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection}
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
 use crate::sources::commerce::{
-    CommerceGraphql, ForwardedHeaders, HttpCommerce, UpstreamMethod, UpstreamRequest,
+    CommerceGraphql, ForwardedHeaders, GuardedCommerce, HttpCommerce, UpstreamMethod,
+    UpstreamRequest,
 };
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
@@ -92,10 +93,13 @@ impl App {
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);
         }
-        let commerce: Arc<dyn CommerceGraphql> = Arc::new(
-            HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
-                .map_err(|e| StartError::Commerce(e.to_string()))?,
-        );
+        let commerce: Arc<dyn CommerceGraphql> = Arc::new(GuardedCommerce::new(
+            Arc::new(
+                HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
+                    .map_err(|e| StartError::Commerce(e.to_string()))?,
+            ),
+            &config.commerce,
+        ));
         // The embedded sandbox serves exactly the bundled schema: no need to introspect it.
         let (base, source) = if sandbox.is_some() {
             (Sdl::bundled(), SchemaSource::Bundled)

@@ -292,3 +292,108 @@ async fn past_the_in_flight_limit_requests_are_shed_at_once_with_retry_after() {
     app.shutdown().await;
 }
 
+async fn readiness(app: &TestApp) -> Answer {
+    decode(
+        app.http
+            .get(format!("{}/readyz", app.app.url()))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await
+}
+
+fn distinct_query(i: usize) -> String {
+    format!("{{ products(search: \"outage-{i}\") {{ total_count }} }}")
+}
+
+#[tokio::test]
+async fn while_commerce_is_down_the_breaker_stops_calling_it_and_cached_answers_still_serve() {
+    let app = TestApp::start_with(
+        |c| {
+            c.commerce.breaker_failures = 3;
+            c.commerce.breaker_open_ms = 600_000;
+        },
+        Vec::new(),
+    )
+    .await;
+    let cached = "{ storeConfig { store_code } }";
+    assert_eq!(app.query(cached, json!({})).await.status, 200);
+    app.sandbox.sandbox.set_faults(Faults {
+        down: true,
+        ..Faults::default()
+    });
+    app.sandbox.sandbox.reset_calls();
+    for i in 0..30 {
+        let answer = app.query(&distinct_query(i), json!({})).await;
+        assert_eq!(answer.status, 502, "{}", answer.body);
+        assert_eq!(answer.error_code(), Some("UPSTREAM_UNAVAILABLE"));
+    }
+    assert_eq!(
+        app.upstream_calls(),
+        3,
+        "30 requests, 3 calls until the breaker opened"
+    );
+
+    let hit = app.query(cached, json!({})).await;
+    assert_eq!(hit.status, 200);
+    assert_eq!(hit.header("x-cache"), Some("HIT"));
+    assert_eq!(hit.body["data"]["storeConfig"]["store_code"], "default");
+
+    let ready = readiness(&app).await;
+    assert_eq!(ready.status, 503);
+    assert_eq!(ready.body["commerce"]["breaker"], "open", "{}", ready.body);
+    assert_eq!(
+        app.upstream_calls(),
+        3,
+        "the readiness probe respects the breaker"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn after_its_cool_down_the_breaker_lets_a_probe_through_and_closes_when_commerce_is_back() {
+    let app = TestApp::start_with(
+        |c| {
+            c.commerce.breaker_failures = 2;
+            c.commerce.breaker_open_ms = 200;
+        },
+        Vec::new(),
+    )
+    .await;
+    app.sandbox.sandbox.set_faults(Faults {
+        down: true,
+        ..Faults::default()
+    });
+    for i in 0..2 {
+        assert_eq!(app.query(&distinct_query(i), json!({})).await.status, 502);
+    }
+    assert_eq!(readiness(&app).await.body["commerce"]["breaker"], "open");
+    app.sandbox.sandbox.set_faults(Faults::default());
+    let mut answered: Option<Value> = None;
+    for i in 2..200 {
+        let answer = app.query(&distinct_query(i), json!({})).await;
+        if answer.status == 200 {
+            answered = Some(answer.body);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = answered.expect("a request passes once the breaker half-opens");
+    assert!(
+        body["data"]["products"]["total_count"].is_number(),
+        "{body}"
+    );
+    assert_eq!(readiness(&app).await.body["commerce"]["breaker"], "closed");
+    // Readiness reuses its last probe for a second: ask until it probes again.
+    let mut ready = readiness(&app).await;
+    for _ in 0..100 {
+        if ready.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ready = readiness(&app).await;
+    }
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    app.shutdown().await;
+}
