@@ -79,8 +79,9 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to call `/graphql` from a browser (CORS); empty: same origin only.
     pub cors_allowed_origins: Vec<String>,
-    /// How long a client may take to send its request headers (and its first byte), in
-    /// milliseconds; slower connections are closed.
+    /// How long a client may take to send a request's headers (and its first byte), in
+    /// milliseconds; slower connections are closed, and so are HTTP/1 keep-alive connections
+    /// idle this long.
     pub header_read_timeout_ms: u64,
     /// Most `/graphql` requests handled at once; past it requests are refused at once with 503
     /// and `Retry-After` (health probes are not counted).
@@ -351,6 +352,9 @@ impl Default for SandboxSettings {
     }
 }
 
+/// The deepest `graphql.max_nesting` allowed: deeper values can overflow the parser's stack.
+pub const MAX_SAFE_NESTING: usize = 256;
+
 impl Config {
     /// Loads `path` (if given), applies `BFF_*` overrides from `env`, and validates.
     pub fn load(
@@ -444,7 +448,6 @@ impl Config {
                 "commerce.breaker_failures",
                 self.commerce.breaker_failures.into(),
             ),
-            ("graphql.max_nesting", self.graphql.max_nesting as u64),
         ];
         for (name, url) in [
             ("inventory.url", &self.inventory.url),
@@ -462,6 +465,15 @@ impl Config {
             if value == 0 {
                 return invalid(format!("{name} must be greater than 0"));
             }
+        }
+        // Past ~350 levels async-graphql overflows a 2 MiB stack (measured on a debug build).
+        let nesting = self.graphql.max_nesting;
+        if nesting <= self.graphql.max_depth || nesting > MAX_SAFE_NESTING {
+            return invalid(format!(
+                "graphql.max_nesting must be above graphql.max_depth ({}) and at most \
+                 {MAX_SAFE_NESTING}, got {nesting}",
+                self.graphql.max_depth
+            ));
         }
         if !(1..=100_000).contains(&self.sandbox.products) {
             return invalid(format!(

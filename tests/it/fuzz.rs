@@ -10,7 +10,7 @@ use commerce_schema::Sdl;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestRunner};
 use serde_json::{Value, json};
-use storefront_bff::config::GraphqlConfig;
+use storefront_bff::config::{GraphqlConfig, MAX_SAFE_NESTING};
 use storefront_bff::gateway::merge::OverwriteSwitches;
 use storefront_bff::gateway::plan::Planner;
 use storefront_bff::gateway::{ComposedSchema, SchemaSource};
@@ -27,7 +27,12 @@ fn planner() -> Planner {
         stock_status: true,
         price_range: true,
     };
-    Planner::new(Arc::new(schema), GraphqlConfig::default(), true, switches)
+    // The largest nesting bound the configuration accepts: it must hold on a 2 MiB stack.
+    let config = GraphqlConfig {
+        max_nesting: MAX_SAFE_NESTING,
+        ..GraphqlConfig::default()
+    };
+    Planner::new(Arc::new(schema), config, true, switches)
 }
 
 const NAMES: &[&str] = &[
@@ -87,7 +92,9 @@ fn leaf_value() -> impl Strategy<Value = String> {
 
 /// A list or object value nested `depth` levels, the shape that overflowed the parser.
 fn deep_value() -> impl Strategy<Value = String> {
-    (0usize..3_000, any::<bool>(), leaf_value()).prop_map(|(depth, list, leaf)| {
+    // Around the default bound, around the largest allowed one, and far past both.
+    let depth = prop_oneof![0usize..80, 240usize..270, 0usize..3_000];
+    (depth, any::<bool>(), leaf_value()).prop_map(|(depth, list, leaf)| {
         if list {
             format!("{}{leaf}{}", "[".repeat(depth), "]".repeat(depth))
         } else {
@@ -242,7 +249,7 @@ fn no_document_makes_the_planner_panic_or_overflow_its_stack() {
         .expect("runtime");
     let planner = planner();
     let config = ProptestConfig {
-        cases: 1_500,
+        cases: 1_000,
         rng_seed: RngSeed::Fixed(0x5eed_6b0b),
         failure_persistence: None,
         max_shrink_iters: 200,

@@ -397,3 +397,16 @@ async fn after_its_cool_down_the_breaker_lets_a_probe_through_and_closes_when_co
     assert_eq!(ready.status, 200, "{}", ready.body);
     app.shutdown().await;
 }
+
+#[test]
+fn a_nesting_bound_deep_enough_to_overflow_the_stack_is_refused_at_start_up() {
+    for value in ["100000", "10"] {
+        let error = storefront_bff::config::Config::load(
+            None,
+            vec![("BFF_GRAPHQL__MAX_NESTING".to_string(), value.to_string())],
+        )
+        .expect_err(value)
+        .to_string();
+        assert!(error.contains("graphql.max_nesting"), "{value}: {error}");
+    }
+}
