@@ -23,7 +23,7 @@ use bytes::Bytes;
 
 pub use error::GatewayError;
 pub use execute::Gateway;
-pub use limits::check_variables_nesting;
+pub(crate) use limits::check_variables_nesting;
 pub use schema::{ComposedSchema, Extension, SchemaSource};
 
 use crate::sources::commerce::ForwardedHeaders;

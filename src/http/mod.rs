@@ -99,13 +99,21 @@ pub fn router(state: AppState) -> Router {
             .expose_headers([axum::http::HeaderName::from_static("x-magento-cache-id")])
             .max_age(Duration::from_secs(600))
     };
+    // Past `max_in_flight_requests` /graphql requests (GET and POST share the semaphore), a
+    // request is refused at once with 503 and `Retry-After` instead of queueing.
+    let retry_after = config.server.overload_retry_after_secs;
+    let shed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |_: BoxError| async move {
+            overloaded(retry_after)
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::new(
+            Semaphore::new(config.server.max_in_flight_requests),
+        )));
     Router::new()
         .route(
             "/graphql",
-            get(graphql::get).post(graphql::post).layer(shed_load(
-                config.server.max_in_flight_requests,
-                config.server.overload_retry_after_secs,
-            )),
+            get(graphql::get).post(graphql::post).layer(shed),
         )
         .route("/playground/assets/{*file}", get(playground::asset))
         .route("/healthz", get(health::healthz))
@@ -131,43 +139,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Past `max_in_flight_requests` requests being served, refuse at once with 503 and
-/// `Retry-After`. One semaphore shared by GET and POST.
-fn shed_load<S>(
-    max_in_flight: usize,
-    retry_after: u64,
-) -> impl tower::Layer<
-    S,
-    Service = impl tower::Service<
-        Request<axum::body::Body>,
-        Response = Response,
-        Error = std::convert::Infallible,
-        Future = impl Send,
-    > + Clone
-              + Send
-              + Sync
-              + 'static,
-> + Clone
-where
-    S: tower::Service<
-            Request<axum::body::Body>,
-            Response = Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Future: Send,
-{
-    let in_flight = Arc::new(Semaphore::new(max_in_flight));
-    ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(move |_: BoxError| async move {
-            overloaded(retry_after)
-        }))
-        .load_shed()
-        .layer(GlobalConcurrencyLimitLayer::with_semaphore(in_flight))
-}
-
+/// The 503 of a request shed past `server.max_in_flight_requests`.
 fn overloaded(retry_after_secs: u64) -> Response {
     let mut response = graphql::error(&GatewayError::new(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -4,7 +4,7 @@ mod breaker;
 mod client;
 mod model;
 
-pub use breaker::GuardedCommerce;
+pub(crate) use breaker::GuardedCommerce;
 pub use client::HttpCommerce;
 pub use model::{ForwardedHeaders, UpstreamMethod, UpstreamRequest, UpstreamResponse};
 
