@@ -184,6 +184,18 @@ async fn long_fragment_chains_and_exponential_fragment_fan_outs_are_refused_with
     let answer = app.query(&fan_out, json!({})).await;
     assert_eq!(answer.status, 400, "{}", answer.body);
     assert_eq!(answer.error_code(), Some("TOO_MANY_TOKENS"));
+
+    // The same beside the operation that is run: validation still reads every operation.
+    for beside in [&chain, &fan_out] {
+        let document = format!(
+            "query Small {{ storeConfig {{ store_code }} }} query Big {}",
+            beside
+        );
+        let body = json!({ "query": document, "operationName": "Small" }).to_string();
+        let answer = post_raw(&app, body).await;
+        assert!(answer.body["errors"].is_array(), "{}", answer.body);
+        assert!(answer.body.get("data").is_none(), "{}", answer.body);
+    }
     assert_eq!(app.upstream_calls(), 0);
     assert_still_answers(&app).await;
     app.shutdown().await;
