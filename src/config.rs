@@ -79,6 +79,15 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to call `/graphql` from a browser (CORS); empty: same origin only.
     pub cors_allowed_origins: Vec<String>,
+    /// How long a client may take to send a request's headers (and its first byte), in
+    /// milliseconds; slower connections are closed, and so are HTTP/1 keep-alive connections
+    /// idle this long.
+    pub header_read_timeout_ms: u64,
+    /// Most `/graphql` requests handled at once; past it requests are refused at once with 503
+    /// and `Retry-After` (health probes are not counted).
+    pub max_in_flight_requests: usize,
+    /// The `Retry-After` sent with that 503, in seconds.
+    pub overload_retry_after_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -90,6 +99,9 @@ impl Default for ServerConfig {
             shutdown_grace_secs: 30,
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            header_read_timeout_ms: 5_000,
+            max_in_flight_requests: 1_024,
+            overload_retry_after_secs: 1,
         }
     }
 }
@@ -108,6 +120,11 @@ pub struct CommerceConfig {
     pub connect_timeout_ms: u64,
     /// Longest GET URL sent to Commerce, in bytes; longer cacheable queries go as POST.
     pub max_get_url_bytes: usize,
+    /// Consecutive failed Commerce calls (unreachable, timed out, no GraphQL answer) that open
+    /// the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the open breaker refuses Commerce calls before one probe, in milliseconds.
+    pub breaker_open_ms: u64,
 }
 
 impl Default for CommerceConfig {
@@ -118,6 +135,8 @@ impl Default for CommerceConfig {
             timeout_ms: 10_000,
             connect_timeout_ms: 2_000,
             max_get_url_bytes: 8_000,
+            breaker_failures: 5,
+            breaker_open_ms: 10_000,
         }
     }
 }
@@ -141,6 +160,9 @@ pub struct GraphqlConfig {
     pub max_batch: usize,
     /// How many distinct documents keep their validated plan in memory.
     pub plan_cache_entries: u64,
+    /// Deepest bracket nesting (`{`, `[`, `(`) of a document, and deepest JSON nesting of its
+    /// `variables`, checked before anything parses them; also bounds fragment-spread chains.
+    pub max_nesting: usize,
 }
 
 impl Default for GraphqlConfig {
@@ -154,6 +176,7 @@ impl Default for GraphqlConfig {
             max_root_fields: 20,
             max_batch: 10,
             plan_cache_entries: 2_000,
+            max_nesting: 64,
         }
     }
 }
@@ -332,6 +355,9 @@ impl Default for SandboxSettings {
     }
 }
 
+/// The deepest `graphql.max_nesting` allowed: deeper values can overflow the parser's stack.
+pub const MAX_SAFE_NESTING: usize = 256;
+
 impl Config {
     /// Loads `path` (if given), applies `BFF_*` overrides from `env`, and validates.
     pub fn load(
@@ -413,6 +439,18 @@ impl Config {
             ("cpq.ttl_ms", self.cpq.ttl_ms),
             ("cpq.max_batch", self.cpq.max_batch as u64),
             ("cpq.breaker_failures", self.cpq.breaker_failures.into()),
+            (
+                "server.header_read_timeout_ms",
+                self.server.header_read_timeout_ms,
+            ),
+            (
+                "server.max_in_flight_requests",
+                self.server.max_in_flight_requests as u64,
+            ),
+            (
+                "commerce.breaker_failures",
+                self.commerce.breaker_failures.into(),
+            ),
         ];
         for (name, url) in [
             ("inventory.url", &self.inventory.url),
@@ -430,6 +468,15 @@ impl Config {
             if value == 0 {
                 return invalid(format!("{name} must be greater than 0"));
             }
+        }
+        // Past ~350 levels async-graphql overflows a 2 MiB stack (measured on a debug build).
+        let nesting = self.graphql.max_nesting;
+        if nesting <= self.graphql.max_depth || nesting > MAX_SAFE_NESTING {
+            return invalid(format!(
+                "graphql.max_nesting must be above graphql.max_depth ({}) and at most \
+                 {MAX_SAFE_NESTING}, got {nesting}",
+                self.graphql.max_depth
+            ));
         }
         if !(1..=100_000).contains(&self.sandbox.products) {
             return invalid(format!(

@@ -5,10 +5,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::http::Request;
 use commerce_schema::Sdl;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::{Service, ServiceExt};
 
 use crate::config::Config;
 use crate::extensions::{MergeSources, PricingService, StockService};
@@ -16,7 +23,8 @@ use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection}
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
 use crate::sources::commerce::{
-    CommerceGraphql, ForwardedHeaders, HttpCommerce, UpstreamMethod, UpstreamRequest,
+    CommerceGraphql, ForwardedHeaders, GuardedCommerce, HttpCommerce, UpstreamMethod,
+    UpstreamRequest,
 };
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
@@ -85,10 +93,13 @@ impl App {
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);
         }
-        let commerce: Arc<dyn CommerceGraphql> = Arc::new(
-            HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
-                .map_err(|e| StartError::Commerce(e.to_string()))?,
-        );
+        let commerce: Arc<dyn CommerceGraphql> = Arc::new(GuardedCommerce::new(
+            Arc::new(
+                HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
+                    .map_err(|e| StartError::Commerce(e.to_string()))?,
+            ),
+            &config.commerce,
+        ));
         // The embedded sandbox serves exactly the bundled schema: no need to introspect it.
         let (base, source) = if sandbox.is_some() {
             (Sdl::bundled(), SchemaSource::Bundled)
@@ -117,21 +128,9 @@ impl App {
             addr: config.server.listen,
             source,
         })?;
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            };
-            let served = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown)
-            .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "server stopped with an error");
-            }
-        });
+        let (stop, stopped) = watch::channel(false);
+        let header_read_timeout = Duration::from_millis(config.server.header_read_timeout_ms);
+        let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
         Ok(App {
             addr,
@@ -163,6 +162,60 @@ impl App {
             sandbox.shutdown().await;
         }
     }
+}
+
+/// Accepts connections until `stop` turns true, then lets open connections finish their
+/// requests. Served with hyper-util rather than `axum::serve` for the one setting the latter
+/// hides: a client must send its request headers within `header_read_timeout` (and its first
+/// byte, before HTTP/1 or HTTP/2 is even chosen), or its connection is closed.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = async { drop(stop.wait_for(|s| *s).await) } => break,
+        };
+        let Ok(service) = make_service.call(peer).await;
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // hyper's HTTP/1 timer starts once a request head is being read; this bounds a
+            // client that connects and sends nothing (HTTP/1 or HTTP/2 is not chosen yet).
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(header_read_timeout, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+            let service = TowerToHyperService::new(
+                service
+                    .map_request(|request: Request<Incoming>| request.map(axum::body::Body::new)),
+            );
+            let mut builder = ConnectionBuilder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(e) = watcher.watch(connection.into_owned()).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// The BFF's extension fields composed into Commerce's schema: the merged data (live inventory,

@@ -55,6 +55,12 @@ pub mod code {
         TOO_MANY_ALIASES = 400;
         /// More root fields than `graphql.max_root_fields`.
         TOO_MANY_ROOT_FIELDS = 400;
+        /// Brackets in the document, or fragment spreads in a chain, nested deeper than `graphql.max_nesting` (refused before parsing).
+        NESTING_TOO_DEEP = 400;
+        /// JSON `variables` nested deeper than `graphql.max_nesting` (refused before decoding).
+        VARIABLES_TOO_DEEP = 400;
+        /// More `/graphql` requests in flight than `server.max_in_flight_requests`; `Retry-After` says when to come back.
+        OVERLOADED = 503;
         /// The inventory connector failed: `live_stock` is `null`, the rest of the answer intact.
         INVENTORY_UNAVAILABLE = 200;
         /// The CPQ connector failed: `contract_price` is `null`, the rest of the answer intact.
@@ -76,6 +82,8 @@ pub mod code {
 pub struct GatewayError {
     pub status: StatusCode,
     pub errors: Vec<Value>,
+    /// Seconds after which a refused client may try again (`Retry-After`).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl GatewayError {
@@ -93,6 +101,7 @@ impl GatewayError {
         Self {
             status,
             errors: vec![json!({ "message": message.into(), "extensions": extensions })],
+            retry_after_secs: None,
         }
     }
 
@@ -157,7 +166,14 @@ impl GatewayError {
                     v
                 })
                 .collect(),
+            retry_after_secs: None,
         }
+    }
+
+    /// The same refusal, telling the client when to try again.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
     }
 
     /// The response body: `{"errors": [...]}`.
@@ -177,6 +193,9 @@ impl IntoResponse for GatewayError {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert("x-cache", HeaderValue::from_static("BYPASS"));
+        if let Some(secs) = self.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response
     }
 }

@@ -23,6 +23,7 @@ use bytes::Bytes;
 
 pub use error::{GatewayError, code};
 pub use execute::Gateway;
+pub(crate) use limits::check_variables_nesting;
 pub use schema::{ComposedSchema, Extension, SchemaSource};
 
 use crate::sources::commerce::ForwardedHeaders;

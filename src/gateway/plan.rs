@@ -10,7 +10,7 @@ use async_graphql::Name;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 
 use super::GatewayError;
-use super::limits::{check_shape, check_tokens, root_field_names};
+use super::limits::{check_nesting, check_shape, check_tokens, root_field_names};
 use super::merge::{MergeNode, OverwriteSwitches, build_merge_plan, overwrite_for};
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
@@ -98,6 +98,7 @@ impl Planner {
         variables: Option<&serde_json::Value>,
     ) -> Result<Plan, GatewayError> {
         check_tokens(query, self.config.max_tokens)?;
+        check_nesting(query, self.config.max_nesting)?;
         let doc = async_graphql::parser::parse_query(query).map_err(|e| {
             GatewayError::new(
                 axum::http::StatusCode::OK,

@@ -14,7 +14,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::AppState;
 use super::playground;
 use crate::gateway::{
-    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest, code,
+    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
+    check_variables_nesting, code,
 };
 use crate::sources::commerce::ForwardedHeaders;
 use crate::sources::connector::REQUEST_ID;
@@ -90,6 +91,12 @@ async fn post_inner(
     };
     let caller = caller(&state, &headers, peer, false);
     let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    // Only `variables` can nest in a request object (the query is a string): bound them before
+    // serde_json turns them into values.
+    let enclosing = if is_batch { 2 } else { 1 };
+    if let Err(e) = check_variables_nesting(&body, enclosing, state.config.graphql.max_nesting) {
+        return e.into_response();
+    }
     if !is_batch {
         return match serde_json::from_slice::<GraphqlRequest>(&body) {
             Ok(request) => respond(
@@ -154,6 +161,11 @@ async fn get_inner(
         && playground::wants_page(&headers, params.contains_key("query"))
     {
         return playground::page().await;
+    }
+    if let Some(v) = params.get("variables")
+        && let Err(e) = check_variables_nesting(v.as_bytes(), 0, state.config.graphql.max_nesting)
+    {
+        return e.into_response();
     }
     let variables = match params.get("variables").map(|v| serde_json::from_str(v)) {
         None => None,

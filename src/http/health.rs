@@ -1,5 +1,6 @@
 //! Liveness and readiness. `/healthz`: the process answers. `/readyz`: the schema is loaded and
-//! Commerce answers a trivial query (probed at most once per second, whatever the poll rate).
+//! Commerce answers a trivial query (probed at most once per second, whatever the poll rate,
+//! and through Commerce's circuit breaker: while it is open the probe fails without a call).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -41,10 +42,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     };
     // Inventory and CPQ degrade gracefully, so their breakers inform but never fail readiness.
     let sources = state.gateway.sources();
+    let breaker = state.commerce.breaker();
     let body = json!({
         "status": if probe.reachable { "ready" } else { "unavailable" },
         "schema": schema,
-        "commerce": { "reachable": probe.reachable, "latency_ms": probe.latency_ms },
+        "commerce": {
+            "reachable": probe.reachable,
+            "latency_ms": probe.latency_ms,
+            "breaker": breaker.as_ref().map(|b| b.breaker),
+            "consecutive_failures": breaker.as_ref().map(|b| b.consecutive_failures),
+        },
         "inventory": sources.stock.health(),
         "cpq": sources.pricing.health(),
     });

@@ -3,8 +3,9 @@
 //!
 //! Layers, outermost first: request id (a client's own only when short and plain) → trace span
 //! (every log line carries the id) → panic catcher (a masked 500, the next request unaffected) →
-//! whole-request timeout → CORS → body limit. Every refusal renders through
-//! `impl IntoResponse for GatewayError`.
+//! whole-request timeout → CORS → body limit; `/graphql` alone also sheds load past
+//! `server.max_in_flight_requests` (a 503 at once, never a queue), so health probes still answer
+//! under load. Every refusal renders through `impl IntoResponse for GatewayError`.
 
 mod graphql;
 mod health;
@@ -15,11 +16,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tower::ServiceBuilder;
+use tokio::sync::Semaphore;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
@@ -29,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::Config;
-use crate::gateway::{Gateway, GatewayError};
+use crate::gateway::{Gateway, GatewayError, code};
 use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
 
 pub use health::Readiness;
@@ -101,8 +105,22 @@ pub fn router(state: AppState) -> Router {
             ])
             .max_age(Duration::from_secs(600))
     };
+    // Past `max_in_flight_requests` /graphql requests (GET and POST share the semaphore), a
+    // request is refused at once with 503 and `Retry-After` instead of queueing.
+    let retry_after = config.server.overload_retry_after_secs;
+    let shed = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |_: BoxError| async move {
+            overloaded(retry_after)
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(Arc::new(
+            Semaphore::new(config.server.max_in_flight_requests),
+        )));
     Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/graphql",
+            get(graphql::get).post(graphql::post).layer(shed),
+        )
         .route("/playground/assets/{*file}", get(playground::served_asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -126,6 +144,18 @@ pub fn router(state: AppState) -> Router {
                 .layer(cors),
         )
         .with_state(state)
+}
+
+/// The 503 of a request shed past `server.max_in_flight_requests`.
+fn overloaded(retry_after_secs: u64) -> Response {
+    GatewayError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::OVERLOADED,
+        None,
+        format!("The server is busy; retry in {retry_after_secs} s."),
+    )
+    .retry_after(retry_after_secs)
+    .into_response()
 }
 
 async fn not_found() -> Response {

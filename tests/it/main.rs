@@ -7,6 +7,8 @@ mod cache;
 mod config;
 mod edge;
 mod forwarding;
+mod fuzz;
+mod hostile;
 mod merged;
 mod playground;
 mod schema_contract;

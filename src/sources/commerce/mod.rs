@@ -1,8 +1,10 @@
 //! Adobe Commerce's storefront GraphQL: the operation the gateway delegates, and the answer.
 
+mod breaker;
 mod client;
 mod model;
 
+pub(crate) use breaker::GuardedCommerce;
 pub use client::HttpCommerce;
 pub use model::{ForwardedHeaders, UpstreamMethod, UpstreamRequest, UpstreamResponse};
 
@@ -15,6 +17,8 @@ pub enum CommerceError {
     Transport(String),
     #[error("Commerce answered HTTP {status} without a GraphQL body")]
     Status { status: u16 },
+    #[error("Commerce's circuit breaker is open")]
+    BreakerOpen,
 }
 
 /// Commerce's storefront GraphQL endpoint.
@@ -22,4 +26,9 @@ pub enum CommerceError {
 pub trait CommerceGraphql: Send + Sync + 'static {
     /// Sends one GraphQL operation and returns Commerce's answer (GraphQL errors included).
     async fn send(&self, request: UpstreamRequest) -> Result<UpstreamResponse, CommerceError>;
+
+    /// The circuit breaker's state, for `/readyz`, when this client has one.
+    fn breaker(&self) -> Option<crate::sources::resilience::SourceHealth> {
+        None
+    }
 }
