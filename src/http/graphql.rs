@@ -78,10 +78,19 @@ async fn post_inner(
     let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     if !is_batch {
         return match serde_json::from_slice::<GraphqlRequest>(&body) {
-            Ok(request) => respond(
-                state.gateway.execute(request, &caller).await,
-                &state.public_cache_control,
-            ),
+            Ok(request) => {
+                let admitted = state
+                    .rate_limits
+                    .admit(&state.gateway, std::slice::from_ref(&request), &caller)
+                    .await;
+                if let Err(refused) = admitted {
+                    return refused.into_response();
+                }
+                respond(
+                    state.gateway.execute(request, &caller).await,
+                    &state.public_cache_control,
+                )
+            }
             Err(_) => error(&GatewayError::bad_request(
                 "The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.",
             )),
@@ -101,6 +110,13 @@ async fn post_inner(
             "A batch holds 1 to {max} operations; this one has {}.",
             requests.len()
         )));
+    }
+    if let Err(refused) = state
+        .rate_limits
+        .admit(&state.gateway, &requests, &caller)
+        .await
+    {
+        return refused.into_response();
     }
     let answers = futures_util::future::join_all(
         requests
@@ -155,6 +171,13 @@ async fn get_inner(
             .cloned(),
     };
     let caller = caller(&state, &headers, peer, true);
+    let admitted = state
+        .rate_limits
+        .admit(&state.gateway, std::slice::from_ref(&request), &caller)
+        .await;
+    if let Err(refused) = admitted {
+        return refused.into_response();
+    }
     let answer = state.gateway.execute(request, &caller).await;
     let mut response = respond(answer, &state.public_cache_control);
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
@@ -171,6 +194,9 @@ fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool
     Caller {
         headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
         via_get,
+        report_cost: headers
+            .get("x-query-cost")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true")),
     }
 }
 

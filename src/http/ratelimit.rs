@@ -1,0 +1,249 @@
+//! Admission at the `/graphql` edge: in-memory rate limits per client IP and per customer token,
+//! and the sensitive-mutation rules (once per operation, one operation per batch, rate limits per
+//! client IP and per e-mail). A refused request reaches neither the planner's upstream calls nor
+//! Commerce.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use sha2::{Digest, Sha256};
+
+use super::graphql::error;
+use crate::config::Config;
+use crate::gateway::{Caller, Gateway, GatewayError, GraphqlRequest};
+
+/// Admissions between two sweeps of idle keys out of the limiters' maps.
+const SWEEP_EVERY: u64 = 4096;
+
+type Limiter<K> = DefaultKeyedRateLimiter<K>;
+
+/// The limiters of one BFF process.
+pub struct RateLimits {
+    per_ip: Option<Limiter<IpAddr>>,
+    per_token: Option<Limiter<[u8; 32]>>,
+    sensitive_per_ip: Option<Limiter<IpAddr>>,
+    sensitive_per_email: Option<Limiter<[u8; 32]>>,
+    sensitive: HashSet<String>,
+    trusted_proxies: Vec<IpAddr>,
+    admissions: AtomicU64,
+}
+
+/// A refused request: the error and, for a rate limit, when to try again.
+pub(crate) struct Refused {
+    error: GatewayError,
+    retry_after: Option<Duration>,
+}
+
+impl Refused {
+    pub(crate) fn into_response(self) -> Response {
+        let mut response = error(&self.error);
+        if let Some(wait) = self.retry_after {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
+    }
+
+    fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            error: GatewayError::new(StatusCode::BAD_REQUEST, code, None, message),
+            retry_after: None,
+        }
+    }
+}
+
+fn limiter<K: std::hash::Hash + Eq + Clone>(
+    rate: u32,
+    burst: u32,
+    period: Duration,
+) -> Option<Limiter<K>> {
+    let rate = NonZeroU32::new(rate)?;
+    let burst = NonZeroU32::new(burst).unwrap_or(rate);
+    let quota = Quota::with_period(period / rate.get())?.allow_burst(burst);
+    Some(DefaultKeyedRateLimiter::dashmap(quota))
+}
+
+/// Takes `n` cells for `key` at once (all or none), so a refused batch uses up nothing.
+fn check<K: std::hash::Hash + Eq + Clone>(
+    limiter: Option<&Limiter<K>>,
+    key: &K,
+    n: usize,
+    what: &str,
+) -> Result<(), Refused> {
+    let (Some(limiter), Some(n)) = (limiter, NonZeroU32::new(n.try_into().unwrap_or(u32::MAX)))
+    else {
+        return Ok(());
+    };
+    let wait = match limiter.check_key_n(key, n) {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(not_until)) => not_until.wait_time_from(limiter.clock().now()),
+        // More than the burst at once: never admitted, whatever the wait.
+        Err(_) => Duration::from_secs(1),
+    };
+    Err(Refused {
+        error: GatewayError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            None,
+            format!("Too many requests {what}; try again later."),
+        ),
+        retry_after: Some(wait),
+    })
+}
+
+fn digest(text: &[u8]) -> [u8; 32] {
+    Sha256::digest(text).into()
+}
+
+impl RateLimits {
+    pub fn new(config: &Config) -> Self {
+        let limits = &config.rate_limits;
+        let second = Duration::from_secs(1);
+        let minute = Duration::from_secs(60);
+        Self {
+            per_ip: limiter(limits.per_ip_per_second, limits.per_ip_burst, second),
+            per_token: limiter(limits.per_token_per_second, limits.per_token_burst, second),
+            sensitive_per_ip: limiter(
+                limits.sensitive_per_ip_per_minute,
+                limits.sensitive_per_ip_burst,
+                minute,
+            ),
+            sensitive_per_email: limiter(
+                limits.sensitive_per_email_per_minute,
+                limits.sensitive_per_email_burst,
+                minute,
+            ),
+            sensitive: limits.sensitive_mutations.iter().cloned().collect(),
+            trusted_proxies: config.server.trusted_proxies.clone(),
+            admissions: AtomicU64::new(0),
+        }
+    }
+
+    /// Admits `requests` (one, or a batch) from `caller`, or says why not.
+    pub(crate) async fn admit(
+        &self,
+        gateway: &Gateway,
+        requests: &[GraphqlRequest],
+        caller: &Caller,
+    ) -> Result<(), Refused> {
+        self.sweep();
+        let ip = self.client_ip(caller);
+        let n = requests.len();
+        if let Some(ip) = &ip {
+            check(self.per_ip.as_ref(), ip, n, "from this address")?;
+        }
+        if let Some(token) = caller.headers.get("authorization") {
+            let key = digest(token.as_bytes());
+            check(self.per_token.as_ref(), &key, n, "with this customer token")?;
+        }
+        if caller.via_get {
+            // GET never runs a mutation (execution answers 405), so it spends no allowance.
+            return Ok(());
+        }
+        self.admit_sensitive(gateway, requests, ip).await
+    }
+
+    /// Sensitive mutations: once per operation, in one operation per batch, rate-limited.
+    async fn admit_sensitive(
+        &self,
+        gateway: &Gateway,
+        requests: &[GraphqlRequest],
+        ip: Option<IpAddr>,
+    ) -> Result<(), Refused> {
+        let mut calls = Vec::new();
+        let mut operations = 0;
+        for request in requests {
+            // A request that does not plan is refused by execution, before any upstream call.
+            let Ok(plan) = gateway.plan_request(request).await else {
+                continue;
+            };
+            let mut seen = HashSet::new();
+            let mut sensitive = plan
+                .root_calls
+                .iter()
+                .filter(|c| self.sensitive.contains(c.field.as_str()))
+                .peekable();
+            if sensitive.peek().is_some() {
+                operations += 1;
+            }
+            for call in sensitive {
+                if !seen.insert(call.field.clone()) {
+                    return Err(Refused::bad_request(
+                        "SENSITIVE_MUTATION_REPEATED",
+                        format!("`{}` may run once per operation.", call.field),
+                    ));
+                }
+                calls.push(call.email(request.variables.as_ref()));
+            }
+        }
+        if operations > 1 {
+            return Err(Refused::bad_request(
+                "SENSITIVE_MUTATION_BATCHED",
+                "Sign-in, account, password and coupon mutations may not be batched: send one per request.",
+            ));
+        }
+        for email in calls {
+            if let Some(ip) = &ip {
+                check(
+                    self.sensitive_per_ip.as_ref(),
+                    ip,
+                    1,
+                    "of this kind from this address",
+                )?;
+            }
+            if let Some(email) = email {
+                check(
+                    self.sensitive_per_email.as_ref(),
+                    &digest(email.as_bytes()),
+                    1,
+                    "for this e-mail address",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The client's address: the nearest address in `X-Forwarded-For` that is not a trusted
+    /// proxy (the forwarded chain ends with the peer; an untrusted peer's chain is the peer).
+    fn client_ip(&self, caller: &Caller) -> Option<IpAddr> {
+        let chain = caller.headers.get("x-forwarded-for")?.to_str().ok()?;
+        let mut hops = chain
+            .rsplit(',')
+            .filter_map(|h| h.trim().parse::<IpAddr>().ok());
+        let mut last = None;
+        for hop in hops.by_ref() {
+            if !self.trusted_proxies.contains(&hop) {
+                return Some(hop);
+            }
+            last = Some(hop);
+        }
+        last
+    }
+
+    /// Now and then, forget keys whose limits have fully recovered, so memory stays bounded.
+    fn sweep(&self) {
+        if self.admissions.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY != SWEEP_EVERY - 1 {
+            return;
+        }
+        for limiter in [&self.per_ip, &self.sensitive_per_ip].into_iter().flatten() {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        for limiter in [&self.per_token, &self.sensitive_per_email]
+            .into_iter()
+            .flatten()
+        {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
