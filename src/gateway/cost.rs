@@ -306,41 +306,54 @@ impl Evaluation<'_> {
 }
 
 /// Refuses more than `max` directives at one location and a non-repeatable directive twice at
-/// one location ("Directives Are Unique Per Location"); no executable directive Commerce or the
-/// BFF defines is repeatable.
-pub(crate) fn check_directives(doc: &ExecutableDocument, max: usize) -> Result<(), GatewayError> {
+/// one location ("Directives Are Unique Per Location"). async-graphql's validator has the second
+/// rule too, but answers with one error per copy after validating the whole document; this
+/// refuses at the first copy, before validation.
+pub(crate) fn check_directives(
+    doc: &ExecutableDocument,
+    max: usize,
+    repeatable: &dyn Fn(&str) -> bool,
+) -> Result<(), GatewayError> {
     for (_, operation) in doc.operations.iter() {
-        check_location(&operation.node.directives, max)?;
+        check_location(&operation.node.directives, max, repeatable)?;
         for variable in &operation.node.variable_definitions {
-            check_location(&variable.node.directives, max)?;
+            check_location(&variable.node.directives, max, repeatable)?;
         }
-        check_set(&operation.node.selection_set.node, max)?;
+        check_set(&operation.node.selection_set.node, max, repeatable)?;
     }
     for fragment in doc.fragments.values() {
-        check_location(&fragment.node.directives, max)?;
-        check_set(&fragment.node.selection_set.node, max)?;
+        check_location(&fragment.node.directives, max, repeatable)?;
+        check_set(&fragment.node.selection_set.node, max, repeatable)?;
     }
     Ok(())
 }
 
-fn check_set(set: &SelectionSet, max: usize) -> Result<(), GatewayError> {
+fn check_set(
+    set: &SelectionSet,
+    max: usize,
+    repeatable: &dyn Fn(&str) -> bool,
+) -> Result<(), GatewayError> {
     for item in &set.items {
         match &item.node {
             Selection::Field(f) => {
-                check_location(&f.node.directives, max)?;
-                check_set(&f.node.selection_set.node, max)?;
+                check_location(&f.node.directives, max, repeatable)?;
+                check_set(&f.node.selection_set.node, max, repeatable)?;
             }
             Selection::InlineFragment(i) => {
-                check_location(&i.node.directives, max)?;
-                check_set(&i.node.selection_set.node, max)?;
+                check_location(&i.node.directives, max, repeatable)?;
+                check_set(&i.node.selection_set.node, max, repeatable)?;
             }
-            Selection::FragmentSpread(s) => check_location(&s.node.directives, max)?,
+            Selection::FragmentSpread(s) => check_location(&s.node.directives, max, repeatable)?,
         }
     }
     Ok(())
 }
 
-fn check_location(directives: &[Positioned<Directive>], max: usize) -> Result<(), GatewayError> {
+fn check_location(
+    directives: &[Positioned<Directive>],
+    max: usize,
+    repeatable: &dyn Fn(&str) -> bool,
+) -> Result<(), GatewayError> {
     if directives.len() > max {
         return Err(GatewayError::limit(
             "TOO_MANY_DIRECTIVES",
@@ -353,7 +366,7 @@ fn check_location(directives: &[Positioned<Directive>], max: usize) -> Result<()
     let mut seen = HashSet::with_capacity(directives.len());
     for directive in directives {
         let name = &directive.node.name.node;
-        if !seen.insert(name) {
+        if !repeatable(name.as_str()) && !seen.insert(name) {
             return Err(GatewayError::limit(
                 "DUPLICATE_DIRECTIVE",
                 format!("The directive \"@{name}\" can only be used once at this location."),
@@ -386,7 +399,7 @@ mod tests {
 
     fn directives_of(query: &str) -> Result<(), GatewayError> {
         let doc = async_graphql::parser::parse_query(query).expect("parses");
-        check_directives(&doc, 3)
+        check_directives(&doc, 3, &|name| name == "tag")
     }
 
     #[test]
@@ -395,6 +408,7 @@ mod tests {
         let error = directives_of("{ a @include(if: true) @include(if: true) }").unwrap_err();
         assert_eq!(error.errors[0]["extensions"]["code"], "DUPLICATE_DIRECTIVE");
         assert!(directives_of("{ ... on Query @skip(if: true) @skip(if: true) { a } }").is_err());
+        assert!(directives_of("{ a @tag @tag }").is_ok());
     }
 
     #[test]

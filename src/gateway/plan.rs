@@ -116,7 +116,14 @@ impl Planner {
                 format!("Syntax error: {e}"),
             )
         })?;
-        check_directives(&doc, self.cost.max_directives_per_field)?;
+        let registry = self.schema.executable.registry();
+        let repeatable = |name: &str| {
+            registry
+                .directives
+                .get(name)
+                .is_some_and(|d| d.is_repeatable)
+        };
+        check_directives(&doc, self.cost.max_directives_per_field, &repeatable)?;
         merge_duplicate_fields(&mut doc);
         let (name, operation) = match (&doc.operations, operation_name) {
             (DocumentOperations::Single(op), None) => (None, op),
