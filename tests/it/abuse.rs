@@ -183,7 +183,29 @@ async fn a_client_over_its_rate_gets_429_with_retry_after_and_commerce_is_not_ca
     assert_eq!(answer.status, 429);
     assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
     assert!((1..=2).contains(&retry_after(&answer)));
+    // Neither GET nor a forged X-Forwarded-For (the peer is no trusted proxy) gets around it.
+    let url = format!(
+        "{}?query={}",
+        app.graphql_url(),
+        "%7BstoreConfig%7Bstore_code%7D%7D"
+    );
+    let get = decode(app.http.get(url).send().await.expect("sent")).await;
+    assert_eq!(get.status, 429);
+    let forged = app
+        .query_with(
+            STORE_CODE,
+            json!({}),
+            &[("x-forwarded-for", "198.51.100.9")],
+        )
+        .await;
+    assert_eq!(forged.status, 429);
     assert_eq!(app.upstream_calls(), calls);
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.app.url()))
+        .send()
+        .await;
+    assert_eq!(health.expect("healthz answers").status().as_u16(), 200);
     app.shutdown().await;
 }
 
@@ -256,6 +278,13 @@ async fn the_cost_is_reported_when_asked_and_a_costlier_operation_is_refused() {
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["extensions"]["cost"], 81);
+    // Through a named fragment and an inline fragment, the same selection costs the same.
+    let fragments = "query($n: Int) { products(filter: {}, pageSize: $n) { items { ...P } } }
+        fragment P on ProductInterface { sku ... on ProductInterface { price_range { minimum_price { final_price { value } } } } }";
+    let answer = app
+        .query_with(fragments, json!({ "n": 20 }), &[("x-query-cost", "true")])
+        .await;
+    assert_eq!(answer.body["extensions"]["cost"], 81, "{}", answer.body);
     assert!(answer.body["data"]["products"]["items"][0]["sku"].is_string());
     let unasked = app.query(query, json!({ "n": 20 })).await;
     assert!(
