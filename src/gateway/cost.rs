@@ -27,6 +27,9 @@ const COMMERCE_PAGE_SIZE: u64 = 20;
 /// The argument that sizes a Commerce list.
 const PAGE_SIZE: &str = "pageSize";
 
+/// The list a paged result (`Products`, `CustomerOrders`, `WishlistItems` …) holds the page in.
+const PAGED_ITEMS: &str = "items";
+
 /// An operation's cost, ready to evaluate against each request's variables.
 #[derive(Debug, Default)]
 pub struct CostPlan {
@@ -131,7 +134,7 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    /// `page` is the page size of the parent field, which sizes the list fields below it
+    /// `page` is the page size of the parent field, which sizes its `items` list
     /// (`products(pageSize: 50) { items }`).
     fn set(
         &self,
@@ -211,8 +214,8 @@ impl Compiler<'_> {
         let times = match (is_list, &own_page, page) {
             (false, _, _) => Size::Fixed(1),
             (true, Some(own), _) => own.clone(),
-            (true, None, Some(parent)) => parent.clone(),
-            (true, None, None) => Size::Fixed(self.config.list_size),
+            (true, None, Some(parent)) if name == PAGED_ITEMS => parent.clone(),
+            (true, None, _) => Size::Fixed(self.config.list_size),
         };
         let page_below = own_page.as_ref().filter(|_| !is_list);
         let inner = self.set(&field.selection_set.node, &shape.type_name, page_below)?;
