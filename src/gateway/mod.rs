@@ -17,7 +17,7 @@ pub mod plan;
 mod printer;
 mod response;
 pub mod schema;
-pub mod sensitive;
+mod sensitive;
 
 use std::sync::Arc;
 
