@@ -375,7 +375,7 @@ impl Default for RateLimitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueryCostConfig {
-    /// Highest cost of one operation (see `object_field_cost`); costlier operations are refused.
+    /// Highest cost of one operation, and of a batch's operations together, in cost units.
     pub max_cost: u64,
     /// Cost of selecting one object (or interface) field, in cost units.
     pub object_field_cost: u64,

@@ -125,6 +125,11 @@ impl CostPlan {
         }
         Ok(cost)
     }
+
+    /// The highest cost allowed, for one operation or a whole batch.
+    pub(crate) fn max_cost(&self) -> u64 {
+        self.max_cost
+    }
 }
 
 struct Compiler<'a> {

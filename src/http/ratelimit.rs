@@ -1,6 +1,6 @@
 //! Admission at the `/graphql` edge: in-memory rate limits per client IP and per customer token,
-//! and the sensitive-mutation rules (once per operation, one operation per batch, rate limits per
-//! client IP and per e-mail). A refused request reaches neither the planner's upstream calls nor
+//! the sensitive-mutation rules (once per operation, one operation per batch, rate limits per
+//! client IP and per e-mail), and a batch's cost as a whole. A refused request never reaches
 //! Commerce.
 
 use std::collections::HashSet;
@@ -145,6 +145,9 @@ impl RateLimits {
             let key = digest(token.as_bytes());
             check(self.per_token.as_ref(), &key, n, "with this customer token")?;
         }
+        if requests.len() > 1 {
+            check_batch_cost(gateway, requests).await?;
+        }
         if caller.via_get {
             // GET never runs a mutation (execution answers 405), so it spends no allowance.
             return Ok(());
@@ -255,4 +258,33 @@ impl RateLimits {
             limiter.shrink_to_fit();
         }
     }
+}
+
+/// A batch is one request: its operations' costs together stay under the maximum of one. An
+/// operation that does not plan or is over the maximum alone is refused by its own execution.
+async fn check_batch_cost(gateway: &Gateway, requests: &[GraphqlRequest]) -> Result<(), Refused> {
+    let mut total = 0u64;
+    let mut max = u64::MAX;
+    for request in requests {
+        let Ok(plan) = gateway.plan_request(request).await else {
+            continue;
+        };
+        let variables = request.variables.as_ref().filter(|v| v.is_object());
+        if let Ok(cost) = plan.cost.check(variables) {
+            total = total.saturating_add(cost);
+            max = plan.cost.max_cost();
+        }
+    }
+    if total <= max {
+        return Ok(());
+    }
+    Err(Refused {
+        error: GatewayError::limit(
+            "COST_LIMIT_EXCEEDED",
+            format!(
+                "The batch costs {total}; at most {max} is allowed for all its operations together."
+            ),
+        ),
+        retry_after: None,
+    })
 }

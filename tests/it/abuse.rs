@@ -47,6 +47,18 @@ async fn twenty_aliased_sign_ins_in_one_operation_are_refused_before_commerce() 
         .await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error_code(), Some("SENSITIVE_MUTATION_REPEATED"));
+    // The same 20 guesses in each operation of a batch of 10: 200 guesses, none sent.
+    let operation = json!({ "query": format!("mutation {{ {guesses} }}") });
+    let answer = post_batch(&app, Value::Array(vec![operation; 10]), &[]).await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        matches!(
+            answer.error_code(),
+            Some("SENSITIVE_MUTATION_REPEATED" | "SENSITIVE_MUTATION_BATCHED")
+        ),
+        "{}",
+        answer.body
+    );
     assert_eq!(app.upstream_calls(), 0);
     assert_still_serves(&app).await;
     app.shutdown().await;
@@ -300,6 +312,11 @@ async fn the_cost_is_reported_when_asked_and_a_costlier_operation_is_refused() {
     assert_eq!(answer.error_code(), Some("COST_LIMIT_EXCEEDED"));
     let message = answer.body["errors"][0]["message"].as_str().unwrap_or("");
     assert!(message.contains("121"), "{message}");
+    // A batch is one request: two operations of 81 cost 162.
+    let one = json!({ "query": query, "variables": { "n": 20 } });
+    let answer = post_batch(&app, json!([one, one]), &[]).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error_code(), Some("COST_LIMIT_EXCEEDED"));
     assert_eq!(app.upstream_calls(), calls);
     assert_still_serves(&app).await;
     app.shutdown().await;
