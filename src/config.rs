@@ -331,7 +331,8 @@ pub struct RateLimitConfig {
     pub sensitive_per_ip_per_minute: u32,
     /// Sensitive mutations a client IP may send at once above the sustained rate.
     pub sensitive_per_ip_burst: u32,
-    /// Sustained sensitive mutations per e-mail address (the `email` argument), per minute.
+    /// Sustained sensitive mutations per account, per minute: the e-mail address the call names
+    /// (`email` or `input.email`), else the caller's customer token.
     pub sensitive_per_email_per_minute: u32,
     /// Sensitive mutations one e-mail address may receive at once above the sustained rate.
     pub sensitive_per_email_burst: u32,

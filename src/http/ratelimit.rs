@@ -152,26 +152,52 @@ impl RateLimits {
             // GET never runs a mutation (execution answers 405), so it spends no allowance.
             return Ok(());
         }
-        self.admit_sensitive(gateway, requests, ip).await
+        self.admit_sensitive(gateway, requests, caller, ip).await
     }
 
-    /// Sensitive mutations: once per operation, in one operation per batch, rate-limited.
+    /// Sensitive mutations: once per operation, in one operation per batch, rate-limited per
+    /// client IP and per account (the e-mail the call names, else the caller's customer token,
+    /// as for `changeCustomerPassword`).
     async fn admit_sensitive(
         &self,
         gateway: &Gateway,
         requests: &[GraphqlRequest],
+        caller: &Caller,
         ip: Option<IpAddr>,
     ) -> Result<(), Refused> {
-        let mut calls = Vec::new();
+        let emails = self.sensitive_calls(gateway, requests).await?;
+        let token = caller.headers.get("authorization");
+        for email in emails {
+            if let Some(ip) = &ip {
+                let what = "of this kind from this address";
+                check(self.sensitive_per_ip.as_ref(), ip, 1, what)?;
+            }
+            let account = match (email, token) {
+                (Some(email), _) => Some(digest(format!("email:{email}").as_bytes())),
+                (None, Some(token)) => Some(digest(&[b"token:", token.as_bytes()].concat())),
+                (None, None) => None,
+            };
+            if let Some(account) = account {
+                let what = "for this account";
+                check(self.sensitive_per_email.as_ref(), &account, 1, what)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The e-mail (if any) of each sensitive call in `requests`, once the once-per-operation and
+    /// once-per-batch rules hold.
+    async fn sensitive_calls(
+        &self,
+        gateway: &Gateway,
+        requests: &[GraphqlRequest],
+    ) -> Result<Vec<Option<String>>, Refused> {
+        let mut emails = Vec::new();
         let mut operations = 0;
         for request in requests {
             // Most requests name no sensitive field at all: skip planning them twice.
             let query = request.query.as_deref().unwrap_or("");
-            if !self
-                .sensitive
-                .iter()
-                .any(|field| query.contains(field.as_str()))
-            {
+            if !self.sensitive.iter().any(|f| query.contains(f.as_str())) {
                 continue;
             }
             // A request that does not plan is refused by execution, before any upstream call.
@@ -179,22 +205,20 @@ impl RateLimits {
                 continue;
             };
             let mut seen = HashSet::new();
-            let mut sensitive = plan
-                .root_calls
-                .iter()
-                .filter(|c| self.sensitive.contains(c.field.as_str()))
-                .peekable();
-            if sensitive.peek().is_some() {
-                operations += 1;
-            }
-            for call in sensitive {
+            for call in &plan.root_calls {
+                if !self.sensitive.contains(call.field.as_str()) {
+                    continue;
+                }
+                if seen.is_empty() {
+                    operations += 1;
+                }
                 if !seen.insert(call.field.clone()) {
                     return Err(Refused::bad_request(
                         "SENSITIVE_MUTATION_REPEATED",
                         format!("`{}` may run once per operation.", call.field),
                     ));
                 }
-                calls.push(call.email(request.variables.as_ref()));
+                emails.push(call.email(request.variables.as_ref()));
             }
         }
         if operations > 1 {
@@ -203,25 +227,7 @@ impl RateLimits {
                 "Sign-in, account, password and coupon mutations may not be batched: send one per request.",
             ));
         }
-        for email in calls {
-            if let Some(ip) = &ip {
-                check(
-                    self.sensitive_per_ip.as_ref(),
-                    ip,
-                    1,
-                    "of this kind from this address",
-                )?;
-            }
-            if let Some(email) = email {
-                check(
-                    self.sensitive_per_email.as_ref(),
-                    &digest(email.as_bytes()),
-                    1,
-                    "for this e-mail address",
-                )?;
-            }
-        }
-        Ok(())
+        Ok(emails)
     }
 
     /// The client's address: the nearest address in `X-Forwarded-For` that is not a trusted

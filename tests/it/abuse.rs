@@ -125,6 +125,39 @@ async fn sign_ins_naming_one_email_are_rate_limited_whatever_its_spelling() {
 }
 
 #[tokio::test]
+async fn password_changes_with_one_customer_token_are_rate_limited_per_account() {
+    let app = TestApp::start_with(
+        |c| {
+            c.rate_limits.sensitive_per_email_per_minute = 1;
+            c.rate_limits.sensitive_per_email_burst = 2;
+        },
+        Vec::new(),
+    )
+    .await;
+    let (email, password) = GENERAL_CUSTOMER;
+    let bearer = format!("Bearer {}", app.customer_token(email, password).await);
+    let change = "mutation($old: String!) { changeCustomerPassword(currentPassword: $old, newPassword: \"N3w-passw0rd!\") { email } }";
+    // Keyed by the token (the call names no e-mail): two guesses, then none.
+    let with_token = [("authorization", bearer.as_str())];
+    for guess in ["guess1", "guess2"] {
+        let answer = app
+            .query_with(change, json!({ "old": guess }), &with_token)
+            .await;
+        assert_ne!(answer.status, 429, "{}", answer.body);
+    }
+    let calls = app.upstream_calls();
+    let answer = app
+        .query_with(change, json!({ "old": "guess3" }), &with_token)
+        .await;
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
+    retry_after(&answer);
+    assert_eq!(app.upstream_calls(), calls);
+    assert_still_serves(&app).await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn sensitive_mutations_are_rate_limited_per_client_behind_a_trusted_proxy() {
     let app = TestApp::start_with(
         |c| {
