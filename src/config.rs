@@ -333,9 +333,9 @@ pub struct RateLimitConfig {
     pub sensitive_per_ip_burst: u32,
     /// Sustained sensitive mutations per account, per minute: the e-mail address the call names
     /// (`email` or `input.email`), else the caller's customer token.
-    pub sensitive_per_email_per_minute: u32,
-    /// Sensitive mutations one e-mail address may receive at once above the sustained rate.
-    pub sensitive_per_email_burst: u32,
+    pub sensitive_per_account_per_minute: u32,
+    /// Sensitive mutations for one account at once above the sustained rate.
+    pub sensitive_per_account_burst: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -366,8 +366,8 @@ impl Default for RateLimitConfig {
             .to_vec(),
             sensitive_per_ip_per_minute: 30,
             sensitive_per_ip_burst: 20,
-            sensitive_per_email_per_minute: 10,
-            sensitive_per_email_burst: 10,
+            sensitive_per_account_per_minute: 10,
+            sensitive_per_account_burst: 10,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Admission at the `/graphql` edge: in-memory rate limits per client IP and per customer token,
 //! the sensitive-mutation rules (once per operation, one operation per batch, rate limits per
-//! client IP and per e-mail), and a batch's cost as a whole. A refused request never reaches
+//! client IP and per account), and a batch's cost as a whole. A refused request never reaches
 //! Commerce.
 
 use std::collections::HashSet;
@@ -29,7 +29,7 @@ pub struct RateLimits {
     per_ip: Option<Limiter<IpAddr>>,
     per_token: Option<Limiter<[u8; 32]>>,
     sensitive_per_ip: Option<Limiter<IpAddr>>,
-    sensitive_per_email: Option<Limiter<[u8; 32]>>,
+    sensitive_per_account: Option<Limiter<[u8; 32]>>,
     sensitive: HashSet<String>,
     trusted_proxies: Vec<IpAddr>,
     admissions: AtomicU64,
@@ -117,9 +117,9 @@ impl RateLimits {
                 limits.sensitive_per_ip_burst,
                 minute,
             ),
-            sensitive_per_email: limiter(
-                limits.sensitive_per_email_per_minute,
-                limits.sensitive_per_email_burst,
+            sensitive_per_account: limiter(
+                limits.sensitive_per_account_per_minute,
+                limits.sensitive_per_account_burst,
                 minute,
             ),
             sensitive: limits.sensitive_mutations.iter().cloned().collect(),
@@ -179,7 +179,7 @@ impl RateLimits {
             };
             if let Some(account) = account {
                 let what = "for this account";
-                check(self.sensitive_per_email.as_ref(), &account, 1, what)?;
+                check(self.sensitive_per_account.as_ref(), &account, 1, what)?;
             }
         }
         Ok(())
@@ -256,7 +256,7 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        for limiter in [&self.per_token, &self.sensitive_per_email]
+        for limiter in [&self.per_token, &self.sensitive_per_account]
             .into_iter()
             .flatten()
         {

@@ -89,8 +89,8 @@ async fn a_batch_with_several_sign_ins_is_refused_whole_and_one_sign_in_per_batc
 async fn sign_ins_naming_one_email_are_rate_limited_whatever_its_spelling() {
     let app = TestApp::start_with(
         |c| {
-            c.rate_limits.sensitive_per_email_per_minute = 1;
-            c.rate_limits.sensitive_per_email_burst = 2;
+            c.rate_limits.sensitive_per_account_per_minute = 1;
+            c.rate_limits.sensitive_per_account_burst = 2;
         },
         Vec::new(),
     )
@@ -128,8 +128,8 @@ async fn sign_ins_naming_one_email_are_rate_limited_whatever_its_spelling() {
 async fn password_changes_with_one_customer_token_are_rate_limited_per_account() {
     let app = TestApp::start_with(
         |c| {
-            c.rate_limits.sensitive_per_email_per_minute = 1;
-            c.rate_limits.sensitive_per_email_burst = 2;
+            c.rate_limits.sensitive_per_account_per_minute = 1;
+            c.rate_limits.sensitive_per_account_burst = 2;
         },
         Vec::new(),
     )
