@@ -78,19 +78,7 @@ async fn post_inner(
     let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     if !is_batch {
         return match serde_json::from_slice::<GraphqlRequest>(&body) {
-            Ok(request) => {
-                let admitted = state
-                    .rate_limits
-                    .admit(&state.gateway, std::slice::from_ref(&request), &caller)
-                    .await;
-                if let Err(refused) = admitted {
-                    return refused.into_response();
-                }
-                respond(
-                    state.gateway.execute(request, &caller).await,
-                    &state.public_cache_control,
-                )
-            }
+            Ok(request) => answer(&state, request, &caller).await,
             Err(_) => error(&GatewayError::bad_request(
                 "The body is not a GraphQL request: expected JSON with `query`, `variables`, `operationName`.",
             )),
@@ -171,21 +159,28 @@ async fn get_inner(
             .cloned(),
     };
     let caller = caller(&state, &headers, peer, true);
-    let admitted = state
-        .rate_limits
-        .admit(&state.gateway, std::slice::from_ref(&request), &caller)
-        .await;
-    if let Err(refused) = admitted {
-        return refused.into_response();
-    }
-    let answer = state.gateway.execute(request, &caller).await;
-    let mut response = respond(answer, &state.public_cache_control);
+    let mut response = answer(&state, request, &caller).await;
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
     response
+}
+
+/// Admits one operation (rate limits, sensitive mutations) and answers it.
+async fn answer(state: &AppState, request: GraphqlRequest, caller: &Caller) -> Response {
+    let admitted = state
+        .rate_limits
+        .admit(&state.gateway, std::slice::from_ref(&request), caller)
+        .await;
+    if let Err(refused) = admitted {
+        return refused.into_response();
+    }
+    respond(
+        state.gateway.execute(request, caller).await,
+        &state.public_cache_control,
+    )
 }
 
 fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool) -> Caller {
