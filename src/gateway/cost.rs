@@ -298,7 +298,11 @@ impl Evaluation<'_> {
                     .and_then(|v| v.get(name.as_str()))
                     .filter(|v| !v.is_null());
                 let size = match given {
-                    Some(v) => v.as_u64().unwrap_or(0),
+                    // Commerce takes an integral float (`1e8`) for an Int: so does the bound.
+                    Some(v) => v
+                        .as_u64()
+                        .or_else(|| v.as_f64().filter(|f| *f > 0.0).map(|f| f as u64))
+                        .unwrap_or(0),
                     None => self
                         .plan
                         .variable_defaults
