@@ -62,6 +62,8 @@ pub struct Config {
     pub cpq: CpqConfig,
     pub log: LogConfig,
     pub sandbox: SandboxSettings,
+    pub rate_limits: RateLimitConfig,
+    pub query_cost: QueryCostConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -336,6 +338,97 @@ impl Default for LogConfig {
     }
 }
 
+/// In-memory rate limits (per BFF process). A rate of 0 turns that limit off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    /// Sustained operations per client IP, per second (a batch counts each operation).
+    pub per_ip_per_second: u32,
+    /// Operations a client IP may send at once above the sustained rate.
+    pub per_ip_burst: u32,
+    /// Sustained operations per customer token (`Authorization`), per second.
+    pub per_token_per_second: u32,
+    /// Operations a customer token may send at once above the sustained rate.
+    pub per_token_burst: u32,
+    /// Root mutation fields that sign in, create accounts, reset passwords or apply codes: each
+    /// runs at most once per operation and in one operation per batch, and is rate-limited below.
+    pub sensitive_mutations: Vec<String>,
+    /// Sustained sensitive mutations per client IP, per minute.
+    pub sensitive_per_ip_per_minute: u32,
+    /// Sensitive mutations a client IP may send at once above the sustained rate.
+    pub sensitive_per_ip_burst: u32,
+    /// Sustained sensitive mutations per account, per minute: the e-mail address the call names
+    /// (`email` or `input.email`), else the caller's customer token.
+    pub sensitive_per_account_per_minute: u32,
+    /// Sensitive mutations for one account at once above the sustained rate.
+    pub sensitive_per_account_burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            per_ip_per_second: 50,
+            per_ip_burst: 500,
+            per_token_per_second: 20,
+            per_token_burst: 200,
+            sensitive_mutations: [
+                "generateCustomerToken",
+                "createCustomer",
+                "createCustomerV2",
+                "requestPasswordResetEmail",
+                "resetPassword",
+                "changeCustomerPassword",
+                "confirmEmail",
+                "resendConfirmationEmail",
+                "applyCouponToCart",
+                "applyCouponsToCart",
+                "applyGiftCardToCart",
+                "redeemGiftCardBalanceAsStoreCredit",
+                "subscribeEmailToNewsletter",
+                "sendEmailToFriend",
+                "contactUs",
+            ]
+            .map(String::from)
+            .to_vec(),
+            sensitive_per_ip_per_minute: 30,
+            sensitive_per_ip_burst: 20,
+            sensitive_per_account_per_minute: 10,
+            sensitive_per_account_burst: 10,
+        }
+    }
+}
+
+/// What one operation may cost before anything is sent to Commerce.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueryCostConfig {
+    /// Highest cost of one operation, and of a batch's operations together, in cost units.
+    pub max_cost: u64,
+    /// Cost of selecting one object (or interface) field, in cost units.
+    pub object_field_cost: u64,
+    /// Cost of selecting one scalar or enum field, in cost units.
+    pub scalar_field_cost: u64,
+    /// Items assumed in a list field that has no `pageSize` (variants, media gallery …).
+    pub list_size: u64,
+    /// Largest `pageSize` accepted, as a literal or a variable; larger ones are refused.
+    pub max_page_size: u64,
+    /// Most directives on one field, fragment spread or inline fragment.
+    pub max_directives_per_field: usize,
+}
+
+impl Default for QueryCostConfig {
+    fn default() -> Self {
+        Self {
+            max_cost: 50_000,
+            object_field_cost: 1,
+            scalar_field_cost: 0,
+            list_size: 5,
+            max_page_size: 300,
+            max_directives_per_field: 5,
+        }
+    }
+}
+
 /// The embedded Commerce emulator used when no Commerce is configured (demo profile).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -451,6 +544,8 @@ impl Config {
                 "commerce.breaker_failures",
                 self.commerce.breaker_failures.into(),
             ),
+            ("query_cost.max_cost", self.query_cost.max_cost),
+            ("query_cost.max_page_size", self.query_cost.max_page_size),
         ];
         for (name, url) in [
             ("inventory.url", &self.inventory.url),

@@ -59,6 +59,20 @@ pub mod code {
         NESTING_TOO_DEEP = 400;
         /// JSON `variables` nested deeper than `graphql.max_nesting` (refused before decoding).
         VARIABLES_TOO_DEEP = 400;
+        /// A sensitive mutation (sign-in, password, account, e-mail, coupon: `rate_limits.sensitive_mutations`) selected more than once in one operation.
+        SENSITIVE_MUTATION_REPEATED = 400;
+        /// More than one operation of a batch holds a sensitive mutation.
+        SENSITIVE_MUTATION_BATCHED = 400;
+        /// A `pageSize` above `query_cost.max_page_size` (refused, not capped).
+        PAGE_SIZE_TOO_LARGE = 400;
+        /// The operation (or a batch as a whole) costs more than `query_cost.max_cost`.
+        COST_LIMIT_EXCEEDED = 400;
+        /// More directives at one location than `query_cost.max_directives_per_field`.
+        TOO_MANY_DIRECTIVES = 400;
+        /// A non-repeatable directive twice at one location.
+        DUPLICATE_DIRECTIVE = 400;
+        /// The client IP, customer token or account is over its rate (`[rate_limits]`); `Retry-After` says when to come back.
+        RATE_LIMITED = 429;
         /// More `/graphql` requests in flight than `server.max_in_flight_requests`; `Retry-After` says when to come back.
         OVERLOADED = 503;
         /// The inventory connector failed: `live_stock` is `null`, the rest of the answer intact.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::cost::report_cost;
 use super::merge::{
     Lazy, MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
 };
@@ -59,6 +60,7 @@ impl Gateway {
             config.graphql.clone(),
             config.introspection_enabled(),
             switches,
+            config.query_cost.clone(),
         );
         let cache = config
             .cache
@@ -129,13 +131,14 @@ impl Gateway {
                 "Mutations are accepted over POST only.",
             ));
         }
+        let cost = plan.cost.check(variables.as_ref())?;
         let variables_text: Option<Arc<str>> = match &variables {
             Some(v) => Some(Arc::from(
                 serde_json::to_string(v).map_err(|_| GatewayError::internal())?,
             )),
             None => None,
         };
-        match plan.route {
+        let response = match plan.route {
             Route::Forward => {
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
                 let key = cache_key(&upstream);
@@ -151,7 +154,25 @@ impl Gateway {
                 self.execute_locally(&plan, query, variables, variables_text, caller)
                     .await
             }
-        }
+        }?;
+        Ok(if caller.report_cost {
+            report_cost(response, cost)
+        } else {
+            response
+        })
+    }
+
+    /// The plan `execute` would follow for `request` (cached), for checks at the HTTP edge.
+    pub async fn plan_request(&self, request: &GraphqlRequest) -> Result<Arc<Plan>, GatewayError> {
+        let query = request
+            .query
+            .as_deref()
+            .filter(|q| !q.trim().is_empty())
+            .ok_or_else(|| GatewayError::bad_request("The request has no `query`."))?;
+        let variables = request.variables.as_ref().filter(|v| v.is_object());
+        self.planner
+            .plan(query, request.operation_name.as_deref(), variables)
+            .await
     }
 
     /// Commerce's answer: through the response cache when Commerce would cache the operation,

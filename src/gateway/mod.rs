@@ -6,15 +6,18 @@
 //! * Anything else (introspection, extension fields) executes on the composed schema, whose
 //!   Commerce fields read Commerce's answer to the planned upstream operation.
 
+mod cost;
 mod error;
 mod execute;
 pub mod introspection;
 mod limits;
 pub mod merge;
+mod normalize;
 pub mod plan;
 mod printer;
 mod response;
 pub mod schema;
+mod sensitive;
 
 use std::sync::Arc;
 
@@ -47,6 +50,8 @@ pub struct Caller {
     pub headers: ForwardedHeaders,
     /// The request came as GET (so it must not run a mutation).
     pub via_get: bool,
+    /// The client asked for the operation's cost in `extensions.cost` (`X-Query-Cost: true`).
+    pub report_cost: bool,
 }
 
 /// Whether and how the answer may be cached downstream.

@@ -10,11 +10,14 @@ use async_graphql::Name;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 
 use super::GatewayError;
+use super::cost::{CostPlan, check_directives};
 use super::limits::{check_nesting, check_shape, check_tokens, root_field_names};
 use super::merge::{MergeNode, OverwriteSwitches, build_merge_plan, overwrite_for};
+use super::normalize::merge_duplicate_fields;
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
-use crate::config::GraphqlConfig;
+use super::sensitive::{RootCall, root_calls};
+use crate::config::{GraphqlConfig, QueryCostConfig};
 pub use commerce_schema::CACHEABLE_ROOT_FIELDS;
 
 /// How an operation is answered.
@@ -39,6 +42,10 @@ pub struct Plan {
     /// What Commerce is sent; `None` when the BFF answers everything itself.
     pub upstream_query: Option<Arc<str>>,
     pub operation_name: Option<Arc<str>>,
+    /// What the operation costs, evaluated per request against its variables.
+    pub cost: CostPlan,
+    /// The root fields a mutation calls (empty for queries), for the sensitive-mutation rules.
+    pub root_calls: Vec<RootCall>,
 }
 
 /// A plan's cache key: the document text and the operation name.
@@ -51,6 +58,7 @@ pub struct Planner {
     introspection: bool,
     switches: OverwriteSwitches,
     plans: moka::sync::Cache<PlanKey, Arc<Plan>>,
+    cost: QueryCostConfig,
 }
 
 impl Planner {
@@ -59,6 +67,7 @@ impl Planner {
         config: GraphqlConfig,
         introspection: bool,
         switches: OverwriteSwitches,
+        cost: QueryCostConfig,
     ) -> Self {
         let plans = moka::sync::Cache::builder()
             .max_capacity(config.plan_cache_entries)
@@ -69,6 +78,7 @@ impl Planner {
             introspection,
             switches,
             plans,
+            cost,
         }
     }
 
@@ -99,7 +109,7 @@ impl Planner {
     ) -> Result<Plan, GatewayError> {
         check_tokens(query, self.config.max_tokens)?;
         check_nesting(query, self.config.max_nesting)?;
-        let doc = async_graphql::parser::parse_query(query).map_err(|e| {
+        let mut doc = async_graphql::parser::parse_query(query).map_err(|e| {
             GatewayError::new(
                 axum::http::StatusCode::OK,
                 "GRAPHQL_PARSE_FAILED",
@@ -107,6 +117,15 @@ impl Planner {
                 format!("Syntax error: {e}"),
             )
         })?;
+        let registry = self.schema.executable.registry();
+        let repeatable = |name: &str| {
+            registry
+                .directives
+                .get(name)
+                .is_some_and(|d| d.is_repeatable)
+        };
+        check_directives(&doc, self.cost.max_directives_per_field, &repeatable)?;
+        merge_duplicate_fields(&mut doc);
         let (name, operation) = match (&doc.operations, operation_name) {
             (DocumentOperations::Single(op), None) => (None, op),
             (DocumentOperations::Single(_), Some(wanted)) => {
@@ -152,6 +171,7 @@ impl Planner {
             OperationType::Mutation => "Mutation",
             _ => "Query",
         };
+        let cost = CostPlan::compile(&doc, operation, root_type, &self.schema, &self.cost)?;
         let mut filter = PlanFilter {
             schema: &self.schema,
             switches: self.switches,
@@ -199,6 +219,8 @@ impl Planner {
             cacheable,
             upstream_query: upstream.map(Arc::from),
             operation_name: name.map(|n| Arc::from(n.as_str())),
+            cost,
+            root_calls: root_calls(&doc, operation),
         })
     }
 

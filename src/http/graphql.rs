@@ -99,10 +99,7 @@ async fn post_inner(
     }
     if !is_batch {
         return match serde_json::from_slice::<GraphqlRequest>(&body) {
-            Ok(request) => respond(
-                state.gateway.execute(request, &caller).await,
-                &state.public_cache_control,
-            ),
+            Ok(request) => answer(&state, request, &caller).await,
             Err(_) => GatewayError::bad_request(NOT_A_REQUEST).into_response(),
         };
     }
@@ -120,6 +117,13 @@ async fn post_inner(
             requests.len()
         ))
         .into_response();
+    }
+    if let Err(refused) = state
+        .rate_limits
+        .admit(&state.gateway, &requests, &caller)
+        .await
+    {
+        return refused.into_response();
     }
     let answers = futures_util::future::join_all(
         requests
@@ -183,8 +187,7 @@ async fn get_inner(
             .cloned(),
     };
     let caller = caller(&state, &headers, peer, true);
-    let answer = state.gateway.execute(request, &caller).await;
-    let mut response = respond(answer, &state.public_cache_control);
+    let mut response = answer(&state, request, &caller).await;
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -193,12 +196,30 @@ async fn get_inner(
     response
 }
 
+/// Admits one operation (rate limits, sensitive mutations) and answers it.
+async fn answer(state: &AppState, request: GraphqlRequest, caller: &Caller) -> Response {
+    let admitted = state
+        .rate_limits
+        .admit(&state.gateway, std::slice::from_ref(&request), caller)
+        .await;
+    if let Err(refused) = admitted {
+        return refused.into_response();
+    }
+    respond(
+        state.gateway.execute(request, caller).await,
+        &state.public_cache_control,
+    )
+}
+
 fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool) -> Caller {
     let ip = peer.ip();
     let trusted = state.config.server.trusted_proxies.contains(&ip);
     Caller {
         headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
         via_get,
+        report_cost: headers
+            .get("x-query-cost")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true")),
     }
 }
 

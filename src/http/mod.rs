@@ -11,6 +11,7 @@ mod graphql;
 mod health;
 mod hooks;
 pub mod playground;
+mod ratelimit;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,7 @@ use crate::gateway::{Gateway, GatewayError, code};
 use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
 
 pub use health::Readiness;
+pub use ratelimit::RateLimits;
 
 /// Shared by every handler. Cheap to clone.
 #[derive(Clone)]
@@ -47,6 +49,8 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     /// `Cache-Control` of public answers, built once from the cache settings.
     pub public_cache_control: HeaderValue,
+    /// Rate limits and sensitive-mutation rules, checked before a request is executed.
+    pub rate_limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -61,12 +65,14 @@ impl AppState {
             cache.ttl_secs, cache.stale_while_revalidate_secs
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("no-store"));
+        let rate_limits = Arc::new(RateLimits::new(&config));
         Self {
             gateway,
             config,
             commerce,
             readiness: Arc::new(Readiness::default()),
             public_cache_control,
+            rate_limits,
         }
     }
 }

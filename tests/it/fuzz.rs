@@ -32,7 +32,13 @@ fn planner() -> Planner {
         max_nesting: MAX_SAFE_NESTING,
         ..GraphqlConfig::default()
     };
-    Planner::new(Arc::new(schema), config, true, switches)
+    Planner::new(
+        Arc::new(schema),
+        config,
+        true,
+        switches,
+        storefront_bff::config::QueryCostConfig::default(),
+    )
 }
 
 const NAMES: &[&str] = &[

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod abuse;
 mod cache;
 mod config;
 mod edge;
