@@ -10,9 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::merge::{
-    Lazy, MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
-};
+use super::merge::{MergeErrors, MergeInput, MergePlan, OverwriteSwitches, ShapeContext, shape};
 use super::plan::{Plan, Planner, Route};
 use super::response::{clean_error, inspect, split};
 use super::schema::{ComposedSchema, UpstreamData};
@@ -42,6 +40,19 @@ pub struct Gateway {
 
 /// Why an answer was not stored; carries the answer itself for every waiting caller.
 struct Uncached(GatewayResponse);
+
+/// One operation on the merge route.
+struct MergeRequest<'r> {
+    plan: &'r Plan,
+    merge: &'r MergePlan,
+    upstream: UpstreamRequest,
+    /// Commerce's answer's cache key.
+    key: CacheKey,
+    /// The merged answer's cache key (also its in-flight key).
+    merged_key: CacheKey,
+    variables: Option<Value>,
+    caller: &'r Caller,
+}
 
 impl Gateway {
     pub fn new(
@@ -144,8 +155,23 @@ impl Gateway {
             Route::Merge(ref merge) => {
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
                 let key = cache_key(&upstream);
-                self.forward_and_merge(&plan, merge, upstream, Some(key), variables, caller)
-                    .await
+                // The upstream query leaves the extension fields out: the merged answer is keyed
+                // on the client's own document too (their arguments and sub-selections).
+                let merged_key = CacheKeyBuilder::default()
+                    .part(&key)
+                    .part(b"merged")
+                    .part(query.as_bytes())
+                    .finish();
+                let request = MergeRequest {
+                    plan: &plan,
+                    merge,
+                    upstream,
+                    key,
+                    merged_key,
+                    variables,
+                    caller,
+                };
+                self.forward_and_merge(request).await
             }
             Route::Local => {
                 self.execute_locally(&plan, query, variables, variables_text, caller)
@@ -226,16 +252,18 @@ impl Gateway {
     /// Commerce's answer (cached as usual) with the merged data applied.
     async fn forward_and_merge(
         &self,
-        plan: &Plan,
-        merge: &MergeNode,
-        upstream: UpstreamRequest,
-        key: Option<CacheKey>,
-        variables: Option<Value>,
-        caller: &Caller,
+        request: MergeRequest<'_>,
     ) -> Result<GatewayResponse, GatewayError> {
-        let merged_key = key
-            .filter(|_| plan.cacheable)
-            .map(|k| CacheKeyBuilder::default().part(&k).part(b"merged").finish());
+        let MergeRequest {
+            plan,
+            merge,
+            upstream,
+            key,
+            merged_key,
+            variables,
+            caller,
+        } = request;
+        let merged_key = plan.cacheable.then_some(merged_key);
         if let (Some(cache), Some(mk)) = (&self.cache, &merged_key)
             && let Some(hit) = cache.get_merged(mk).await
         {
@@ -260,12 +288,12 @@ impl Gateway {
             return self
                 .in_flight
                 .run(mk, async {
-                    let commerce = self.forward(plan, upstream, key).await?;
+                    let commerce = self.forward(plan, upstream, Some(key)).await?;
                     Ok(self.merge(merge, commerce, variables, caller).await?.0)
                 })
                 .await;
         }
-        let commerce = self.forward(plan, upstream, key).await?;
+        let commerce = self.forward(plan, upstream, Some(key)).await?;
         let (response, fresh_for) = self.merge(merge, commerce, variables, caller).await?;
         if let (Some(cache), Some(mk), Some(ttl)) = (&self.cache, merged_key, fresh_for)
             && response.status == 200
@@ -293,12 +321,12 @@ impl Gateway {
     /// source for the SKUs the answer holds, served from the entity caches where fresh.
     async fn merge(
         &self,
-        plan: &MergeNode,
+        plan: &MergePlan,
         commerce: GatewayResponse,
         variables: Option<Value>,
         caller: &Caller,
     ) -> Result<(GatewayResponse, Option<Duration>), GatewayError> {
-        /// Commerce's answer with `data` parsed only along the merge plan.
+        /// Commerce's answer with `data` left raw for the merge to shape.
         #[derive(serde::Deserialize)]
         struct Answer<'a> {
             #[serde(borrow, default)]
@@ -308,17 +336,18 @@ impl Gateway {
             #[serde(borrow, default)]
             extensions: Option<&'a RawValue>,
         }
+        let variables = plan.variables(variables.as_ref());
+        let mut cx = ShapeContext::new(plan, &variables);
         let parsed = serde_json::from_slice::<Answer<'_>>(&commerce.body)
             .ok()
             .and_then(|a| match a.data {
-                Some(raw) => Lazy::parse(raw, plan).ok().map(|data| (a, data)),
-                None => Some((a, Lazy::Value(Value::Null))),
+                Some(raw) => shape(raw, &mut cx).ok().map(|data| (a, Some(data))),
+                None => Some((a, None)),
             });
-        let Some((answer, mut data)) = parsed else {
+        let Some((answer, data)) = parsed else {
             return Ok((commerce, None));
         };
-        let mut needed = NeededSkus::default();
-        collect_skus(&data, plan, &mut needed);
+        let needed = cx.needed;
         let sources = &self.sources;
         let (stock, prices) = tokio::join!(
             sources.stock.fetch(needed.stock.into_iter().collect()),
@@ -326,10 +355,6 @@ impl Gateway {
                 .pricing
                 .fetch(&caller.headers, needed.prices.into_iter().collect()),
         );
-        let variables = match variables {
-            Some(Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
         let input = MergeInput {
             stock: &stock,
             prices: &prices,
@@ -337,28 +362,23 @@ impl Gateway {
             only_x_left_threshold: sources.only_x_left_threshold,
         };
         let mut merge_errors = MergeErrors::default();
-        apply(&mut data, plan, &input, &mut Vec::new(), &mut merge_errors);
+        let mut data_json = Vec::with_capacity(commerce.body.len() + 4096);
+        match &data {
+            Some(shaped) => super::merge::write(
+                shaped,
+                &input,
+                &mut Vec::new(),
+                &mut merge_errors,
+                &mut data_json,
+            )
+            .map_err(|_| GatewayError::internal())?,
+            None => data_json.extend_from_slice(b"null"),
+        }
         let stale = merge_errors.stale;
         let mut errors = answer.errors;
         errors.extend(merge_errors.into_errors());
-        let mut body = Vec::with_capacity(commerce.body.len() + 4096);
-        let write = |body: &mut Vec<u8>| -> Result<(), serde_json::Error> {
-            body.push(b'{');
-            if !errors.is_empty() {
-                body.extend_from_slice(b"\"errors\":");
-                serde_json::to_writer(&mut *body, &errors)?;
-                body.push(b',');
-            }
-            body.extend_from_slice(b"\"data\":");
-            data.write(body)?;
-            if let Some(extensions) = answer.extensions {
-                body.extend_from_slice(b",\"extensions\":");
-                body.extend_from_slice(extensions.get().as_bytes());
-            }
-            body.push(b'}');
-            Ok(())
-        };
-        write(&mut body).map_err(|_| GatewayError::internal())?;
+        let body = merged_body(&errors, &data_json, answer.extensions)
+            .map_err(|_| GatewayError::internal())?;
         let cacheability = match commerce.cacheability {
             _ if stale || !errors.is_empty() => Cacheability::NoStore,
             Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),
@@ -468,6 +488,29 @@ impl Gateway {
             GatewayError::upstream_unavailable()
         })
     }
+}
+
+/// The merged answer's body: errors, the merged `data`, Commerce's `extensions`.
+fn merged_body(
+    errors: &[Value],
+    data: &[u8],
+    extensions: Option<&RawValue>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(data.len() + 256);
+    body.push(b'{');
+    if !errors.is_empty() {
+        body.extend_from_slice(b"\"errors\":");
+        serde_json::to_writer(&mut body, errors)?;
+        body.push(b',');
+    }
+    body.extend_from_slice(b"\"data\":");
+    body.extend_from_slice(data);
+    if let Some(extensions) = extensions {
+        body.extend_from_slice(b",\"extensions\":");
+        body.extend_from_slice(extensions.get().as_bytes());
+    }
+    body.push(b'}');
+    Ok(body)
 }
 
 /// Commerce's answer as the client's response; the flag says whether it may be stored.

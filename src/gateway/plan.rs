@@ -6,12 +6,12 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use async_graphql::Name;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Name, Pos};
 
 use super::GatewayError;
 use super::limits::{check_shape, check_tokens, root_field_names};
-use super::merge::{MergeNode, OverwriteSwitches, build_merge_plan, overwrite_for};
+use super::merge::{MergePlan, OverwriteSwitches, build_merge_plan, overwrite_for};
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
 use crate::config::GraphqlConfig;
@@ -23,7 +23,7 @@ pub enum Route {
     /// Only Commerce fields: forward, return Commerce's body as it came.
     Forward,
     /// Commerce fields plus extension fields (or overwritten ones): forward, then merge.
-    Merge(Arc<MergeNode>),
+    Merge(Arc<MergePlan>),
     /// Introspection: execute on the composed schema.
     Local,
 }
@@ -157,6 +157,7 @@ impl Planner {
             mode: Mode::Detect,
             local: Cell::new(false),
             merges: Cell::new(false),
+            merge_plan: None,
         };
         print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
         let route = match (filter.local.get(), filter.merges.get()) {
@@ -168,8 +169,9 @@ impl Planner {
             (true, false) => Route::Local,
             (false, true) => {
                 match build_merge_plan(
+                    query,
                     &doc,
-                    &operation.selection_set.node,
+                    operation,
                     root_type,
                     &self.schema,
                     self.switches,
@@ -185,6 +187,9 @@ impl Planner {
             Route::Merge(_) => Mode::Merge,
             Route::Forward => Mode::Detect,
         };
+        if let Route::Merge(merge_plan) = &route {
+            filter.merge_plan = Some(merge_plan.clone());
+        }
         let upstream = print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
         let cacheable = operation.ty == OperationType::Query
             && !matches!(route, Route::Local)
@@ -238,7 +243,7 @@ enum Mode {
     /// Introspection (and resolver-backed extensions) execute locally: drop them, and add
     /// `__typename` everywhere.
     Local,
-    /// Extension fields become placeholders, overwritten fields get join keys.
+    /// Extension fields are dropped; objects on the merge's path get join keys.
     Merge,
 }
 
@@ -249,17 +254,15 @@ struct PlanFilter<'s> {
     /// Fields executed on the composed schema (introspection, resolver-backed extensions).
     local: Cell<bool>,
     merges: Cell<bool>,
+    /// In [`Mode::Merge`]: the plan whose join keys the upstream query carries.
+    merge_plan: Option<Arc<MergePlan>>,
 }
 
 impl UpstreamFilter for PlanFilter<'_> {
     fn action(&self, parent_type: &str, field: &str) -> FieldAction {
         if self.schema.is_merged_field(parent_type, field) {
             self.merges.set(true);
-            return if self.mode == Mode::Merge {
-                FieldAction::Placeholder
-            } else {
-                FieldAction::Drop
-            };
+            return FieldAction::Drop;
         }
         let introspection = parent_type == "Query" && matches!(field, "__schema" | "__type");
         if introspection || self.schema.is_extension_field(parent_type, field) {
@@ -268,9 +271,6 @@ impl UpstreamFilter for PlanFilter<'_> {
         }
         if overwrite_for(self.schema, self.switches, parent_type, field) {
             self.merges.set(true);
-            if self.mode == Mode::Merge {
-                return FieldAction::KeepWithJoinKey;
-            }
         }
         FieldAction::Keep
     }
@@ -281,5 +281,9 @@ impl UpstreamFilter for PlanFilter<'_> {
 
     fn add_typename(&self) -> bool {
         self.mode == Mode::Local
+    }
+
+    fn additions(&self, pos: Pos) -> Option<&str> {
+        self.merge_plan.as_ref()?.additions(pos)
     }
 }

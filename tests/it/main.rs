@@ -7,6 +7,7 @@ mod cache;
 mod config;
 mod forwarding;
 mod merged;
+mod merged_shapes;
 mod playground;
 mod schema_contract;
 mod transport;

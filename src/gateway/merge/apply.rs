@@ -1,15 +1,15 @@
-//! Applying merged data to Commerce's answer: collect the SKUs the plan needs, then replace each
-//! extension field's placeholder with its value projected through the client's selection, apply
-//! the overwrites, and strip the join keys. Objects keep Commerce's field order.
+//! The merged values: live stock and contract prices as the client selected them, and the
+//! Commerce fields they overwrite (`stock_status`, `only_x_left_in_stock`, `price_range`), from
+//! the data the sources returned for the answer's SKUs.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use async_graphql_value::Value as GqlValue;
 use serde_json::{Map, Value, json};
 
-use super::lazy::Lazy;
-use super::plan::{ExtensionKind, MergeNode, Overwrite, SKU_JOIN_KEY, Selected};
+use super::collect::{Collected, collect_fields, resolve_number};
+use super::plan::{ExtensionKind, Overwrite, PlannedField, Role};
+use super::shape::{ProductKeys, Slot};
 use crate::cache::Freshness;
 use crate::sources::cpq::{ContractItem, PriceList};
 use crate::sources::inventory::StockItem;
@@ -19,39 +19,6 @@ use crate::sources::inventory::StockItem;
 pub struct NeededSkus {
     pub stock: HashSet<String>,
     pub prices: HashSet<String>,
-}
-
-/// Walks the answer along the plan and collects the join keys.
-pub fn collect_skus(value: &Lazy<'_>, node: &MergeNode, out: &mut NeededSkus) {
-    match value {
-        Lazy::Array(items) => items.iter().for_each(|v| collect_skus(v, node, out)),
-        Lazy::Object(_) => {
-            if let Some(sku) = value.sku() {
-                for field in &node.fields {
-                    if value.get(&field.response_key).is_some() {
-                        match field.kind {
-                            ExtensionKind::LiveStock => out.stock.insert(sku.clone()),
-                            ExtensionKind::ContractPrice { .. } => out.prices.insert(sku.clone()),
-                        };
-                    }
-                }
-                for (key, overwrite) in &node.overwrites {
-                    if value.get(key).is_some() {
-                        match overwrite {
-                            Overwrite::PriceRange(_) => out.prices.insert(sku.clone()),
-                            _ => out.stock.insert(sku.clone()),
-                        };
-                    }
-                }
-            }
-            for (key, child) in &node.children {
-                if let Some(v) = value.get(key) {
-                    collect_skus(v, child, out);
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Live stock for the answer's SKUs, and whether the inventory failed.
@@ -92,6 +59,17 @@ pub struct MergeErrors {
 }
 
 impl MergeErrors {
+    /// Notes the first place `kind`'s failed source left a field empty.
+    fn note_failure(&mut self, kind: &ExtensionKind, path: &[Value]) {
+        let first = match kind {
+            ExtensionKind::LiveStock => &mut self.inventory,
+            ExtensionKind::ContractPrice { .. } => &mut self.pricing,
+        };
+        if first.is_none() {
+            *first = Some(path.to_vec());
+        }
+    }
+
     /// GraphQL errors for the failed sources.
     pub fn into_errors(self) -> Vec<Value> {
         let mut out = Vec::new();
@@ -113,132 +91,92 @@ impl MergeErrors {
     }
 }
 
-/// Rewrites `value` (the `data` of Commerce's answer) in place.
-pub fn apply(
-    value: &mut Lazy<'_>,
-    node: &MergeNode,
-    input: &MergeInput<'_>,
-    path: &mut Vec<Value>,
-    errors: &mut MergeErrors,
-) {
-    match value {
-        Lazy::Array(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
-                path.push(Value::from(i));
-                apply(item, node, input, path, errors);
-                path.pop();
-            }
-        }
-        Lazy::Object(_) => {
-            let sku = value.sku();
-            value.remove(SKU_JOIN_KEY);
-            let Lazy::Object(members) = value else {
-                return;
-            };
-            if let Some(sku) = &sku {
-                apply_fields(members, node, sku, input, path, errors);
-            }
-            for (key, child) in &node.children {
-                if let Some((_, v)) = members.iter_mut().find(|(k, _)| k == key) {
-                    path.push(Value::from(key.as_str()));
-                    apply(v, child, input, path, errors);
-                    path.pop();
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn slot<'m, 'a>(members: &'m mut [(String, Lazy<'a>)], key: &str) -> Option<&'m mut Lazy<'a>> {
-    members.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-fn apply_fields(
-    map: &mut [(String, Lazy<'_>)],
-    node: &MergeNode,
-    sku: &str,
+/// The value of a slot from live data; `None` keeps Commerce's value (or `null` for an
+/// extension field, with an error when its source failed).
+pub fn resolve_slot(
+    slot: &Slot<'_, '_>,
     input: &MergeInput<'_>,
     path: &[Value],
     errors: &mut MergeErrors,
-) {
-    let stock = input.stock.items.get(sku);
-    let price = input.prices.items.get(sku);
-    for field in &node.fields {
-        let Some(slot) = slot(map, &field.response_key) else {
-            continue;
-        };
-        let (resolved, failed) = match &field.kind {
-            ExtensionKind::LiveStock => (
-                stock.map(|(s, f)| live_stock_json(s, *f)),
-                input.stock.failed,
-            ),
-            ExtensionKind::ContractPrice { quantity } => {
-                let quantity = quantity
-                    .as_ref()
-                    .and_then(|q| resolve_number(q, input.variables))
-                    .unwrap_or(1.0);
-                (
-                    price.and_then(|(item, f)| {
-                        contract_price_json(item, quantity, *f, input.prices)
-                    }),
-                    input.prices.failed,
-                )
-            }
-        };
-        *slot = Lazy::Value(match resolved {
-            Some(v) => {
-                errors.stale |= v["freshness"] == "STALE";
-                project(&v, &field.selection, input.variables)
-            }
-            None => {
-                if failed {
-                    let first = match field.kind {
-                        ExtensionKind::LiveStock => &mut errors.inventory,
-                        ExtensionKind::ContractPrice { .. } => &mut errors.pricing,
-                    };
-                    if first.is_none() {
-                        let mut at = path.to_vec();
-                        at.push(Value::from(field.response_key.as_str()));
-                        *first = Some(at);
-                    }
-                }
+) -> Option<Value> {
+    let first = slot.fields.first()?;
+    let sku = slot.product.sku.as_deref();
+    let stock = sku.and_then(|s| input.stock.items.get(s));
+    match &first.role {
+        Role::Extension(kind) => Some(extension_value(slot, kind, input, path, errors)),
+        Role::Overwrite(Overwrite::StockStatus) => {
+            let (s, freshness) = stock?;
+            errors.stale |= *freshness == Freshness::Stale;
+            Some(Value::from(if s.salable() > 0.0 {
+                "IN_STOCK"
+            } else {
+                "OUT_OF_STOCK"
+            }))
+        }
+        Role::Overwrite(Overwrite::OnlyXLeftInStock) => {
+            let (s, freshness) = stock?;
+            errors.stale |= *freshness == Freshness::Stale;
+            let qty = s.salable();
+            Some(if qty <= input.only_x_left_threshold {
+                Value::from(qty)
+            } else {
                 Value::Null
-            }
-        });
+            })
+        }
+        Role::Overwrite(Overwrite::PriceRange) => {
+            let units = contract_units(&slot.product, input.prices)?;
+            let mut range: Value = serde_json::from_str(slot.commerce?.get()).ok()?;
+            overwrite_price_range(
+                &mut range,
+                &slot.selections(),
+                units,
+                slot.product.regular,
+                input.variables,
+            );
+            Some(range)
+        }
+        Role::Commerce { .. } => None,
     }
-    for (key, overwrite) in &node.overwrites {
-        let Some(slot) = slot(map, key) else {
-            continue;
-        };
-        match overwrite {
-            Overwrite::StockStatus => {
-                if let Some((s, _)) = stock {
-                    *slot = Lazy::Value(Value::from(if s.salable() > 0.0 {
-                        "IN_STOCK"
-                    } else {
-                        "OUT_OF_STOCK"
-                    }));
-                }
+}
+
+/// An extension field's value, shaped by the client's selection; `null` when its source has
+/// nothing for the product (noting the failure when the source failed).
+fn extension_value(
+    slot: &Slot<'_, '_>,
+    kind: &ExtensionKind,
+    input: &MergeInput<'_>,
+    path: &[Value],
+    errors: &mut MergeErrors,
+) -> Value {
+    let sku = slot.product.sku.as_deref();
+    let (value, failed) = match kind {
+        ExtensionKind::LiveStock => (
+            sku.and_then(|s| input.stock.items.get(s))
+                .map(|(s, f)| live_stock_json(s, *f)),
+            input.stock.failed,
+        ),
+        ExtensionKind::ContractPrice { quantity } => {
+            let quantity = quantity
+                .as_ref()
+                .and_then(|q| resolve_number(q, input.variables))
+                .unwrap_or(1.0);
+            let price = sku.and_then(|s| input.prices.items.get(s));
+            (
+                price.and_then(|(item, f)| contract_price_json(item, quantity, *f, input.prices)),
+                input.prices.failed,
+            )
+        }
+    };
+    match value {
+        Some(v) => {
+            errors.stale |= v["freshness"] == "STALE";
+            project(&v, &slot.selections(), input.variables)
+        }
+        None => {
+            if failed {
+                errors.note_failure(kind, path);
             }
-            Overwrite::OnlyXLeftInStock => {
-                if let Some((s, _)) = stock {
-                    let qty = s.salable();
-                    *slot = Lazy::Value(if qty <= input.only_x_left_threshold {
-                        Value::from(qty)
-                    } else {
-                        Value::Null
-                    });
-                }
-            }
-            Overwrite::PriceRange(selection) => {
-                if let Some(unit) =
-                    price.and_then(|(item, _)| valid_unit_price(item, 1.0, input.prices))
-                    && let Lazy::Value(range) = slot
-                {
-                    overwrite_final_prices(range, selection, unit, input.variables);
-                }
-            }
+            Value::Null
         }
     }
 }
@@ -312,36 +250,24 @@ fn contract_price_json(
     }))
 }
 
-/// A value shaped by the client's selection: response keys, selection order, conditions.
-fn project(value: &Value, selection: &[Selected], variables: &Map<String, Value>) -> Value {
+/// A value shaped by the client's selection: fields collected per object as the spec does,
+/// response keys and order from the selection.
+fn project(value: &Value, sets: &[&[PlannedField]], variables: &Map<String, Value>) -> Value {
     match value {
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| project(v, selection, variables))
-                .collect(),
-        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| project(v, sets, variables)).collect())
+        }
         Value::Object(map) => {
-            let typename = map.get("__typename").and_then(Value::as_str);
+            let typename = map.get("__typename").and_then(Value::as_str).unwrap_or("");
             let mut out = Map::new();
-            for s in selection {
-                if s.type_condition
-                    .as_deref()
-                    .is_some_and(|t| Some(t) != typename)
-                    || !included(&s.conditions, variables)
-                {
-                    continue;
-                }
-                if out.contains_key(&s.response_key) {
-                    continue;
-                }
-                let v = map.get(&s.name).unwrap_or(&Value::Null);
-                let v = if s.children.is_empty() {
+            for c in collect_fields(sets, typename, variables) {
+                let v = map.get(&c.first().name).unwrap_or(&Value::Null);
+                let v = if c.fields.iter().all(|f| f.selection.is_empty()) {
                     v.clone()
                 } else {
-                    project(v, &s.children, variables)
+                    project(v, &c.selections(), variables)
                 };
-                out.insert(s.response_key.clone(), v);
+                out.insert(c.key.to_string(), v);
             }
             Value::Object(out)
         }
@@ -349,93 +275,100 @@ fn project(value: &Value, selection: &[Selected], variables: &Map<String, Value>
     }
 }
 
-/// Sets every selected `final_price.value` under `price_range` to `unit` and recomputes the
-/// selected `discount` against the regular price.
-fn overwrite_final_prices(
-    slot: &mut Value,
-    selection: &[Selected],
-    unit: f64,
+/// An amount as Commerce shows it: rounded to the currency's precision (cents).
+fn round_amount(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// The contract unit prices (cheapest, dearest) a product's price range shows: over a
+/// configurable product's variants, else the product's own.
+fn contract_units(product: &ProductKeys, prices: &PriceData) -> Option<(f64, f64)> {
+    let unit = |sku: &str| {
+        let (item, _) = prices.items.get(sku)?;
+        valid_unit_price(item, 1.0, prices)
+    };
+    let variants: Vec<f64> = product.variants.iter().filter_map(|s| unit(s)).collect();
+    let range = if variants.is_empty() {
+        let own = unit(product.sku.as_deref()?)?;
+        (own, own)
+    } else {
+        let min = variants.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = variants.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (min, max)
+    };
+    Some((round_amount(range.0), round_amount(range.1)))
+}
+
+/// Sets the selected `final_price.value` of `minimum_price` / `maximum_price` to the cheapest /
+/// dearest contract unit price, and recomputes the selected `discount` against Commerce's
+/// regular price.
+fn overwrite_price_range(
+    range: &mut Value,
+    sets: &[&[PlannedField]],
+    units: (f64, f64),
+    regular: (Option<f64>, Option<f64>),
     variables: &Map<String, Value>,
 ) {
-    let Value::Object(range) = slot else {
+    let Value::Object(map) = range else {
         return;
     };
-    for price in selection
-        .iter()
-        .filter(|s| s.name == "minimum_price" || s.name == "maximum_price")
-    {
-        let Some(Value::Object(p)) = range.get_mut(&price.response_key) else {
+    for c in collect_fields(sets, "PriceRange", variables) {
+        let (unit, regular) = match c.first().name.as_str() {
+            "minimum_price" => (units.0, regular.0),
+            "maximum_price" => (units.1, regular.1),
+            _ => continue,
+        };
+        let Some(Value::Object(price)) = map.get_mut(c.key) else {
             continue;
         };
-        let regular = price
-            .children
-            .iter()
-            .find(|c| c.name == "regular_price")
-            .and_then(|c| p.get(&c.response_key))
-            .and_then(|r| money_value(r, c_value_key(price, "regular_price")));
-        for child in &price.children {
-            if !included(&child.conditions, variables) {
-                continue;
-            }
-            match (child.name.as_str(), p.get_mut(&child.response_key)) {
-                ("final_price", Some(Value::Object(money))) => {
-                    for value_key in child.children.iter().filter(|c| c.name == "value") {
-                        money.insert(value_key.response_key.clone(), Value::from(unit));
-                    }
+        for part in collect_fields(&c.selections(), "ProductPrice", variables) {
+            let values: Vec<(String, f64)> = match part.first().name.as_str() {
+                "final_price" => money_values(&part, unit, variables),
+                "discount" => match regular.filter(|r| *r > 0.0) {
+                    Some(regular) => discount_values(&part, regular, unit, variables),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if let Some(Value::Object(target)) = price.get_mut(part.key) {
+                for (key, value) in values {
+                    target.insert(key, Value::from(value));
                 }
-                ("discount", Some(Value::Object(discount))) => {
-                    if let Some(regular) = regular.filter(|r| *r > 0.0) {
-                        let off = (regular - unit).max(0.0);
-                        for d in &child.children {
-                            let v = match d.name.as_str() {
-                                "amount_off" => off,
-                                "percent_off" => (off / regular * 10_000.0).round() / 100.0,
-                                _ => continue,
-                            };
-                            discount.insert(d.response_key.clone(), Value::from(v));
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }
 }
 
-/// The response key of `value` under the `field` child of a price selection.
-fn c_value_key<'s>(price: &'s Selected, field: &str) -> Option<&'s str> {
-    price
-        .children
-        .iter()
-        .find(|c| c.name == field)?
-        .children
-        .iter()
-        .find(|c| c.name == "value")
-        .map(|c| c.response_key.as_str())
+/// The response keys of `value` below a selected `Money`, each with `amount`.
+fn money_values(
+    money: &Collected<'_>,
+    amount: f64,
+    variables: &Map<String, Value>,
+) -> Vec<(String, f64)> {
+    collect_fields(&money.selections(), "Money", variables)
+        .into_iter()
+        .filter(|c| c.first().name == "value")
+        .map(|c| (c.key.to_string(), amount))
+        .collect()
 }
 
-fn money_value(money: &Value, key: Option<&str>) -> Option<f64> {
-    money.get(key?)?.as_f64()
-}
-
-fn included(conditions: &[(bool, GqlValue)], variables: &Map<String, Value>) -> bool {
-    conditions.iter().all(|(include, value)| {
-        let flag = match value {
-            GqlValue::Boolean(b) => *b,
-            GqlValue::Variable(name) => variables
-                .get(name.as_str())
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            _ => false,
-        };
-        flag == *include
-    })
-}
-
-fn resolve_number(value: &GqlValue, variables: &Map<String, Value>) -> Option<f64> {
-    match value {
-        GqlValue::Number(n) => n.as_f64(),
-        GqlValue::Variable(name) => variables.get(name.as_str()).and_then(Value::as_f64),
-        _ => None,
-    }
+/// The selected `amount_off` / `percent_off` of a `ProductDiscount` from `regular` to `unit`.
+fn discount_values(
+    discount: &Collected<'_>,
+    regular: f64,
+    unit: f64,
+    variables: &Map<String, Value>,
+) -> Vec<(String, f64)> {
+    let off = round_amount((regular - unit).max(0.0));
+    collect_fields(&discount.selections(), "ProductDiscount", variables)
+        .into_iter()
+        .filter_map(|c| {
+            let value = match c.first().name.as_str() {
+                "amount_off" => off,
+                "percent_off" => round_amount(off / regular * 100.0),
+                _ => return None,
+            };
+            Some((c.key.to_string(), value))
+        })
+        .collect()
 }
