@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::merge::{MergeErrors, MergeInput, MergePlan, OverwriteSwitches, ShapeContext, shape};
+use super::extension::{MergedData, MergedExtension};
+use super::merge::{MergeErrors, MergeInput, MergePlan, MergedFields, ShapeContext, shape};
 use super::plan::{Plan, Planner, Route};
 use super::response::{clean_error, inspect, split};
 use super::schema::{ComposedSchema, UpstreamData};
@@ -19,7 +20,6 @@ use crate::cache::{
     CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, InFlight, ResponseCache,
 };
 use crate::config::Config;
-use crate::extensions::MergeSources;
 use crate::sources::commerce::{
     CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse,
 };
@@ -35,7 +35,10 @@ pub struct Gateway {
     in_flight: InFlight<Result<GatewayResponse, GatewayError>>,
     /// The response cache's TTL, which also bounds merged answers.
     response_ttl: Duration,
-    sources: Arc<MergeSources>,
+    /// The merged-data extensions, in the order the merge plans index them.
+    extensions: Vec<Arc<dyn MergedExtension>>,
+    /// How long CDNs may keep an anonymous merged answer, in seconds.
+    live_max_age_secs: u64,
 }
 
 /// Why an answer was not stored; carries the answer itself for every waiting caller.
@@ -58,18 +61,14 @@ impl Gateway {
     pub fn new(
         schema: Arc<ComposedSchema>,
         commerce: Arc<dyn CommerceGraphql>,
-        sources: Arc<MergeSources>,
+        extensions: Vec<Arc<dyn MergedExtension>>,
         config: &Config,
     ) -> Self {
-        let switches = OverwriteSwitches {
-            stock_status: config.inventory.overwrite_stock_status,
-            price_range: config.cpq.overwrite_price_range,
-        };
         let planner = Planner::new(
             schema.clone(),
             config.graphql.clone(),
             config.introspection_enabled(),
-            switches,
+            MergedFields::new(&extensions),
         );
         let cache = config
             .cache
@@ -82,12 +81,17 @@ impl Gateway {
             cache,
             in_flight: InFlight::default(),
             response_ttl: Duration::from_secs(config.cache.ttl_secs),
-            sources,
+            live_max_age_secs: extensions
+                .iter()
+                .map(|e| e.max_age_secs())
+                .fold(config.cache.ttl_secs, u64::min),
+            extensions,
         }
     }
 
-    pub fn sources(&self) -> &MergeSources {
-        &self.sources
+    /// The merged-data extensions (for their health).
+    pub fn extensions(&self) -> &[Arc<dyn MergedExtension>] {
+        &self.extensions
     }
 
     pub fn schema(&self) -> &Arc<ComposedSchema> {
@@ -274,7 +278,7 @@ impl Gateway {
                 cacheability: if private {
                     Cacheability::Private
                 } else {
-                    Cacheability::PublicFor(self.sources.live_max_age_secs)
+                    Cacheability::PublicFor(self.live_max_age_secs)
                 },
                 cache_status: CacheStatus::Hit,
                 cache_id: hit.cache_id,
@@ -341,29 +345,25 @@ impl Gateway {
         let parsed = serde_json::from_slice::<Answer<'_>>(&commerce.body)
             .ok()
             .and_then(|a| match a.data {
-                Some(raw) => shape(raw, &mut cx).ok().map(|data| (a, Some(data))),
+                Some(raw) => shape(raw, &mut cx).ok().map(|shaped| (a, Some(shaped))),
                 None => Some((a, None)),
             });
-        let Some((answer, data)) = parsed else {
+        let Some((answer, shaped)) = parsed else {
             return Ok((commerce, None));
         };
-        let needed = cx.needed;
-        let sources = &self.sources;
-        let (stock, prices) = tokio::join!(
-            sources.stock.fetch(needed.stock.into_iter().collect()),
-            sources
-                .pricing
-                .fetch(&caller.headers, needed.prices.into_iter().collect()),
-        );
+        let fetches = self
+            .extensions
+            .iter()
+            .zip(cx.needed)
+            .map(|(extension, skus)| extension.fetch(&caller.headers, skus.into_iter().collect()));
+        let data: Vec<Box<dyn MergedData>> = futures_util::future::join_all(fetches).await;
         let input = MergeInput {
-            stock: &stock,
-            prices: &prices,
+            data: &data,
             variables: &variables,
-            only_x_left_threshold: sources.only_x_left_threshold,
         };
         let mut merge_errors = MergeErrors::default();
         let mut data_json = Vec::with_capacity(commerce.body.len() + 4096);
-        match &data {
+        match &shaped {
             Some(shaped) => super::merge::write(
                 shaped,
                 &input,
@@ -376,19 +376,19 @@ impl Gateway {
         }
         let stale = merge_errors.stale;
         let mut errors = answer.errors;
-        errors.extend(merge_errors.into_errors());
+        errors.extend(merge_errors.into_errors(&data));
         let body = merged_body(&errors, &data_json, answer.extensions)
             .map_err(|_| GatewayError::internal())?;
         let cacheability = match commerce.cacheability {
             _ if stale || !errors.is_empty() => Cacheability::NoStore,
-            Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),
+            Cacheability::Public => Cacheability::PublicFor(self.live_max_age_secs),
             other => other,
         };
         // The merged answer stays fresh as long as its freshest-expiring part.
         let now = Instant::now();
-        let fresh_for = [stock.fresh_until, prices.fresh_until]
-            .into_iter()
-            .flatten()
+        let fresh_for = data
+            .iter()
+            .filter_map(|d| d.fresh_until())
             .map(|until| until.saturating_duration_since(now))
             .min()
             .unwrap_or(self.response_ttl);

@@ -8,9 +8,10 @@
 
 mod error;
 mod execute;
+pub mod extension;
 pub mod introspection;
 mod limits;
-pub mod merge;
+mod merge;
 pub mod plan;
 mod printer;
 mod response;

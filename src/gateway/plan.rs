@@ -11,7 +11,7 @@ use async_graphql::{Name, Pos};
 
 use super::GatewayError;
 use super::limits::{check_shape, check_tokens, root_field_names};
-use super::merge::{MergePlan, OverwriteSwitches, build_merge_plan, overwrite_for};
+use super::merge::{MergePlan, MergedFields, build_merge_plan};
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
 use crate::config::GraphqlConfig;
@@ -49,7 +49,7 @@ pub struct Planner {
     schema: Arc<ComposedSchema>,
     config: GraphqlConfig,
     introspection: bool,
-    switches: OverwriteSwitches,
+    merged: MergedFields,
     plans: moka::sync::Cache<PlanKey, Arc<Plan>>,
 }
 
@@ -58,7 +58,7 @@ impl Planner {
         schema: Arc<ComposedSchema>,
         config: GraphqlConfig,
         introspection: bool,
-        switches: OverwriteSwitches,
+        merged: MergedFields,
     ) -> Self {
         let plans = moka::sync::Cache::builder()
             .max_capacity(config.plan_cache_entries)
@@ -67,7 +67,7 @@ impl Planner {
             schema,
             config,
             introspection,
-            switches,
+            merged,
             plans,
         }
     }
@@ -153,7 +153,7 @@ impl Planner {
         };
         let mut filter = PlanFilter {
             schema: &self.schema,
-            switches: self.switches,
+            merged: &self.merged,
             mode: Mode::Detect,
             local: Cell::new(false),
             merges: Cell::new(false),
@@ -174,7 +174,7 @@ impl Planner {
                     operation,
                     root_type,
                     &self.schema,
-                    self.switches,
+                    &self.merged,
                 ) {
                     Some(plan) => Route::Merge(Arc::new(plan)),
                     None => Route::Forward,
@@ -249,7 +249,7 @@ enum Mode {
 
 struct PlanFilter<'s> {
     schema: &'s ComposedSchema,
-    switches: OverwriteSwitches,
+    merged: &'s MergedFields,
     mode: Mode,
     /// Fields executed on the composed schema (introspection, resolver-backed extensions).
     local: Cell<bool>,
@@ -260,7 +260,11 @@ struct PlanFilter<'s> {
 
 impl UpstreamFilter for PlanFilter<'_> {
     fn action(&self, parent_type: &str, field: &str) -> FieldAction {
-        if self.schema.is_merged_field(parent_type, field) {
+        if self
+            .merged
+            .extension_of(self.schema, parent_type, field)
+            .is_some()
+        {
             self.merges.set(true);
             return FieldAction::Drop;
         }
@@ -269,7 +273,11 @@ impl UpstreamFilter for PlanFilter<'_> {
             self.local.set(true);
             return FieldAction::Drop;
         }
-        if overwrite_for(self.schema, self.switches, parent_type, field) {
+        if self
+            .merged
+            .overwrite_of(self.schema, parent_type, field)
+            .is_some()
+        {
             self.merges.set(true);
         }
         FieldAction::Keep

@@ -40,14 +40,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     // Inventory and CPQ degrade gracefully, so their breakers inform but never fail readiness.
-    let sources = state.gateway.sources();
-    let body = json!({
+    let mut body = json!({
         "status": if probe.reachable { "ready" } else { "unavailable" },
         "schema": schema,
         "commerce": { "reachable": probe.reachable, "latency_ms": probe.latency_ms },
-        "inventory": sources.stock.health(),
-        "cpq": sources.pricing.health(),
     });
+    for extension in state.gateway.extensions() {
+        body[extension.source()] = json!(extension.health());
+    }
     (status, Json(body)).into_response()
 }
 

@@ -1,13 +1,14 @@
-//! Merging: the BFF's extension fields and overwrites applied to Commerce's answer (DESIGN §2.1
+//! Merging: the extensions' fields and overwrites applied to Commerce's answer (DESIGN §2.1
 //! steps 2, 4, 5). The plan is built once per document; fields are collected per object as the
-//! spec's CollectFields does; the data comes from the sources (batched: one call per source per
-//! request) through the entity caches.
+//! spec's CollectFields does; the data comes from the extensions (one batched fetch each per
+//! request), which shape their own values through [`crate::gateway::extension`].
 
 mod apply;
 mod collect;
 mod plan;
 mod shape;
 
-pub use apply::{MergeErrors, MergeInput, NeededSkus, PriceData, StockData};
-pub use plan::{MergePlan, OverwriteSwitches, build_merge_plan, overwrite_for};
-pub use shape::{ShapeContext, Shaped, shape, write};
+pub(crate) use apply::{MergeErrors, MergeInput};
+pub(crate) use collect::{Collected, collect_fields, resolve_number};
+pub(crate) use plan::{MergePlan, MergedFields, PlannedField, build_merge_plan};
+pub(crate) use shape::{ShapeContext, shape, write};

@@ -14,6 +14,7 @@ use async_graphql::{Name, Pos, Positioned};
 use async_graphql_value::Value;
 use serde_json::Map;
 
+use crate::gateway::extension::{JoinKeyNeeds, MergedExtension};
 use crate::gateway::schema::ComposedSchema;
 
 /// The operation as the merge step reads it.
@@ -25,6 +26,10 @@ pub struct MergePlan {
     pub root: Vec<PlannedField>,
     /// The reserved response keys of this document's upstream query.
     pub keys: JoinKeys,
+    /// How many extensions the roles' indexes count.
+    pub extension_count: usize,
+    /// Per extension: whether its overwrites fetch the variants' data too.
+    pub fetches_variants: Vec<bool>,
     /// Variables with a default value, and that value.
     variable_defaults: Vec<(String, serde_json::Value)>,
     /// What the upstream query selects below a field (by the field's position in the document)
@@ -95,6 +100,8 @@ pub struct PlannedField {
     /// `@skip`/`@include` of the field and of the fragments around it.
     pub conditions: Vec<Condition>,
     pub role: Role,
+    /// The field's arguments as written (an extension field reads them).
+    pub arguments: Vec<(String, Value)>,
     /// The field's own selection set, flattened.
     pub selection: Vec<PlannedField>,
 }
@@ -111,57 +118,55 @@ pub struct Condition {
 pub enum Role {
     /// Commerce's value; `merges`: something below it is merged, so the merge walks into it.
     Commerce { merges: bool },
-    /// An extension field the merge answers.
-    Extension(ExtensionKind),
-    /// A Commerce field whose value the merge replaces from live data.
-    Overwrite(Overwrite),
+    /// A field of the extension with this index.
+    Extension(usize),
+    /// A Commerce field the extension with this index overwrites from its data.
+    Overwrite(usize),
 }
 
-#[derive(Debug)]
-pub enum ExtensionKind {
-    LiveStock,
-    ContractPrice { quantity: Option<Value> },
+/// Which fields the merged-data extensions answer or overwrite, and what they need.
+#[derive(Debug, Default, Clone)]
+pub struct MergedFields {
+    fields: Vec<(&'static str, usize)>,
+    overwrites: Vec<(&'static str, usize)>,
+    needs: Vec<JoinKeyNeeds>,
 }
 
-/// A Commerce field whose value comes from live data when the overwrite switch is on.
-#[derive(Debug, Clone, Copy)]
-pub enum Overwrite {
-    StockStatus,
-    OnlyXLeftInStock,
-    PriceRange,
-}
-
-/// Which overwrites the configuration turns on.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OverwriteSwitches {
-    pub stock_status: bool,
-    pub price_range: bool,
-}
-
-/// The overwrite a Commerce field gets, if any (the planner uses it to detect merging).
-pub fn overwrite_for(
-    schema: &ComposedSchema,
-    switches: OverwriteSwitches,
-    parent: &str,
-    field: &str,
-) -> bool {
-    overwrite_kind(schema, switches, parent, field).is_some()
-}
-
-fn overwrite_kind(
-    schema: &ComposedSchema,
-    switches: OverwriteSwitches,
-    parent: &str,
-    field: &str,
-) -> Option<Overwrite> {
-    if !schema.is_product_type(parent) {
-        return None;
+impl MergedFields {
+    pub fn new(extensions: &[std::sync::Arc<dyn MergedExtension>]) -> Self {
+        let mut known = Self::default();
+        for (i, extension) in extensions.iter().enumerate() {
+            known
+                .fields
+                .extend(extension.fields().iter().map(|f| (*f, i)));
+            known
+                .overwrites
+                .extend(extension.overwrites().iter().map(|f| (*f, i)));
+            known.needs.push(extension.join_keys());
+        }
+        known
     }
-    match field {
-        "stock_status" if switches.stock_status => Some(Overwrite::StockStatus),
-        "only_x_left_in_stock" if switches.stock_status => Some(Overwrite::OnlyXLeftInStock),
-        "price_range" if switches.price_range => Some(Overwrite::PriceRange),
-        _ => None,
+
+    /// The extension answering `parent.field`, if it is a merged field.
+    pub fn extension_of(
+        &self,
+        schema: &ComposedSchema,
+        parent: &str,
+        field: &str,
+    ) -> Option<usize> {
+        let (_, i) = self.fields.iter().find(|(f, _)| *f == field)?;
+        (schema.is_product_type(parent) && schema.is_extension_field(parent, field)).then_some(*i)
+    }
+
+    /// The extension overwriting `parent.field`, if any.
+    pub fn overwrite_of(
+        &self,
+        schema: &ComposedSchema,
+        parent: &str,
+        field: &str,
+    ) -> Option<usize> {
+        let (_, i) = self.overwrites.iter().find(|(f, _)| *f == field)?;
+        schema.is_product_type(parent).then_some(*i)
     }
 }
 
@@ -173,12 +178,12 @@ pub fn build_merge_plan(
     operation: &OperationDefinition,
     root_type: &str,
     schema: &ComposedSchema,
-    switches: OverwriteSwitches,
+    merged: &MergedFields,
 ) -> Option<MergePlan> {
     let mut builder = Builder {
         doc,
         schema,
-        switches,
+        merged,
         keys: JoinKeys::for_document(text),
         visiting: HashSet::new(),
         additions: HashMap::new(),
@@ -213,6 +218,8 @@ pub fn build_merge_plan(
         root_type: root_type.to_string(),
         root,
         keys: builder.keys,
+        extension_count: merged.needs.len(),
+        fetches_variants: merged.needs.iter().map(|n| n.variants).collect(),
         variable_defaults,
         additions: builder.additions,
     })
@@ -223,6 +230,7 @@ pub fn build_merge_plan(
 struct Level {
     sku: bool,
     regular_prices: bool,
+    variants: bool,
     merges: bool,
 }
 
@@ -236,7 +244,7 @@ struct Scope {
 struct Builder<'d> {
     doc: &'d ExecutableDocument,
     schema: &'d ComposedSchema,
-    switches: OverwriteSwitches,
+    merged: &'d MergedFields,
     keys: JoinKeys,
     visiting: HashSet<Name>,
     additions: HashMap<Pos, String>,
@@ -317,18 +325,15 @@ impl<'d> Builder<'d> {
             "__typename" => "String".to_string(),
             _ => self.schema.field_type(parent, name).unwrap_or_default(),
         };
+        let merged = self.merged;
         let mut role = if in_value {
             Role::Commerce { merges: false }
-        } else if self.schema.is_merged_field(parent, name) {
-            Role::Extension(match name {
-                "contract_price" => ExtensionKind::ContractPrice {
-                    quantity: f.get_argument("quantity").map(|v| v.node.clone()),
-                },
-                _ => ExtensionKind::LiveStock,
-            })
+        } else if let Some(i) = merged.extension_of(self.schema, parent, name) {
+            Role::Extension(i)
+        } else if let Some(i) = merged.overwrite_of(self.schema, parent, name) {
+            Role::Overwrite(i)
         } else {
-            overwrite_kind(self.schema, self.switches, parent, name)
-                .map_or(Role::Commerce { merges: false }, Role::Overwrite)
+            Role::Commerce { merges: false }
         };
         let mut below = Level::default();
         let mut selection = Vec::new();
@@ -344,10 +349,16 @@ impl<'d> Builder<'d> {
             &mut below,
         );
         match &role {
-            Role::Extension(_) | Role::Overwrite(_) => {
+            Role::Extension(_) => {
                 level.sku = true;
                 level.merges = true;
-                level.regular_prices |= matches!(role, Role::Overwrite(Overwrite::PriceRange));
+            }
+            Role::Overwrite(i) => {
+                let needs = merged.needs.get(*i).copied().unwrap_or_default();
+                level.sku = true;
+                level.merges = true;
+                level.regular_prices |= needs.regular_prices;
+                level.variants |= needs.variants;
             }
             Role::Commerce { .. } if below.merges => {
                 role = Role::Commerce { merges: true };
@@ -366,6 +377,11 @@ impl<'d> Builder<'d> {
             type_conditions: scope.type_conditions.clone(),
             conditions,
             role,
+            arguments: f
+                .arguments
+                .iter()
+                .map(|(n, v)| (n.node.to_string(), v.node.clone()))
+                .collect(),
             selection,
         }
     }
@@ -437,7 +453,7 @@ impl<'d> Builder<'d> {
             " ... on ConfigurableProduct {{ {}: variants {{ product {{ sku }} }} }}",
             keys.variants
         );
-        if level.regular_prices
+        if level.variants
             && self
                 .possible_types(type_name)
                 .iter()

@@ -5,6 +5,7 @@
 //! merge does not walk into stays raw JSON text and is copied out as it came. [`write`] then
 //! fills the slots from the sources and writes the answer.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -12,9 +13,10 @@ use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::apply::{MergeErrors, MergeInput, NeededSkus, resolve_slot};
+use super::apply::{MergeErrors, MergeInput, resolve_slot};
 use super::collect::{Collected, collect_fields};
-use super::plan::{ExtensionKind, JoinKeys, MergePlan, Overwrite, PlannedField, Role};
+use super::plan::{JoinKeys, MergePlan, PlannedField, Role};
+use crate::gateway::extension::Product;
 
 /// Commerce's `data`, shaped.
 #[derive(Debug)]
@@ -31,32 +33,17 @@ pub enum Shaped<'a, 'p> {
 pub struct Slot<'a, 'p> {
     /// The collected fields of the key (the first fixes name, arguments and role).
     pub fields: Vec<&'p PlannedField>,
-    pub product: Arc<ProductKeys>,
+    pub product: Arc<Product>,
     /// Commerce's value of an overwritten field, kept when no live data applies.
     pub commerce: Option<&'a RawValue>,
-}
-
-impl Slot<'_, '_> {
-    pub fn selections(&self) -> Vec<&[PlannedField]> {
-        self.fields.iter().map(|f| f.selection.as_slice()).collect()
-    }
-}
-
-/// What the upstream query's join keys said about one product.
-#[derive(Debug, Default)]
-pub struct ProductKeys {
-    pub sku: Option<String>,
-    /// Commerce's regular prices (minimum, maximum), for discounts.
-    pub regular: (Option<f64>, Option<f64>),
-    /// A configurable product's variant SKUs.
-    pub variants: Vec<String>,
 }
 
 /// The state of the first pass.
 pub struct ShapeContext<'p> {
     plan: &'p MergePlan,
     variables: &'p Map<String, Value>,
-    pub needed: NeededSkus,
+    /// Per extension: the SKUs its slots need.
+    pub needed: Vec<HashSet<String>>,
 }
 
 impl<'p> ShapeContext<'p> {
@@ -64,7 +51,7 @@ impl<'p> ShapeContext<'p> {
         Self {
             plan,
             variables,
-            needed: NeededSkus::default(),
+            needed: vec![HashSet::new(); plan.extension_count],
         }
     }
 }
@@ -102,7 +89,7 @@ fn shape_value<'a, 'p>(
     let typename = member(&keys.typename)
         .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
         .unwrap_or_else(|| static_type.to_string());
-    let product = Arc::new(product_keys(&member, keys));
+    let product = Arc::new(product_of(&member, keys));
     let collected = collect_fields(sets, &typename, cx.variables);
     let mut out = Vec::with_capacity(collected.len());
     for c in collected {
@@ -122,14 +109,14 @@ fn shape_value<'a, 'p>(
                     Shaped::Raw(value)
                 }
             }
-            Role::Extension(kind) => {
-                note_needed(&mut cx.needed, &product, kind_needs_prices(kind), false);
+            Role::Extension(i) => {
+                note_needed(cx, *i, &product, false);
                 slot(c, &product, None)
             }
-            Role::Overwrite(overwrite) => {
+            Role::Overwrite(i) => {
                 let Some(value) = value else { continue };
-                let prices = matches!(overwrite, Overwrite::PriceRange);
-                note_needed(&mut cx.needed, &product, prices, prices);
+                let variants = cx.plan.fetches_variants.get(*i).copied().unwrap_or(false);
+                note_needed(cx, *i, &product, variants);
                 slot(c, &product, Some(value))
             }
         };
@@ -138,13 +125,9 @@ fn shape_value<'a, 'p>(
     Ok(Shaped::Object(out))
 }
 
-fn kind_needs_prices(kind: &ExtensionKind) -> bool {
-    matches!(kind, ExtensionKind::ContractPrice { .. })
-}
-
 fn slot<'a, 'p>(
     c: Collected<'p>,
-    product: &Arc<ProductKeys>,
+    product: &Arc<Product>,
     commerce: Option<&'a RawValue>,
 ) -> Shaped<'a, 'p> {
     Shaped::Slot(Box::new(Slot {
@@ -154,24 +137,17 @@ fn slot<'a, 'p>(
     }))
 }
 
-fn note_needed(needed: &mut NeededSkus, product: &ProductKeys, prices: bool, variants: bool) {
-    let Some(sku) = &product.sku else {
+fn note_needed(cx: &mut ShapeContext<'_>, extension: usize, product: &Product, variants: bool) {
+    let (Some(sku), Some(needed)) = (&product.sku, cx.needed.get_mut(extension)) else {
         return;
     };
-    if !prices {
-        needed.stock.insert(sku.clone());
-        return;
-    }
-    needed.prices.insert(sku.clone());
+    needed.insert(sku.clone());
     if variants {
-        needed.prices.extend(product.variants.iter().cloned());
+        needed.extend(product.variants.iter().cloned());
     }
 }
 
-fn product_keys<'a>(
-    member: &impl Fn(&str) -> Option<&'a RawValue>,
-    keys: &JoinKeys,
-) -> ProductKeys {
+fn product_of<'a>(member: &impl Fn(&str) -> Option<&'a RawValue>, keys: &JoinKeys) -> Product {
     let parse =
         |key: &str| member(key).and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
     let sku = parse(&keys.sku).and_then(|v| v.as_str().map(str::to_owned));
@@ -194,7 +170,7 @@ fn product_keys<'a>(
             _ => None,
         })
         .unwrap_or_default();
-    ProductKeys {
+    Product {
         sku,
         regular,
         variants,
