@@ -11,4 +11,4 @@ mod shape;
 pub(crate) use apply::{MergeErrors, MergeInput};
 pub(crate) use collect::{Collected, collect_fields, resolve_number};
 pub(crate) use plan::{MergePlan, MergedFields, PlannedField, build_merge_plan};
-pub(crate) use shape::{ShapeContext, shape, write};
+pub(crate) use shape::{ShapeContext, Shaped, shape, write};

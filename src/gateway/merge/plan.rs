@@ -325,16 +325,7 @@ impl<'d> Builder<'d> {
             "__typename" => "String".to_string(),
             _ => self.schema.field_type(parent, name).unwrap_or_default(),
         };
-        let merged = self.merged;
-        let mut role = if in_value {
-            Role::Commerce { merges: false }
-        } else if let Some(i) = merged.extension_of(self.schema, parent, name) {
-            Role::Extension(i)
-        } else if let Some(i) = merged.overwrite_of(self.schema, parent, name) {
-            Role::Overwrite(i)
-        } else {
-            Role::Commerce { merges: false }
-        };
+        let mut role = self.role(parent, name, in_value);
         let mut below = Level::default();
         let mut selection = Vec::new();
         let value_below = in_value || !matches!(role, Role::Commerce { .. });
@@ -354,7 +345,7 @@ impl<'d> Builder<'d> {
                 level.merges = true;
             }
             Role::Overwrite(i) => {
-                let needs = merged.needs.get(*i).copied().unwrap_or_default();
+                let needs = self.merged.needs.get(*i).copied().unwrap_or_default();
                 level.sku = true;
                 level.merges = true;
                 level.regular_prices |= needs.regular_prices;
@@ -383,6 +374,20 @@ impl<'d> Builder<'d> {
                 .map(|(n, v)| (n.node.to_string(), v.node.clone()))
                 .collect(),
             selection,
+        }
+    }
+
+    /// What the merge does with `parent.name` (below a merged value: nothing of its own).
+    fn role(&self, parent: &str, name: &str, in_value: bool) -> Role {
+        let merged = self.merged;
+        if in_value {
+            Role::Commerce { merges: false }
+        } else if let Some(i) = merged.extension_of(self.schema, parent, name) {
+            Role::Extension(i)
+        } else if let Some(i) = merged.overwrite_of(self.schema, parent, name) {
+            Role::Overwrite(i)
+        } else {
+            Role::Commerce { merges: false }
         }
     }
 
