@@ -392,3 +392,88 @@ async fn overwritten_price_ranges_use_each_variants_contract_price_and_round_lik
     );
     app.shutdown().await;
 }
+
+/// `value` without the keys in `drop`, at any depth.
+fn without(value: &Value, drop: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !drop.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), without(v, drop)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| without(v, drop)).collect()),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn merged_fields_under_several_root_fields_an_abstract_route_and_variants_keep_commerces_answer_around_them()
+ {
+    let app = TestApp::start().await;
+    let first = app
+        .query(
+            "{ products(filter: { price: { from: \"0\" } }, pageSize: 1) { items { url_key url_suffix } } }",
+            json!({}),
+        )
+        .await;
+    let item = &items(&first.body)[0];
+    let url = format!(
+        "{}{}",
+        item["url_key"].as_str().expect("url_key"),
+        item["url_suffix"].as_str().unwrap_or("")
+    );
+    let query = r#"query Page($url: String!, $n: Int = 3, $deep: Boolean = false) {
+      route(url: $url) { __typename ... on ProductInterface { stock: live_stock { status } sku } relative_url }
+      first: products(filter: { price: { from: "0" } }, pageSize: $n) { items { ...Card } }
+      second: products(filter: { price: { from: "0" } }, pageSize: 4) { total_count items { name
+        ... on ConfigurableProduct { variants { product { sku live_stock { salable_qty sources @include(if: $deep) { source_code } } } } } } }
+    }
+    fragment Card on ProductInterface { __typename name live_stock { status } ... on SimpleProduct { live_stock { salable_qty } } }"#;
+    let commerce_query = r#"query Page($url: String!, $n: Int = 3) {
+      route(url: $url) { __typename ... on ProductInterface { sku } relative_url }
+      first: products(filter: { price: { from: "0" } }, pageSize: $n) { items { ...Card } }
+      second: products(filter: { price: { from: "0" } }, pageSize: 4) { total_count items { name
+        ... on ConfigurableProduct { variants { product { sku } } } } }
+    }
+    fragment Card on ProductInterface { __typename name }"#;
+    let vars = json!({ "url": url });
+    let answer = app.query(query, vars.clone()).await;
+    assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+    let commerce = app.query_commerce(commerce_query, vars, &[]).await;
+    assert_eq!(
+        without(&answer.body, &["stock", "live_stock"]).to_string(),
+        commerce.body.to_string(),
+        "Commerce's part, key order included"
+    );
+    let data = &answer.body["data"];
+    assert_eq!(
+        keys(&data["route"]),
+        ["__typename", "stock", "sku", "relative_url"]
+    );
+    assert_eq!(keys(&data["route"]["stock"]), ["status"]);
+    for card in data["first"]["items"].as_array().expect("items") {
+        let expected: &[&str] = match card["__typename"].as_str() {
+            Some("SimpleProduct") => &["status", "salable_qty"],
+            _ => &["status"],
+        };
+        assert_eq!(keys(&card["live_stock"]), expected, "{card}");
+    }
+    let variants: Vec<&Value> = data["second"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|i| i["variants"].as_array().into_iter().flatten())
+        .collect();
+    assert!(!variants.is_empty(), "{}", answer.body);
+    for variant in variants {
+        assert_eq!(keys(&variant["product"]), ["sku", "live_stock"]);
+        assert_eq!(keys(&variant["product"]["live_stock"]), ["salable_qty"]);
+    }
+    assert_eq!(
+        app.inventory_calls(),
+        1,
+        "one lookup for the whole operation"
+    );
+    app.shutdown().await;
+}
