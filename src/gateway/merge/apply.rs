@@ -9,18 +9,18 @@ use super::shape::Slot;
 use crate::gateway::extension::{FieldRequest, Merged, MergedData};
 
 /// Everything the slots are filled from.
-pub struct MergeInput<'a> {
+pub(crate) struct MergeInput<'a> {
     /// Per extension, in the order of the plan's indexes.
-    pub data: &'a [Box<dyn MergedData>],
-    pub variables: &'a Map<String, Value>,
+    pub(crate) data: &'a [Box<dyn MergedData>],
+    pub(crate) variables: &'a Map<String, Value>,
 }
 
 /// The first place each failed source left a field empty, for its error.
 #[derive(Debug, Default)]
-pub struct MergeErrors {
+pub(crate) struct MergeErrors {
     first_failures: Vec<(usize, Vec<Value>)>,
     /// Some merged value was served stale: the answer must not be cached downstream.
-    pub stale: bool,
+    pub(crate) stale: bool,
 }
 
 impl MergeErrors {
@@ -31,7 +31,7 @@ impl MergeErrors {
     }
 
     /// GraphQL errors for the failed sources, in the extensions' order.
-    pub fn into_errors(mut self, data: &[Box<dyn MergedData>]) -> Vec<Value> {
+    pub(crate) fn into_errors(mut self, data: &[Box<dyn MergedData>]) -> Vec<Value> {
         self.first_failures.sort_by_key(|(i, _)| *i);
         self.first_failures
             .into_iter()
@@ -48,7 +48,7 @@ impl MergeErrors {
 }
 
 /// The value of a slot; `None` keeps Commerce's value.
-pub fn resolve_slot(
+pub(crate) fn resolve_slot(
     slot: &Slot<'_, '_>,
     input: &MergeInput<'_>,
     path: &[Value],

@@ -9,25 +9,25 @@ use serde_json::Map;
 use super::plan::{Condition, PlannedField};
 
 /// The fields of one response key on one object, in document order.
-pub struct Collected<'p> {
-    pub key: &'p str,
-    pub fields: Vec<&'p PlannedField>,
+pub(crate) struct Collected<'p> {
+    pub(crate) key: &'p str,
+    pub(crate) fields: Vec<&'p PlannedField>,
 }
 
 impl<'p> Collected<'p> {
     /// The first of the fields: it fixes the key's name, arguments and role.
-    pub fn first(&self) -> &'p PlannedField {
+    pub(crate) fn first(&self) -> &'p PlannedField {
         self.fields[0]
     }
 
     /// The merged sub-selection: every field's selection set, in order.
-    pub fn selections(&self) -> Vec<&'p [PlannedField]> {
+    pub(crate) fn selections(&self) -> Vec<&'p [PlannedField]> {
         self.fields.iter().map(|f| f.selection.as_slice()).collect()
     }
 }
 
 /// Collects `sets` for an object of type `typename`.
-pub fn collect_fields<'p>(
+pub(crate) fn collect_fields<'p>(
     sets: &[&'p [PlannedField]],
     typename: &str,
     variables: &Map<String, serde_json::Value>,
@@ -73,7 +73,10 @@ fn holds(condition: &Condition, variables: &Map<String, serde_json::Value>) -> b
 }
 
 /// A number argument: a literal, or a variable's value; `None` when absent or `null`.
-pub fn resolve_number(value: &Value, variables: &Map<String, serde_json::Value>) -> Option<f64> {
+pub(crate) fn resolve_number(
+    value: &Value,
+    variables: &Map<String, serde_json::Value>,
+) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::Variable(name) => variables.get(name.as_str())?.as_f64(),

@@ -21,15 +21,15 @@ use crate::gateway::schema::ComposedSchema;
 #[derive(Debug)]
 pub struct MergePlan {
     /// `Query` or `Mutation`.
-    pub root_type: String,
+    pub(crate) root_type: String,
     /// The operation's selection set, flattened.
-    pub root: Vec<PlannedField>,
+    pub(crate) root: Vec<PlannedField>,
     /// The reserved response keys of this document's upstream query.
-    pub keys: JoinKeys,
+    pub(crate) keys: JoinKeys,
     /// How many extensions the roles' indexes count.
-    pub extension_count: usize,
+    pub(crate) extension_count: usize,
     /// Per extension: whether its overwrites fetch the variants' data too.
-    pub fetches_variants: Vec<bool>,
+    pub(crate) fetches_variants: Vec<bool>,
     /// Variables with a default value, and that value.
     variable_defaults: Vec<(String, serde_json::Value)>,
     /// What the upstream query selects below a field (by the field's position in the document)
@@ -40,7 +40,10 @@ pub struct MergePlan {
 impl MergePlan {
     /// The request's variables as the operation sees them: the given ones, and the defaults of
     /// the ones not given.
-    pub fn variables(&self, given: Option<&serde_json::Value>) -> Map<String, serde_json::Value> {
+    pub(crate) fn variables(
+        &self,
+        given: Option<&serde_json::Value>,
+    ) -> Map<String, serde_json::Value> {
         let mut variables = match given {
             Some(serde_json::Value::Object(map)) => map.clone(),
             _ => Map::new(),
@@ -54,7 +57,7 @@ impl MergePlan {
     }
 
     /// The reserved selections the upstream query adds below the field at `pos`.
-    pub fn additions(&self, pos: Pos) -> Option<&str> {
+    pub(crate) fn additions(&self, pos: Pos) -> Option<&str> {
         self.additions.get(&pos).map(String::as_str)
     }
 }
@@ -63,15 +66,15 @@ impl MergePlan {
 /// `_bff2` …) that occurs nowhere in the document's text, so no alias or field name can start
 /// with it.
 #[derive(Debug)]
-pub struct JoinKeys {
-    pub typename: String,
-    pub sku: String,
-    pub regular_prices: String,
-    pub variants: String,
+pub(crate) struct JoinKeys {
+    pub(crate) typename: String,
+    pub(crate) sku: String,
+    pub(crate) regular_prices: String,
+    pub(crate) variants: String,
 }
 
 impl JoinKeys {
-    pub fn for_document(text: &str) -> Self {
+    pub(crate) fn for_document(text: &str) -> Self {
         let mut prefix = String::from("_bff");
         let mut n = 0u32;
         while text.contains(prefix.as_str()) {
@@ -89,33 +92,33 @@ impl JoinKeys {
 
 /// One field of a flattened selection set.
 #[derive(Debug)]
-pub struct PlannedField {
-    pub response_key: String,
-    pub name: String,
+pub(crate) struct PlannedField {
+    pub(crate) response_key: String,
+    pub(crate) name: String,
     /// The field's named type.
-    pub type_name: String,
+    pub(crate) type_name: String,
     /// The type conditions of the fragments around the field, each as the object types it
     /// admits; the field applies to an object only if every one admits the object's type.
-    pub type_conditions: Vec<Arc<[String]>>,
+    pub(crate) type_conditions: Vec<Arc<[String]>>,
     /// `@skip`/`@include` of the field and of the fragments around it.
-    pub conditions: Vec<Condition>,
-    pub role: Role,
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) role: Role,
     /// The field's arguments as written (an extension field reads them).
-    pub arguments: Vec<(String, Value)>,
+    pub(crate) arguments: Vec<(String, Value)>,
     /// The field's own selection set, flattened.
-    pub selection: Vec<PlannedField>,
+    pub(crate) selection: Vec<PlannedField>,
 }
 
 /// `@include(if:)` (`include: true`) or `@skip(if:)` (`include: false`).
 #[derive(Debug, Clone)]
-pub struct Condition {
-    pub include: bool,
-    pub value: Value,
+pub(crate) struct Condition {
+    pub(crate) include: bool,
+    pub(crate) value: Value,
 }
 
 /// What the merge does with a field.
 #[derive(Debug)]
-pub enum Role {
+pub(crate) enum Role {
     /// Commerce's value; `merges`: something below it is merged, so the merge walks into it.
     Commerce { merges: bool },
     /// A field of the extension with this index.
@@ -133,7 +136,7 @@ pub struct MergedFields {
 }
 
 impl MergedFields {
-    pub fn new(extensions: &[std::sync::Arc<dyn MergedExtension>]) -> Self {
+    pub(crate) fn new(extensions: &[std::sync::Arc<dyn MergedExtension>]) -> Self {
         let mut known = Self::default();
         for (i, extension) in extensions.iter().enumerate() {
             known
@@ -148,7 +151,7 @@ impl MergedFields {
     }
 
     /// The extension answering `parent.field`, if it is a merged field.
-    pub fn extension_of(
+    pub(crate) fn extension_of(
         &self,
         schema: &ComposedSchema,
         parent: &str,
@@ -159,7 +162,7 @@ impl MergedFields {
     }
 
     /// The extension overwriting `parent.field`, if any.
-    pub fn overwrite_of(
+    pub(crate) fn overwrite_of(
         &self,
         schema: &ComposedSchema,
         parent: &str,
@@ -172,7 +175,7 @@ impl MergedFields {
 
 /// Builds the merge plan of `operation` (the document's text picks the join keys); `None` when
 /// nothing merges.
-pub fn build_merge_plan(
+pub(crate) fn build_merge_plan(
     text: &str,
     doc: &ExecutableDocument,
     operation: &OperationDefinition,

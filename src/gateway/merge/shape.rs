@@ -20,7 +20,7 @@ use crate::gateway::extension::Product;
 
 /// Commerce's `data`, shaped.
 #[derive(Debug)]
-pub enum Shaped<'a, 'p> {
+pub(crate) enum Shaped<'a, 'p> {
     Raw(&'a RawValue),
     List(Vec<Shaped<'a, 'p>>),
     /// Members in the client's response-key order.
@@ -30,24 +30,24 @@ pub enum Shaped<'a, 'p> {
 
 /// A value the merge supplies: an extension field, or an overwritten Commerce field.
 #[derive(Debug)]
-pub struct Slot<'a, 'p> {
+pub(crate) struct Slot<'a, 'p> {
     /// The collected fields of the key (the first fixes name, arguments and role).
-    pub fields: Vec<&'p PlannedField>,
-    pub product: Arc<Product>,
+    pub(crate) fields: Vec<&'p PlannedField>,
+    pub(crate) product: Arc<Product>,
     /// Commerce's value of an overwritten field, kept when no live data applies.
-    pub commerce: Option<&'a RawValue>,
+    pub(crate) commerce: Option<&'a RawValue>,
 }
 
 /// The state of the first pass.
-pub struct ShapeContext<'p> {
+pub(crate) struct ShapeContext<'p> {
     plan: &'p MergePlan,
     variables: &'p Map<String, Value>,
     /// Per extension: the SKUs its slots need.
-    pub needed: Vec<HashSet<String>>,
+    pub(crate) needed: Vec<HashSet<String>>,
 }
 
 impl<'p> ShapeContext<'p> {
-    pub fn new(plan: &'p MergePlan, variables: &'p Map<String, Value>) -> Self {
+    pub(crate) fn new(plan: &'p MergePlan, variables: &'p Map<String, Value>) -> Self {
         Self {
             plan,
             variables,
@@ -57,7 +57,7 @@ impl<'p> ShapeContext<'p> {
 }
 
 /// Shapes `data` (Commerce's answer's `data`) along the plan.
-pub fn shape<'a, 'p>(
+pub(crate) fn shape<'a, 'p>(
     data: &'a RawValue,
     cx: &mut ShapeContext<'p>,
 ) -> Result<Shaped<'a, 'p>, serde_json::Error> {
@@ -179,7 +179,7 @@ fn product_of<'a>(member: &impl Fn(&str) -> Option<&'a RawValue>, keys: &JoinKey
 
 /// Writes `shaped` as JSON, filling its slots from `input`; `path` is the response path so far
 /// (for the errors of failed sources).
-pub fn write(
+pub(crate) fn write(
     shaped: &Shaped<'_, '_>,
     input: &MergeInput<'_>,
     path: &mut Vec<Value>,
