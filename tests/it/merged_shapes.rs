@@ -205,6 +205,21 @@ async fn a_key_selected_several_times_merges_per_object_as_the_spec_collects_fie
         }
     }
     assert_eq!(seen, (true, true), "{}", answer.body);
+
+    // A key's first occurrence on the object's own type fixes its place.
+    let query = r#"{ products(filter: { price: { from: "0" } }, pageSize: 50) { items {
+        __typename ... on ConfigurableProduct { s: live_stock { status } } name s: live_stock { salable_qty } } } }"#;
+    let answer = app.query(query, json!({})).await;
+    for item in items(&answer.body) {
+        let (order, stock): (&[&str], &[&str]) = match item["__typename"].as_str() {
+            Some("ConfigurableProduct") => {
+                (&["__typename", "s", "name"], &["status", "salable_qty"])
+            }
+            _ => (&["__typename", "name", "s"], &["salable_qty"]),
+        };
+        assert_eq!(keys(item), order, "{item}");
+        assert_eq!(keys(&item["s"]), stock, "{item}");
+    }
     app.shutdown().await;
 }
 
