@@ -257,6 +257,47 @@ async fn variable_defaults_hold_for_merged_arguments_and_directives() {
 }
 
 #[tokio::test]
+async fn one_alias_may_carry_different_arguments_on_different_product_types() {
+    let app = TestApp::start().await;
+    let token = acme(&app).await;
+    let query = r#"{ products(filter: { price: { from: "0" } }, pageSize: 20) { items { __typename sku
+        ... on SimpleProduct { cp: contract_price(quantity: 100) { quantity unit_price { value } } }
+        ... on ConfigurableProduct { cp: contract_price(quantity: 10) { quantity } } } } }"#;
+    let answer = app
+        .query_with(query, json!({}), &[("Authorization", &token)])
+        .await;
+    assert!(answer.body.get("errors").is_none(), "{}", answer.body);
+    let skus: Vec<&str> = items(&answer.body)
+        .iter()
+        .filter_map(|i| i["sku"].as_str())
+        .collect();
+    let tiers = acme_tiers(&app, &skus).await;
+    let mut seen = (false, false);
+    for item in contract_items(&app, &answer.body) {
+        let cp = &item["cp"];
+        match item["__typename"].as_str() {
+            Some("SimpleProduct") => {
+                seen.0 = true;
+                let sku = item["sku"].as_str().expect("sku");
+                assert_eq!(cp["quantity"].as_f64(), Some(100.0), "{item}");
+                assert_eq!(
+                    cp["unit_price"]["value"].as_f64(),
+                    Some(unit_price_for(&tiers[sku], 100.0)),
+                    "{item}"
+                );
+            }
+            Some("ConfigurableProduct") => {
+                seen.1 = true;
+                assert_eq!(cp.to_string(), r#"{"quantity":10.0}"#, "{item}");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, (true, true), "{}", answer.body);
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn include_and_skip_with_variables_on_a_merged_field_are_answered_by_the_bff() {
     let app = TestApp::start().await;
     let query = r#"query($from: String!, $with: Boolean!, $without: Boolean!) {
