@@ -11,13 +11,15 @@ use super::plan::{Condition, PlannedField};
 /// The fields of one response key on one object, in document order.
 pub(crate) struct Collected<'p> {
     pub(crate) key: &'p str,
+    /// The first of the fields (also in `fields`).
+    first: &'p PlannedField,
     pub(crate) fields: Vec<&'p PlannedField>,
 }
 
 impl<'p> Collected<'p> {
     /// The first of the fields: it fixes the key's name, arguments and role.
     pub(crate) fn first(&self) -> &'p PlannedField {
-        self.fields[0]
+        self.first
     }
 
     /// The merged sub-selection: every field's selection set, in order.
@@ -41,6 +43,7 @@ pub(crate) fn collect_fields<'p>(
             Some(collected) => collected.fields.push(field),
             None => out.push(Collected {
                 key: &field.response_key,
+                first: field,
                 fields: vec![field],
             }),
         }
