@@ -4,9 +4,10 @@
 //! * [`server`]: start-up wiring — Commerce client (or the embedded sandbox), schema
 //!   composition, the gateway, the HTTP server and its graceful shutdown.
 //! * [`http`]: the axum router, tower layers and routes (`/graphql`, playground, health, hooks).
-//! * [`gateway`]: the request path — plan, cache, forward, execute, merge (DESIGN §2.1).
+//! * [`gateway`]: the request path — plan, cache, forward, execute, merge (DESIGN §2.1); it
+//!   knows merged data only through the [`gateway::extension::MergedExtension`] trait.
 //! * [`extensions`]: the merged data — live inventory and contract prices as extension fields,
-//!   and the services fetching them (batched, cached per scope, degrading gracefully).
+//!   fetched (batched, cached per scope, degrading gracefully) and shaped by their services.
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
 //! * [`telemetry`]: structured logs.

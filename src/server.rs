@@ -18,7 +18,8 @@ use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
 use crate::config::Config;
-use crate::extensions::{MergeSources, PricingService, StockService};
+use crate::extensions::{PricingService, StockService};
+use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
@@ -113,8 +114,8 @@ impl App {
             config.introspection_enabled(),
         )?);
         let config = Arc::new(config);
-        let sources = Arc::new(merge_sources(&config, commerce.clone())?);
-        let gateway = Arc::new(Gateway::new(schema, commerce.clone(), sources, &config));
+        let merged = merged_extensions(&config, commerce.clone())?;
+        let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
         let state = AppState::new(gateway, commerce, config.clone());
         let app = http::router(state.clone());
 
@@ -224,11 +225,11 @@ pub fn extensions() -> Vec<Extension> {
     vec![crate::extensions::merged_data_extension()]
 }
 
-/// The inventory and CPQ services for the merge step (a source without a URL answers `null`).
-fn merge_sources(
+/// The inventory and CPQ extensions for the merge step (a source without a URL answers `null`).
+pub fn merged_extensions(
     config: &Config,
     commerce: Arc<dyn CommerceGraphql>,
-) -> Result<MergeSources, StartError> {
+) -> Result<Vec<Arc<dyn MergedExtension>>, StartError> {
     let connector = |url: &str, token: &Option<secrecy::SecretString>, timeout_ms: u64| {
         if url.trim().is_empty() {
             return Ok(None);
@@ -252,12 +253,10 @@ fn merge_sources(
     if cpq.is_none() {
         tracing::warn!("cpq.url is not set: contract_price answers null");
     }
-    Ok(MergeSources {
-        stock: StockService::new(inventory, &config.inventory),
-        pricing: PricingService::new(cpq, commerce, &config.cpq),
-        only_x_left_threshold: config.inventory.only_x_left_threshold,
-        live_max_age_secs: (config.inventory.ttl_ms / 1000).min(config.cache.ttl_secs),
-    })
+    Ok(vec![
+        Arc::new(StockService::new(inventory, &config.inventory)),
+        Arc::new(PricingService::new(cpq, commerce, &config.cpq)),
+    ])
 }
 
 /// The composed SDL for `config`: over the bundled schema when no Commerce is configured, over

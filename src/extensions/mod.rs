@@ -1,7 +1,10 @@
 //! The BFF's merged data: live inventory and CPQ contract prices as extension fields on
 //! Commerce's `ProductInterface` (SDL in `schema.graphql` beside this file), and the services
-//! that fetch them — batched, cached per scope, degrading gracefully.
+//! that fetch and shape them — batched, cached per scope, degrading gracefully. Each is a
+//! [`MergedExtension`](crate::gateway::extension::MergedExtension), the only part of the
+//! gateway they know.
 
+mod prices;
 mod pricing;
 mod stock;
 
@@ -11,16 +14,6 @@ pub use pricing::PricingService;
 pub use stock::StockService;
 
 use crate::gateway::Extension;
-
-/// The services the merge step draws on.
-pub struct MergeSources {
-    pub stock: StockService,
-    pub pricing: PricingService,
-    /// `only_x_left_in_stock` shows live quantities at or below this.
-    pub only_x_left_threshold: f64,
-    /// How long CDNs may keep an anonymous answer with live stock, in seconds.
-    pub live_max_age_secs: u64,
-}
 
 /// The extension SDL: `live_stock`, `contract_price` and their types.
 pub const EXTENSION_SDL: &str = include_str!("schema.graphql");

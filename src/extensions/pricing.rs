@@ -10,9 +10,10 @@ use futures_util::future::join_all;
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
+use super::prices::PriceData;
 use crate::cache::{EntityCache, load_through};
 use crate::config::CpqConfig;
-use crate::gateway::merge::PriceData;
+use crate::gateway::extension::{JoinKeyNeeds, MergedData, MergedExtension};
 use crate::sources::commerce::{
     CommerceGraphql, ForwardedHeaders, UpstreamMethod, UpstreamRequest,
 };
@@ -32,6 +33,8 @@ pub struct PricingService {
     /// Store view code → its default display currency.
     currencies: Cache<String, Arc<str>>,
     max_batch: usize,
+    overwrite_price_range: bool,
+    max_age_secs: u64,
 }
 
 impl PricingService {
@@ -66,12 +69,14 @@ impl PricingService {
                 .time_to_live(Duration::from_secs(600))
                 .build(),
             max_batch: config.max_batch,
+            overwrite_price_range: config.overwrite_price_range,
+            max_age_secs: config.ttl_ms / 1000,
         }
     }
 
     /// Contract prices of `skus` for the caller; nothing (and no call) for guests and customers
     /// without a B2B company.
-    pub async fn fetch(&self, headers: &ForwardedHeaders, skus: Vec<String>) -> PriceData {
+    async fn lookup(&self, headers: &ForwardedHeaders, skus: Vec<String>) -> PriceData {
         let mut data = PriceData {
             items: HashMap::new(),
             price_list: None,
@@ -203,8 +208,42 @@ impl PricingService {
             .map_err(|e| SourceError::Transport(e.to_string()))?;
         serde_json::from_slice(&answer.body).map_err(|e| SourceError::Decode(e.to_string()))
     }
+}
 
-    pub fn health(&self) -> Option<SourceHealth> {
+#[async_trait::async_trait]
+impl MergedExtension for PricingService {
+    fn source(&self) -> &'static str {
+        "cpq"
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        &["contract_price"]
+    }
+
+    fn overwrites(&self) -> &'static [&'static str] {
+        if self.overwrite_price_range {
+            &["price_range"]
+        } else {
+            &[]
+        }
+    }
+
+    fn join_keys(&self) -> JoinKeyNeeds {
+        JoinKeyNeeds {
+            regular_prices: true,
+            variants: true,
+        }
+    }
+
+    fn max_age_secs(&self) -> u64 {
+        self.max_age_secs
+    }
+
+    async fn fetch(&self, caller: &ForwardedHeaders, skus: Vec<String>) -> Box<dyn MergedData> {
+        Box::new(self.lookup(caller, skus).await)
+    }
+
+    fn health(&self) -> Option<SourceHealth> {
         self.cpq.as_ref().map(|_| self.guard.health())
     }
 }

@@ -1,15 +1,21 @@
-//! Live stock: one batched inventory lookup per request for the SKUs not fresh in the entity
-//! cache, through the source guard.
+//! Live stock: `live_stock` on Commerce's products (and, when configured, `stock_status` and
+//! `only_x_left_in_stock` overwritten from it), from one batched inventory lookup per request
+//! for the SKUs not fresh in the entity cache, through the source guard.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
-use crate::cache::{EntityCache, load_through};
+use crate::cache::{EntityCache, Freshness, load_through};
 use crate::config::InventoryConfig;
-use crate::gateway::merge::StockData;
+use crate::gateway::extension::{
+    FieldRequest, Merged, MergedData, MergedExtension, Product, SourceFailure,
+};
+use crate::sources::commerce::ForwardedHeaders;
 use crate::sources::inventory::{Inventory, StockItem};
 use crate::sources::resilience::{Guard, GuardSettings, SourceError, SourceHealth};
 
@@ -18,6 +24,18 @@ pub struct StockService {
     guard: Guard,
     cache: EntityCache<String, StockItem>,
     max_batch: usize,
+    overwrite_stock_status: bool,
+    only_x_left_threshold: f64,
+    max_age_secs: u64,
+}
+
+/// Live stock for an answer's SKUs, and whether the inventory failed.
+struct StockData {
+    items: HashMap<String, (StockItem, Freshness)>,
+    failed: bool,
+    /// When the first of these answers stops being fresh (`None`: nothing was looked up).
+    fresh_until: Option<Instant>,
+    only_x_left_threshold: f64,
 }
 
 impl StockService {
@@ -39,16 +57,20 @@ impl StockService {
                 200_000,
             ),
             max_batch: config.max_batch,
+            overwrite_stock_status: config.overwrite_stock_status,
+            only_x_left_threshold: config.only_x_left_threshold,
+            max_age_secs: config.ttl_ms / 1000,
         }
     }
 
     /// Stock of `skus`: cached, else one lookup (split only past `max_batch`).
-    pub async fn fetch(&self, skus: Vec<String>) -> StockData {
+    async fn lookup(&self, skus: Vec<String>) -> StockData {
         if skus.is_empty() {
             return StockData {
                 items: HashMap::new(),
                 failed: false,
                 fresh_until: None,
+                only_x_left_threshold: self.only_x_left_threshold,
             };
         }
         let loaded = load_through(&self.cache, skus, |missing| async move {
@@ -72,10 +94,118 @@ impl StockService {
             items: loaded.values,
             failed: loaded.failure.is_some(),
             fresh_until: loaded.fresh_until,
+            only_x_left_threshold: self.only_x_left_threshold,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl MergedExtension for StockService {
+    fn source(&self) -> &'static str {
+        "inventory"
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        &["live_stock"]
+    }
+
+    fn overwrites(&self) -> &'static [&'static str] {
+        if self.overwrite_stock_status {
+            &["stock_status", "only_x_left_in_stock"]
+        } else {
+            &[]
         }
     }
 
-    pub fn health(&self) -> Option<SourceHealth> {
+    fn max_age_secs(&self) -> u64 {
+        self.max_age_secs
+    }
+
+    async fn fetch(&self, _caller: &ForwardedHeaders, skus: Vec<String>) -> Box<dyn MergedData> {
+        Box::new(self.lookup(skus).await)
+    }
+
+    fn health(&self) -> Option<SourceHealth> {
         self.inventory.as_ref().map(|_| self.guard.health())
     }
+}
+
+impl StockData {
+    fn item(&self, product: &Product) -> Option<&(StockItem, Freshness)> {
+        self.items.get(product.sku.as_deref()?)
+    }
+}
+
+impl MergedData for StockData {
+    fn field(&self, field: &FieldRequest<'_>, product: &Product) -> Option<Merged> {
+        let (item, freshness) = self.item(product)?;
+        Some(Merged {
+            value: field.project(&live_stock_json(item, *freshness)),
+            stale: *freshness == Freshness::Stale,
+        })
+    }
+
+    fn overwrite(
+        &self,
+        field: &FieldRequest<'_>,
+        product: &Product,
+        _: &RawValue,
+    ) -> Option<Merged> {
+        let (item, freshness) = self.item(product)?;
+        let qty = item.salable();
+        let value = match field.name() {
+            "stock_status" => Value::from(status(qty)),
+            "only_x_left_in_stock" if qty <= self.only_x_left_threshold => Value::from(qty),
+            "only_x_left_in_stock" => Value::Null,
+            _ => return None,
+        };
+        Some(Merged {
+            value,
+            stale: *freshness == Freshness::Stale,
+        })
+    }
+
+    fn failure(&self) -> Option<SourceFailure> {
+        self.failed.then_some(SourceFailure {
+            code: "INVENTORY_UNAVAILABLE",
+            message: "Live inventory is unavailable: stock shows Commerce's own values.",
+        })
+    }
+
+    fn fresh_until(&self) -> Option<Instant> {
+        self.fresh_until
+    }
+}
+
+fn status(qty: f64) -> &'static str {
+    if qty > 0.0 {
+        "IN_STOCK"
+    } else {
+        "OUT_OF_STOCK"
+    }
+}
+
+/// The `LiveStock` object (keyed by schema field names).
+fn live_stock_json(item: &StockItem, freshness: Freshness) -> Value {
+    let sources: Vec<Value> = item
+        .sources
+        .iter()
+        .map(|s| {
+            json!({
+                "__typename": "LiveStockSource",
+                "source_code": s.source_code,
+                "salable_qty": s.salable(),
+                "status": status(s.salable()),
+            })
+        })
+        .collect();
+    let total = item.salable();
+    json!({
+        "__typename": "LiveStock",
+        "salable_qty": total,
+        "status": status(total),
+        "sources": sources,
+        "updated_at": item.updated_at,
+        "freshness": freshness.as_str(),
+    })
 }

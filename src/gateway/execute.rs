@@ -1,28 +1,26 @@
-//! Answering a planned operation: the forward fast path (through the response cache when
-//! Commerce would cache the operation) and local execution on the composed schema.
+//! Answering a planned operation, one module per route: [`forward`] (Commerce's answer as it
+//! came, the fast path), [`merged`] (with the extensions' data applied) and [`local`]
+//! (introspection on the composed schema). This file holds the gateway and the dispatch.
+
+mod forward;
+mod local;
+mod merged;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::StatusCode;
-use bytes::Bytes;
-use serde::Serialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
+use self::merged::MergeRequest;
 use super::cost::report_cost;
-use super::merge::{
-    Lazy, MergeErrors, MergeInput, MergeNode, NeededSkus, OverwriteSwitches, apply, collect_skus,
-};
+use super::extension::MergedExtension;
+use super::merge::MergedFields;
 use super::plan::{Plan, Planner, Route};
-use super::response::{clean_error, inspect, split};
-use super::schema::{ComposedSchema, UpstreamData};
-use super::{CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest};
-use crate::cache::{
-    CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, InFlight, ResponseCache,
-};
+use super::schema::ComposedSchema;
+use super::{Caller, GatewayError, GatewayResponse, GraphqlRequest};
+use crate::cache::{CacheKey, CacheKeyBuilder, InFlight, ResponseCache};
 use crate::config::Config;
-use crate::extensions::MergeSources;
 use crate::sources::commerce::{
     CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse,
 };
@@ -38,28 +36,24 @@ pub struct Gateway {
     in_flight: InFlight<Result<GatewayResponse, GatewayError>>,
     /// The response cache's TTL, which also bounds merged answers.
     response_ttl: Duration,
-    sources: Arc<MergeSources>,
+    /// The merged-data extensions, in the order the merge plans index them.
+    extensions: Vec<Arc<dyn MergedExtension>>,
+    /// How long CDNs may keep an anonymous merged answer, in seconds.
+    live_max_age_secs: u64,
 }
-
-/// Why an answer was not stored; carries the answer itself for every waiting caller.
-struct Uncached(GatewayResponse);
 
 impl Gateway {
     pub fn new(
         schema: Arc<ComposedSchema>,
         commerce: Arc<dyn CommerceGraphql>,
-        sources: Arc<MergeSources>,
+        extensions: Vec<Arc<dyn MergedExtension>>,
         config: &Config,
     ) -> Self {
-        let switches = OverwriteSwitches {
-            stock_status: config.inventory.overwrite_stock_status,
-            price_range: config.cpq.overwrite_price_range,
-        };
         let planner = Planner::new(
             schema.clone(),
             config.graphql.clone(),
             config.introspection_enabled(),
-            switches,
+            MergedFields::new(&extensions),
             config.query_cost.clone(),
         );
         let cache = config
@@ -73,12 +67,17 @@ impl Gateway {
             cache,
             in_flight: InFlight::default(),
             response_ttl: Duration::from_secs(config.cache.ttl_secs),
-            sources,
+            live_max_age_secs: extensions
+                .iter()
+                .map(|e| e.max_age_secs())
+                .fold(config.cache.ttl_secs, u64::min),
+            extensions,
         }
     }
 
-    pub fn sources(&self) -> &MergeSources {
-        &self.sources
+    /// The merged-data extensions (for their health).
+    pub fn extensions(&self) -> &[Arc<dyn MergedExtension>] {
+        &self.extensions
     }
 
     pub fn schema(&self) -> &Arc<ComposedSchema> {
@@ -106,15 +105,7 @@ impl Gateway {
             .query
             .filter(|q| !q.trim().is_empty())
             .ok_or_else(|| GatewayError::bad_request("The request has no `query`."))?;
-        let variables = match request.variables {
-            None | Some(Value::Null) => None,
-            Some(v @ Value::Object(_)) => Some(v),
-            Some(_) => {
-                return Err(GatewayError::bad_request(
-                    "`variables` must be a JSON object.",
-                ));
-            }
-        };
+        let variables = variables_of(request.variables)?;
         let plan = self
             .planner
             .plan(
@@ -146,9 +137,8 @@ impl Gateway {
             }
             Route::Merge(ref merge) => {
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
-                let key = cache_key(&upstream);
-                self.forward_and_merge(&plan, merge, upstream, Some(key), variables, caller)
-                    .await
+                let request = MergeRequest::new(&plan, merge, upstream, &query, variables, caller);
+                self.forward_and_merge(request).await
             }
             Route::Local => {
                 self.execute_locally(&plan, query, variables, variables_text, caller)
@@ -173,291 +163,6 @@ impl Gateway {
         self.planner
             .plan(query, request.operation_name.as_deref(), variables)
             .await
-    }
-
-    /// Commerce's answer: through the response cache when Commerce would cache the operation,
-    /// deduplicated with identical calls in flight when the cache is off.
-    async fn forward(
-        &self,
-        plan: &Plan,
-        upstream: UpstreamRequest,
-        key: Option<CacheKey>,
-    ) -> Result<GatewayResponse, GatewayError> {
-        let private = upstream.headers.get("authorization").is_some();
-        let cacheability = if private {
-            Cacheability::Private
-        } else {
-            Cacheability::Public
-        };
-        let Some(key) = key.filter(|_| plan.cacheable) else {
-            let answer = self.send(upstream).await?;
-            return Ok(relay(answer, CacheStatus::Bypass, Cacheability::NoStore)?.0);
-        };
-        let Some(cache) = &self.cache else {
-            return self
-                .in_flight
-                .run(key, async {
-                    let answer = self.send(upstream).await?;
-                    Ok(relay(answer, CacheStatus::Bypass, cacheability)?.0)
-                })
-                .await;
-        };
-        let requested_cache_id = upstream.headers.get("x-magento-cache-id").cloned();
-        let loaded = cache
-            .get_or_load(key, async {
-                let answer = self
-                    .send(upstream)
-                    .await
-                    .map_err(|e| Uncached(GatewayResponse::from_error(&e)))?;
-                let (response, storable) = relay(answer, CacheStatus::Miss, cacheability)
-                    .map_err(|e| Uncached(GatewayResponse::from_error(&e)))?;
-                // Commerce re-identifies a caller whose cache id is stale or forged: never file
-                // its answer under the identity the caller claimed.
-                let identity_holds =
-                    requested_cache_id.is_none() || requested_cache_id == response.cache_id;
-                if storable && identity_holds {
-                    Ok(CachedResponse {
-                        body: response.body,
-                        cache_id: response.cache_id,
-                        tags: response.tags,
-                    })
-                } else {
-                    Err(Uncached(response))
-                }
-            })
-            .await;
-        match loaded {
-            Ok((entry, hit)) => Ok(GatewayResponse {
-                status: 200,
-                body: entry.body,
-                cacheability,
-                cache_status: if hit {
-                    CacheStatus::Hit
-                } else {
-                    CacheStatus::Miss
-                },
-                cache_id: entry.cache_id,
-                tags: entry.tags,
-            }),
-            Err(uncached) => Ok(uncached.0.clone()),
-        }
-    }
-
-    /// A merged answer: from the merged-answer cache while its live data is fresh, else
-    /// Commerce's answer (cached as usual) with the merged data applied.
-    async fn forward_and_merge(
-        &self,
-        plan: &Plan,
-        merge: &MergeNode,
-        upstream: UpstreamRequest,
-        key: Option<CacheKey>,
-        variables: Option<Value>,
-        caller: &Caller,
-    ) -> Result<GatewayResponse, GatewayError> {
-        let merged_key = key
-            .filter(|_| plan.cacheable)
-            .map(|k| CacheKeyBuilder::default().part(&k).part(b"merged").finish());
-        if let (Some(cache), Some(mk)) = (&self.cache, &merged_key)
-            && let Some(hit) = cache.get_merged(mk).await
-        {
-            let private = caller.headers.get("authorization").is_some();
-            return Ok(GatewayResponse {
-                status: 200,
-                body: hit.body,
-                cacheability: if private {
-                    Cacheability::Private
-                } else {
-                    Cacheability::PublicFor(self.sources.live_max_age_secs)
-                },
-                cache_status: CacheStatus::Hit,
-                cache_id: hit.cache_id,
-                tags: hit.tags,
-            });
-        }
-        if self.cache.is_none()
-            && let Some(mk) = merged_key
-        {
-            // Identical concurrent requests share the Commerce call and the merge too.
-            return self
-                .in_flight
-                .run(mk, async {
-                    let commerce = self.forward(plan, upstream, key).await?;
-                    Ok(self.merge(merge, commerce, variables, caller).await?.0)
-                })
-                .await;
-        }
-        let commerce = self.forward(plan, upstream, key).await?;
-        let (response, fresh_for) = self.merge(merge, commerce, variables, caller).await?;
-        if let (Some(cache), Some(mk), Some(ttl)) = (&self.cache, merged_key, fresh_for)
-            && response.status == 200
-            && response.cacheability != Cacheability::NoStore
-        {
-            let entry = CachedResponse {
-                body: response.body.clone(),
-                cache_id: response.cache_id.clone(),
-                tags: response.tags.clone(),
-            };
-            cache
-                .insert_merged(
-                    mk,
-                    CachedMerged {
-                        response: entry,
-                        ttl,
-                    },
-                )
-                .await;
-        }
-        Ok(response)
-    }
-
-    /// Applies the extension fields and overwrites to Commerce's answer: one batched call per
-    /// source for the SKUs the answer holds, served from the entity caches where fresh.
-    async fn merge(
-        &self,
-        plan: &MergeNode,
-        commerce: GatewayResponse,
-        variables: Option<Value>,
-        caller: &Caller,
-    ) -> Result<(GatewayResponse, Option<Duration>), GatewayError> {
-        /// Commerce's answer with `data` parsed only along the merge plan.
-        #[derive(serde::Deserialize)]
-        struct Answer<'a> {
-            #[serde(borrow, default)]
-            data: Option<&'a RawValue>,
-            #[serde(default)]
-            errors: Vec<Value>,
-            #[serde(borrow, default)]
-            extensions: Option<&'a RawValue>,
-        }
-        let parsed = serde_json::from_slice::<Answer<'_>>(&commerce.body)
-            .ok()
-            .and_then(|a| match a.data {
-                Some(raw) => Lazy::parse(raw, plan).ok().map(|data| (a, data)),
-                None => Some((a, Lazy::Value(Value::Null))),
-            });
-        let Some((answer, mut data)) = parsed else {
-            return Ok((commerce, None));
-        };
-        let mut needed = NeededSkus::default();
-        collect_skus(&data, plan, &mut needed);
-        let sources = &self.sources;
-        let (stock, prices) = tokio::join!(
-            sources.stock.fetch(needed.stock.into_iter().collect()),
-            sources
-                .pricing
-                .fetch(&caller.headers, needed.prices.into_iter().collect()),
-        );
-        let variables = match variables {
-            Some(Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
-        let input = MergeInput {
-            stock: &stock,
-            prices: &prices,
-            variables: &variables,
-            only_x_left_threshold: sources.only_x_left_threshold,
-        };
-        let mut merge_errors = MergeErrors::default();
-        apply(&mut data, plan, &input, &mut Vec::new(), &mut merge_errors);
-        let stale = merge_errors.stale;
-        let mut errors = answer.errors;
-        errors.extend(merge_errors.into_errors());
-        let mut body = Vec::with_capacity(commerce.body.len() + 4096);
-        let write = |body: &mut Vec<u8>| -> Result<(), serde_json::Error> {
-            body.push(b'{');
-            if !errors.is_empty() {
-                body.extend_from_slice(b"\"errors\":");
-                serde_json::to_writer(&mut *body, &errors)?;
-                body.push(b',');
-            }
-            body.extend_from_slice(b"\"data\":");
-            data.write(body)?;
-            if let Some(extensions) = answer.extensions {
-                body.extend_from_slice(b",\"extensions\":");
-                body.extend_from_slice(extensions.get().as_bytes());
-            }
-            body.push(b'}');
-            Ok(())
-        };
-        write(&mut body).map_err(|_| GatewayError::internal())?;
-        let cacheability = match commerce.cacheability {
-            _ if stale || !errors.is_empty() => Cacheability::NoStore,
-            Cacheability::Public => Cacheability::PublicFor(sources.live_max_age_secs),
-            other => other,
-        };
-        // The merged answer stays fresh as long as its freshest-expiring part.
-        let now = Instant::now();
-        let fresh_for = [stock.fresh_until, prices.fresh_until]
-            .into_iter()
-            .flatten()
-            .map(|until| until.saturating_duration_since(now))
-            .min()
-            .unwrap_or(self.response_ttl);
-        let fresh_for = (!stale && errors.is_empty()).then_some(fresh_for.min(self.response_ttl));
-        Ok((
-            GatewayResponse {
-                body: Bytes::from(body),
-                cacheability,
-                ..commerce
-            },
-            fresh_for,
-        ))
-    }
-
-    async fn execute_locally(
-        &self,
-        plan: &Plan,
-        query: String,
-        variables: Option<Value>,
-        variables_text: Option<Arc<str>>,
-        caller: &Caller,
-    ) -> Result<GatewayResponse, GatewayError> {
-        let (data, mut upstream_errors, cache_id) = match &plan.upstream_query {
-            Some(_) => {
-                let upstream = self.upstream_request(plan, variables_text, caller)?;
-                let answer = self.send(upstream).await?;
-                let (data, errors) = split(&answer.body).map_err(|e| {
-                    tracing::warn!(error = %e, "Commerce answered with a body that is not GraphQL JSON");
-                    GatewayError::upstream_unavailable()
-                })?;
-                (data, errors, answer.cache_id)
-            }
-            None => (Value::Null, Vec::new(), None),
-        };
-        let mut request = async_graphql::Request::new(query).data(UpstreamData(data));
-        if let Some(name) = &plan.operation_name {
-            request = request.operation_name(name.as_ref());
-        }
-        if let Some(v) = variables {
-            request = request.variables(async_graphql::Variables::from_json(v));
-        }
-        let response = self.schema.executable.execute(request).await;
-        let mut errors: Vec<Value> = response
-            .errors
-            .iter()
-            .map(|e| clean_error(serde_json::to_value(e).unwrap_or(Value::Null)))
-            .collect();
-        errors.append(&mut upstream_errors);
-
-        #[derive(Serialize)]
-        struct Body<'a> {
-            #[serde(skip_serializing_if = "Vec::is_empty")]
-            errors: &'a Vec<Value>,
-            data: &'a async_graphql::Value,
-        }
-        let body = serde_json::to_vec(&Body {
-            errors: &errors,
-            data: &response.data,
-        })
-        .map_err(|_| GatewayError::internal())?;
-        Ok(GatewayResponse {
-            status: 200,
-            body: Bytes::from(body),
-            cacheability: Cacheability::NoStore,
-            cache_status: CacheStatus::Bypass,
-            cache_id,
-            tags: Arc::from([]),
-        })
     }
 
     fn upstream_request(
@@ -491,30 +196,15 @@ impl Gateway {
     }
 }
 
-/// Commerce's answer as the client's response; the flag says whether it may be stored.
-fn relay(
-    answer: UpstreamResponse,
-    cache_status: CacheStatus,
-    cacheability: Cacheability,
-) -> Result<(GatewayResponse, bool), GatewayError> {
-    let inspected = inspect(answer.body).map_err(|e| {
-        tracing::warn!(error = %e, status = answer.status, "Commerce answered with a body that is not GraphQL JSON");
-        GatewayError::upstream_unavailable()
-    })?;
-    let storable = !inspected.has_errors && answer.status == 200;
-    let response = GatewayResponse {
-        status: answer.status,
-        body: inspected.body,
-        cacheability: if storable {
-            cacheability
-        } else {
-            Cacheability::NoStore
-        },
-        cache_status,
-        cache_id: answer.cache_id,
-        tags: Arc::from(answer.tags),
-    };
-    Ok((response, storable))
+/// The request's `variables`: absent, `null` or an object.
+fn variables_of(variables: Option<Value>) -> Result<Option<Value>, GatewayError> {
+    match variables {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(_) => Err(GatewayError::bad_request(
+            "`variables` must be a JSON object.",
+        )),
+    }
 }
 
 /// Everything that can change Commerce's answer: the normalised operation, its variables, the

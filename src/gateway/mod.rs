@@ -9,9 +9,10 @@
 mod cost;
 mod error;
 mod execute;
+pub mod extension;
 pub mod introspection;
 mod limits;
-pub mod merge;
+mod merge;
 mod normalize;
 pub mod plan;
 mod printer;

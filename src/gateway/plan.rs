@@ -6,13 +6,14 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use async_graphql::Name;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Name, Pos};
 
 use super::GatewayError;
 use super::cost::{CostPlan, check_directives};
 use super::limits::{check_nesting, check_shape, check_tokens, root_field_names};
-use super::merge::{MergeNode, OverwriteSwitches, build_merge_plan, overwrite_for};
+pub use super::merge::MergedFields;
+use super::merge::{MergePlan, build_merge_plan};
 use super::normalize::merge_duplicate_fields;
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
@@ -26,7 +27,7 @@ pub enum Route {
     /// Only Commerce fields: forward, return Commerce's body as it came.
     Forward,
     /// Commerce fields plus extension fields (or overwritten ones): forward, then merge.
-    Merge(Arc<MergeNode>),
+    Merge(Arc<MergePlan>),
     /// Introspection: execute on the composed schema.
     Local,
 }
@@ -56,7 +57,7 @@ pub struct Planner {
     schema: Arc<ComposedSchema>,
     config: GraphqlConfig,
     introspection: bool,
-    switches: OverwriteSwitches,
+    merged: MergedFields,
     plans: moka::sync::Cache<PlanKey, Arc<Plan>>,
     cost: QueryCostConfig,
 }
@@ -66,7 +67,7 @@ impl Planner {
         schema: Arc<ComposedSchema>,
         config: GraphqlConfig,
         introspection: bool,
-        switches: OverwriteSwitches,
+        merged: MergedFields,
         cost: QueryCostConfig,
     ) -> Self {
         let plans = moka::sync::Cache::builder()
@@ -76,7 +77,7 @@ impl Planner {
             schema,
             config,
             introspection,
-            switches,
+            merged,
             plans,
             cost,
         }
@@ -174,10 +175,11 @@ impl Planner {
         let cost = CostPlan::compile(&doc, operation, root_type, &self.schema, &self.cost)?;
         let mut filter = PlanFilter {
             schema: &self.schema,
-            switches: self.switches,
+            merged: &self.merged,
             mode: Mode::Detect,
             local: Cell::new(false),
             merges: Cell::new(false),
+            merge_plan: None,
         };
         print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
         let route = match (filter.local.get(), filter.merges.get()) {
@@ -189,11 +191,12 @@ impl Planner {
             (true, false) => Route::Local,
             (false, true) => {
                 match build_merge_plan(
+                    query,
                     &doc,
-                    &operation.selection_set.node,
+                    operation,
                     root_type,
                     &self.schema,
-                    self.switches,
+                    &self.merged,
                 ) {
                     Some(plan) => Route::Merge(Arc::new(plan)),
                     None => Route::Forward,
@@ -206,6 +209,9 @@ impl Planner {
             Route::Merge(_) => Mode::Merge,
             Route::Forward => Mode::Detect,
         };
+        if let Route::Merge(merge_plan) = &route {
+            filter.merge_plan = Some(merge_plan.clone());
+        }
         let upstream = print_upstream(&doc, name.as_ref(), operation, root_type, &filter);
         let cacheable = operation.ty == OperationType::Query
             && !matches!(route, Route::Local)
@@ -261,39 +267,42 @@ enum Mode {
     /// Introspection (and resolver-backed extensions) execute locally: drop them, and add
     /// `__typename` everywhere.
     Local,
-    /// Extension fields become placeholders, overwritten fields get join keys.
+    /// Extension fields are dropped; objects on the merge's path get join keys.
     Merge,
 }
 
 struct PlanFilter<'s> {
     schema: &'s ComposedSchema,
-    switches: OverwriteSwitches,
+    merged: &'s MergedFields,
     mode: Mode,
     /// Fields executed on the composed schema (introspection, resolver-backed extensions).
     local: Cell<bool>,
     merges: Cell<bool>,
+    /// In [`Mode::Merge`]: the plan whose join keys the upstream query carries.
+    merge_plan: Option<Arc<MergePlan>>,
 }
 
 impl UpstreamFilter for PlanFilter<'_> {
     fn action(&self, parent_type: &str, field: &str) -> FieldAction {
-        if self.schema.is_merged_field(parent_type, field) {
+        if self
+            .merged
+            .extension_of(self.schema, parent_type, field)
+            .is_some()
+        {
             self.merges.set(true);
-            return if self.mode == Mode::Merge {
-                FieldAction::Placeholder
-            } else {
-                FieldAction::Drop
-            };
+            return FieldAction::Drop;
         }
         let introspection = parent_type == "Query" && matches!(field, "__schema" | "__type");
         if introspection || self.schema.is_extension_field(parent_type, field) {
             self.local.set(true);
             return FieldAction::Drop;
         }
-        if overwrite_for(self.schema, self.switches, parent_type, field) {
+        if self
+            .merged
+            .overwrite_of(self.schema, parent_type, field)
+            .is_some()
+        {
             self.merges.set(true);
-            if self.mode == Mode::Merge {
-                return FieldAction::KeepWithJoinKey;
-            }
         }
         FieldAction::Keep
     }
@@ -304,5 +313,9 @@ impl UpstreamFilter for PlanFilter<'_> {
 
     fn add_typename(&self) -> bool {
         self.mode == Mode::Local
+    }
+
+    fn additions(&self, pos: Pos) -> Option<&str> {
+        self.merge_plan.as_ref()?.additions(pos)
     }
 }

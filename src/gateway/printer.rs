@@ -5,25 +5,18 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write;
 
-use async_graphql::Positioned;
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, FragmentDefinition, OperationDefinition, OperationType,
     Selection, SelectionSet, VariableDefinition,
 };
+use async_graphql::{Pos, Positioned};
 use async_graphql_value::{ConstValue, Name, Value};
-
-use super::merge::SKU_JOIN_KEY;
 
 /// What happens to one field of the client's document in the upstream operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldAction {
     /// Sent as the client wrote it.
     Keep,
-    /// Sent, and its object must also carry the SKU join key (its value is overwritten).
-    KeepWithJoinKey,
-    /// Replaced by `<response key>: __typename`, which holds the field's place (and order) in
-    /// Commerce's answer for the merge step; its object carries the SKU join key.
-    Placeholder,
     /// Left out: the BFF answers it itself.
     Drop,
 }
@@ -37,6 +30,11 @@ pub trait UpstreamFilter {
     /// Whether every selection set must also carry `__typename` (local execution needs it to
     /// resolve interfaces and unions).
     fn add_typename(&self) -> bool;
+    /// Selections the BFF needs below the field at `pos` (join keys under reserved aliases),
+    /// printed after the client's.
+    fn additions(&self, _pos: Pos) -> Option<&str> {
+        None
+    }
 }
 
 /// The printed upstream operation, or `None` when nothing is left for Commerce.
@@ -55,7 +53,7 @@ pub fn print_upstream(
         variables_used: HashSet::new(),
     };
     let mut body = String::new();
-    if !printer.selection_set(&operation.selection_set.node, root_type, &mut body) {
+    if !printer.selection_set(&operation.selection_set.node, root_type, None, &mut body) {
         return None;
     }
     // Fragments reached from the operation, transitively, each printed once.
@@ -123,31 +121,36 @@ struct Printer<'d> {
 }
 
 impl Printer<'_> {
-    /// Prints `{ … }` into `out`; false when every selection was filtered out.
-    fn selection_set(&mut self, set: &SelectionSet, parent_type: &str, out: &mut String) -> bool {
+    /// Prints `{ … }` (the client's selections, then `additions`) into `out`; false when
+    /// nothing is left to print.
+    fn selection_set(
+        &mut self,
+        set: &SelectionSet,
+        parent_type: &str,
+        additions: Option<&str>,
+        out: &mut String,
+    ) -> bool {
         let mut inner = String::new();
-        let mut any = false;
-        let mut join_key = false;
         for item in &set.items {
             let mut piece = String::new();
-            if self.selection(&item.node, parent_type, &mut piece, &mut join_key) {
-                if any {
+            if self.selection(&item.node, parent_type, &mut piece) {
+                if !inner.is_empty() {
                     inner.push(' ');
                 }
                 inner.push_str(&piece);
-                any = true;
             }
         }
-        if !any {
+        if let Some(additions) = additions {
+            if !inner.is_empty() {
+                inner.push(' ');
+            }
+            inner.push_str(additions);
+        }
+        if inner.is_empty() {
             return false;
         }
         out.push_str("{ ");
         out.push_str(&inner);
-        if join_key {
-            out.push(' ');
-            out.push_str(SKU_JOIN_KEY);
-            out.push_str(": sku");
-        }
         if self.filter.add_typename() && !parent_type.starts_with("__") {
             out.push_str(" __typename");
         }
@@ -155,34 +158,13 @@ impl Printer<'_> {
         true
     }
 
-    fn selection(
-        &mut self,
-        selection: &Selection,
-        parent_type: &str,
-        out: &mut String,
-        join_key: &mut bool,
-    ) -> bool {
+    fn selection(&mut self, selection: &Selection, parent_type: &str, out: &mut String) -> bool {
         match selection {
-            Selection::Field(field) => {
-                let field = &field.node;
+            Selection::Field(positioned) => {
+                let field = &positioned.node;
                 let name = field.name.node.as_str();
-                match self.filter.action(parent_type, name) {
-                    FieldAction::Drop => return false,
-                    FieldAction::Placeholder => {
-                        *join_key = true;
-                        out.push_str(
-                            field
-                                .alias
-                                .as_ref()
-                                .map(|a| a.node.as_str())
-                                .unwrap_or(name),
-                        );
-                        out.push_str(": __typename");
-                        self.directives(&field.directives, out);
-                        return true;
-                    }
-                    FieldAction::KeepWithJoinKey => *join_key = true,
-                    FieldAction::Keep => {}
+                if self.filter.action(parent_type, name) == FieldAction::Drop {
+                    return false;
                 }
                 if let Some(alias) = &field.alias {
                     out.push_str(&alias.node);
@@ -208,7 +190,8 @@ impl Printer<'_> {
                         .field_type(parent_type, name)
                         .unwrap_or_default();
                     out.push(' ');
-                    if !self.selection_set(&field.selection_set.node, &child, out) {
+                    let additions = self.filter.additions(positioned.pos);
+                    if !self.selection_set(&field.selection_set.node, &child, additions, out) {
                         // Only local fields were selected below: keep the parent's shape valid.
                         out.push_str("{ __typename }");
                     }
@@ -224,7 +207,7 @@ impl Printer<'_> {
                 let on = fragment.node.type_condition.node.on.node.to_string();
                 let mut probe = String::new();
                 let before = self.variables_used.clone();
-                if !self.selection_set(&fragment.node.selection_set.node, &on, &mut probe) {
+                if !self.selection_set(&fragment.node.selection_set.node, &on, None, &mut probe) {
                     self.variables_used = before;
                     return false;
                 }
@@ -243,7 +226,7 @@ impl Printer<'_> {
                     .unwrap_or_else(|| parent_type.to_string());
                 let mut set = String::new();
                 let before = self.variables_used.clone();
-                if !self.selection_set(&inline.selection_set.node, &on, &mut set) {
+                if !self.selection_set(&inline.selection_set.node, &on, None, &mut set) {
                     self.variables_used = before;
                     return false;
                 }
@@ -265,7 +248,7 @@ impl Printer<'_> {
         let _ = write!(out, " fragment {name} on {on}");
         self.directives(&fragment.directives, out);
         out.push(' ');
-        self.selection_set(&fragment.selection_set.node, &on, out);
+        self.selection_set(&fragment.selection_set.node, &on, None, out);
     }
 
     fn directives(&mut self, directives: &[Positioned<Directive>], out: &mut String) {
@@ -372,7 +355,7 @@ mod tests {
         fn action(&self, parent: &str, field: &str) -> FieldAction {
             match (parent, field) {
                 ("Query", f) if f.starts_with("__") => FieldAction::Drop,
-                (_, "live_stock") => FieldAction::Placeholder,
+                (_, "live_stock") => FieldAction::Drop,
                 _ => FieldAction::Keep,
             }
         }
@@ -381,6 +364,14 @@ mod tests {
         }
         fn add_typename(&self) -> bool {
             self.0
+        }
+        fn additions(&self, pos: Pos) -> Option<&str> {
+            // The `items` field of the join-key test.
+            (pos == Pos {
+                line: 1,
+                column: 27,
+            })
+            .then_some("_k: sku")
         }
     }
 
@@ -411,12 +402,21 @@ mod tests {
     }
 
     #[test]
-    fn extension_fields_become_placeholders_and_their_object_gets_the_join_key() {
+    fn extension_fields_are_dropped_and_their_object_gets_the_join_keys() {
         let printed = print("{ products(search: \"x\") { items { stock: live_stock @include(if: true) { salable_qty } name } } }", false)
             .expect("printed");
         assert_eq!(
             printed,
-            "query { products(search: \"x\") { items { stock: __typename @include(if: true) name _bff_sku: sku } } }"
+            "query { products(search: \"x\") { items { name _k: sku } } }"
+        );
+        let only_merged = print(
+            "{ products(search: \"x\") { items { live_stock { status } } } }",
+            false,
+        )
+        .expect("printed");
+        assert_eq!(
+            only_merged,
+            "query { products(search: \"x\") { items { _k: sku } } }"
         );
     }
 

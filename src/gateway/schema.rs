@@ -109,14 +109,6 @@ impl ComposedSchema {
             .contains(&(type_name.to_string(), field.to_string()))
     }
 
-    /// Whether `type_name.field` is merged data (`live_stock`, `contract_price` on a product
-    /// type), answered by the merge step rather than by a resolver.
-    pub fn is_merged_field(&self, type_name: &str, field: &str) -> bool {
-        matches!(field, "live_stock" | "contract_price")
-            && self.is_product_type(type_name)
-            && self.is_extension_field(type_name, field)
-    }
-
     /// Whether `type_name` is `ProductInterface` or implements it.
     pub fn is_product_type(&self, type_name: &str) -> bool {
         self.product_types.contains(type_name)

@@ -41,9 +41,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     // Inventory and CPQ degrade gracefully, so their breakers inform but never fail readiness.
-    let sources = state.gateway.sources();
     let breaker = state.commerce.breaker();
-    let body = json!({
+    let mut body = json!({
         "status": if probe.reachable { "ready" } else { "unavailable" },
         "schema": schema,
         "commerce": {
@@ -52,9 +51,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             "breaker": breaker.as_ref().map(|b| b.breaker),
             "consecutive_failures": breaker.as_ref().map(|b| b.consecutive_failures),
         },
-        "inventory": sources.stock.health(),
-        "cpq": sources.pricing.health(),
     });
+    for extension in state.gateway.extensions() {
+        body[extension.source()] = json!(extension.health());
+    }
     (status, Json(body)).into_response()
 }
 

@@ -10,10 +10,10 @@ use commerce_schema::Sdl;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestRunner};
 use serde_json::{Value, json};
-use storefront_bff::config::{GraphqlConfig, MAX_SAFE_NESTING};
-use storefront_bff::gateway::merge::OverwriteSwitches;
-use storefront_bff::gateway::plan::Planner;
+use storefront_bff::config::{Config, GraphqlConfig, MAX_SAFE_NESTING};
+use storefront_bff::gateway::plan::{MergedFields, Planner};
 use storefront_bff::gateway::{ComposedSchema, SchemaSource};
+use storefront_bff::sources::commerce::HttpCommerce;
 
 fn planner() -> Planner {
     let schema = ComposedSchema::compose(
@@ -23,21 +23,28 @@ fn planner() -> Planner {
         true,
     )
     .expect("the bundled schema composes");
-    let switches = OverwriteSwitches {
-        stock_status: true,
-        price_range: true,
-    };
+    // Both overwrite switches on, so the planner adds every join key it can.
+    let mut config = Config::default();
+    config.inventory.overwrite_stock_status = true;
+    config.cpq.overwrite_price_range = true;
+    // Nothing listens there: planning never calls a source.
+    config.inventory.url = "http://127.0.0.1:9/inventory".into();
+    config.cpq.url = "http://127.0.0.1:9/cpq".into();
+    let commerce = HttpCommerce::new("http://127.0.0.1:9/graphql", &config.commerce)
+        .expect("a Commerce client for an address");
+    let extensions = storefront_bff::server::merged_extensions(&config, Arc::new(commerce))
+        .expect("the extensions build");
     // The largest nesting bound the configuration accepts: it must hold on a 2 MiB stack.
-    let config = GraphqlConfig {
+    let graphql = GraphqlConfig {
         max_nesting: MAX_SAFE_NESTING,
         ..GraphqlConfig::default()
     };
     Planner::new(
         Arc::new(schema),
-        config,
+        graphql,
         true,
-        switches,
-        storefront_bff::config::QueryCostConfig::default(),
+        MergedFields::new(&extensions),
+        config.query_cost.clone(),
     )
 }
 

@@ -11,6 +11,7 @@ mod forwarding;
 mod fuzz;
 mod hostile;
 mod merged;
+mod merged_shapes;
 mod playground;
 mod schema_contract;
 mod shapes;

@@ -1,13 +1,15 @@
-//! Merging: the BFF's extension fields and overwrites applied to Commerce's answer (DESIGN §2.1
-//! steps 2, 4, 5). The plan is built once per document; the data comes from the sources
-//! (batched: one call per source per request) through the entity caches.
+//! Merging: the extensions' fields and overwrites applied to Commerce's answer (DESIGN §2.1
+//! steps 2, 4, 5). The plan is built once per document; fields are collected per object as the
+//! spec's CollectFields does; the data comes from the extensions (one batched fetch each per
+//! request), which shape their own values through [`crate::gateway::extension`].
 
 mod apply;
-mod lazy;
+mod collect;
 mod plan;
+mod shape;
 
-pub use apply::{MergeErrors, MergeInput, NeededSkus, PriceData, StockData, apply, collect_skus};
-pub use lazy::Lazy;
-pub use plan::{
-    ExtensionKind, MergeNode, OverwriteSwitches, SKU_JOIN_KEY, build_merge_plan, overwrite_for,
-};
+pub(crate) use apply::{MergeErrors, MergeInput};
+pub(crate) use collect::{Collected, collect_fields, resolve_number};
+pub use plan::MergedFields;
+pub(crate) use plan::{MergePlan, PlannedField, build_merge_plan};
+pub(crate) use shape::{ShapeContext, Shaped, shape, write};
