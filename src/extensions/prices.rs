@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::cache::Freshness;
+use crate::gateway::code;
 use crate::gateway::extension::{FieldRequest, Merged, MergedData, Product, SourceFailure};
 use crate::sources::cpq::{ContractItem, PriceList};
 
@@ -56,7 +57,7 @@ impl MergedData for PriceData {
 
     fn failure(&self) -> Option<SourceFailure> {
         self.failed.then_some(SourceFailure {
-            code: "PRICING_UNAVAILABLE",
+            code: code::PRICING_UNAVAILABLE,
             message: "Contract pricing is unavailable: prices show Commerce's own values.",
         })
     }

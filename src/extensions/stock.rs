@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::cache::{EntityCache, Freshness, load_through};
 use crate::config::InventoryConfig;
+use crate::gateway::code;
 use crate::gateway::extension::{
     FieldRequest, Merged, MergedData, MergedExtension, Product, SourceFailure,
 };
@@ -167,7 +168,7 @@ impl MergedData for StockData {
 
     fn failure(&self) -> Option<SourceFailure> {
         self.failed.then_some(SourceFailure {
-            code: "INVENTORY_UNAVAILABLE",
+            code: code::INVENTORY_UNAVAILABLE,
             message: "Live inventory is unavailable: stock shows Commerce's own values.",
         })
     }

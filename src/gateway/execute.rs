@@ -18,7 +18,7 @@ use super::extension::MergedExtension;
 use super::merge::MergedFields;
 use super::plan::{Plan, Planner, Route};
 use super::schema::ComposedSchema;
-use super::{Caller, GatewayError, GatewayResponse, GraphqlRequest};
+use super::{Caller, GatewayError, GatewayResponse, GraphqlRequest, code};
 use crate::cache::{CacheKey, CacheKeyBuilder, InFlight, ResponseCache};
 use crate::config::Config;
 use crate::sources::commerce::{
@@ -117,7 +117,7 @@ impl Gateway {
         if caller.via_get && plan.operation_type != OperationType::Query {
             return Err(GatewayError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
+                code::METHOD_NOT_ALLOWED,
                 None,
                 "Mutations are accepted over POST only.",
             ));
@@ -211,19 +211,21 @@ fn variables_of(variables: Option<Value>) -> Result<Option<Value>, GatewayError>
 /// store, currency, cache identity (customer group) and company; and, for a caller with a
 /// customer token, the token itself, so one customer's answers never reach another.
 fn cache_key(upstream: &UpstreamRequest) -> CacheKey {
-    let private = upstream.headers.get("authorization").is_some();
-    let header = |name: &str| upstream.headers.get(name).map(|v| v.as_bytes());
+    let headers = &upstream.headers;
+    fn bytes(value: Option<&str>) -> Option<&[u8]> {
+        value.map(str::as_bytes)
+    }
     let mut key = CacheKeyBuilder::default()
         .part(upstream.query.as_bytes())
         .optional(upstream.variables.as_deref().map(str::as_bytes))
         .optional(upstream.operation_name.as_deref().map(str::as_bytes))
-        .optional(header("store"))
-        .optional(header("content-currency"))
-        .optional(header("x-magento-cache-id"))
-        .optional(header("x-adobe-company"))
-        .optional(header("preview-version"));
-    if private {
-        key = key.optional(header("authorization"));
+        .optional(bytes(headers.store()))
+        .optional(bytes(headers.currency()))
+        .optional(bytes(headers.cache_id()))
+        .optional(bytes(headers.company()))
+        .optional(bytes(headers.preview_version()));
+    if let Some(token) = headers.customer_token() {
+        key = key.optional(Some(token.as_bytes()));
     }
     key.finish()
 }

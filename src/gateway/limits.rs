@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
-use super::GatewayError;
+use super::{GatewayError, code};
 use crate::config::GraphqlConfig;
 
 /// Counts lexical tokens the way a GraphQL lexer would (names, numbers, strings, punctuators),
@@ -43,7 +43,7 @@ pub fn check_tokens(query: &str, max: usize) -> Result<(), GatewayError> {
         }
         if tokens > max {
             return Err(GatewayError::limit(
-                "TOO_MANY_TOKENS",
+                code::TOO_MANY_TOKENS,
                 format!("The query has more than {max} tokens."),
             ));
         }
@@ -66,7 +66,7 @@ pub fn check_nesting(query: &str, max: usize) -> Result<(), GatewayError> {
                 depth += 1;
                 if depth > max {
                     return Err(GatewayError::limit(
-                        "NESTING_TOO_DEEP",
+                        code::NESTING_TOO_DEEP,
                         format!(
                             "The query nests `{}` more than {max} levels deep.",
                             open as char
@@ -108,7 +108,7 @@ pub fn check_variables_nesting(
                 depth += 1;
                 if depth > max + enclosing {
                     return Err(GatewayError::limit(
-                        "VARIABLES_TOO_DEEP",
+                        code::VARIABLES_TOO_DEEP,
                         format!("`variables` nest more than {max} levels deep."),
                     ));
                 }
@@ -178,7 +178,7 @@ pub fn check_shape(
     walk.set(selection_set, 1);
     if walk.selections > walk.max_selections {
         return Err(GatewayError::limit(
-            "TOO_MANY_TOKENS",
+            code::TOO_MANY_TOKENS,
             format!(
                 "With its fragments expanded, the query selects more than {} fields.",
                 config.max_tokens
@@ -187,7 +187,7 @@ pub fn check_shape(
     }
     if walk.spreads_too_deep {
         return Err(GatewayError::limit(
-            "NESTING_TOO_DEEP",
+            code::NESTING_TOO_DEEP,
             format!(
                 "The query chains more than {} fragment spreads.",
                 config.max_nesting
@@ -196,7 +196,7 @@ pub fn check_shape(
     }
     if walk.max_depth_seen > config.max_depth {
         return Err(GatewayError::limit(
-            "QUERY_TOO_DEEP",
+            code::QUERY_TOO_DEEP,
             format!(
                 "The query is nested more than {} levels deep.",
                 config.max_depth
@@ -207,7 +207,7 @@ pub fn check_shape(
     let roots = count_root_fields(doc, selection_set, &mut HashSet::new());
     if roots > config.max_root_fields {
         return Err(GatewayError::limit(
-            "TOO_MANY_ROOT_FIELDS",
+            code::TOO_MANY_ROOT_FIELDS,
             format!(
                 "The operation selects {roots} root fields; at most {} are allowed.",
                 config.max_root_fields
@@ -216,7 +216,7 @@ pub fn check_shape(
     }
     if walk.aliases > config.max_aliases {
         return Err(GatewayError::limit(
-            "TOO_MANY_ALIASES",
+            code::TOO_MANY_ALIASES,
             format!(
                 "The query uses {} aliases; at most {} are allowed.",
                 walk.aliases, config.max_aliases

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Name, Pos};
 
-use super::GatewayError;
 use super::cost::{CostPlan, check_directives};
 use super::limits::{check_nesting, check_shape, check_tokens, root_field_names};
 pub use super::merge::MergedFields;
@@ -18,6 +17,7 @@ use super::normalize::merge_duplicate_fields;
 use super::printer::{FieldAction, UpstreamFilter, print_upstream};
 use super::schema::{ComposedSchema, ValidateOnly};
 use super::sensitive::{RootCall, root_calls};
+use super::{GatewayError, code};
 use crate::config::{GraphqlConfig, QueryCostConfig};
 pub use commerce_schema::CACHEABLE_ROOT_FIELDS;
 
@@ -113,7 +113,7 @@ impl Planner {
         let mut doc = async_graphql::parser::parse_query(query).map_err(|e| {
             GatewayError::new(
                 axum::http::StatusCode::OK,
-                "GRAPHQL_PARSE_FAILED",
+                code::GRAPHQL_PARSE_FAILED,
                 Some("graphql"),
                 format!("Syntax error: {e}"),
             )
@@ -161,7 +161,7 @@ impl Planner {
         if introspects && !self.introspection {
             return Err(GatewayError::new(
                 axum::http::StatusCode::OK,
-                "INTROSPECTION_DISABLED",
+                code::INTROSPECTION_DISABLED,
                 Some("graphql"),
                 "Introspection is disabled on this endpoint.",
             ));
@@ -249,7 +249,7 @@ impl Planner {
             Ok(())
         } else {
             Err(GatewayError::from_server_errors(
-                "GRAPHQL_VALIDATION_FAILED",
+                code::GRAPHQL_VALIDATION_FAILED,
                 response.errors,
             ))
         }

@@ -121,7 +121,7 @@ impl RateLimits {
         if let Some(ip) = &ip {
             check(self.per_ip.as_ref(), ip, n, "from this address")?;
         }
-        if let Some(token) = caller.headers.get("authorization") {
+        if let Some(token) = caller.headers.customer_token() {
             let key = digest(token.as_bytes());
             check(self.per_token.as_ref(), &key, n, "with this customer token")?;
         }
@@ -146,7 +146,7 @@ impl RateLimits {
         ip: Option<IpAddr>,
     ) -> Result<(), Refused> {
         let emails = self.sensitive_calls(gateway, requests).await?;
-        let token = caller.headers.get("authorization");
+        let token = caller.headers.customer_token();
         for email in emails {
             if let Some(ip) = &ip {
                 let what = "of this kind from this address";
@@ -213,7 +213,7 @@ impl RateLimits {
     /// The client's address: the nearest address in `X-Forwarded-For` that is not a trusted
     /// proxy (the forwarded chain ends with the peer; an untrusted peer's chain is the peer).
     fn client_ip(&self, caller: &Caller) -> Option<IpAddr> {
-        let chain = caller.headers.get("x-forwarded-for")?.to_str().ok()?;
+        let chain = caller.headers.forwarded_for()?;
         let mut hops = chain
             .rsplit(',')
             .filter_map(|h| h.trim().parse::<IpAddr>().ok());

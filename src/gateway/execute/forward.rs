@@ -22,7 +22,7 @@ impl Gateway {
         upstream: UpstreamRequest,
         key: Option<CacheKey>,
     ) -> Result<GatewayResponse, GatewayError> {
-        let private = upstream.headers.get("authorization").is_some();
+        let private = upstream.headers.customer_token().is_some();
         let cacheability = if private {
             Cacheability::Private
         } else {
@@ -67,7 +67,7 @@ impl Gateway {
         upstream: UpstreamRequest,
         cacheability: Cacheability,
     ) -> Result<CachedResponse, Uncached> {
-        let requested_cache_id = upstream.headers.get("x-magento-cache-id").cloned();
+        let requested_cache_id = upstream.headers.cache_id().map(str::to_owned);
         let answer = self
             .send(upstream)
             .await
@@ -76,8 +76,9 @@ impl Gateway {
             .map_err(|e| Uncached(GatewayResponse::from_error(&e)))?;
         // Commerce re-identifies a caller whose cache id is stale or forged: never file its
         // answer under the identity the caller claimed.
-        let identity_holds =
-            requested_cache_id.is_none() || requested_cache_id == response.cache_id;
+        let identity_holds = requested_cache_id.is_none()
+            || requested_cache_id.as_deref()
+                == response.cache_id.as_ref().and_then(|v| v.to_str().ok());
         if storable && identity_holds {
             Ok(CachedResponse {
                 body: response.body,

@@ -104,7 +104,7 @@ impl Gateway {
 
     /// A merged answer from the cache.
     fn merged_hit(&self, hit: CachedResponse, caller: &Caller) -> GatewayResponse {
-        let private = caller.headers.get("authorization").is_some();
+        let private = caller.headers.customer_token().is_some();
         GatewayResponse {
             status: 200,
             body: hit.body,

@@ -119,6 +119,12 @@ impl ForwardedHeaders {
         self.text(PREVIEW_VERSION)
     }
 
+    /// `X-Forwarded-For` as it goes to Commerce: the client chain from trusted proxies, ending
+    /// with the peer.
+    pub fn forwarded_for(&self) -> Option<&str> {
+        self.text("x-forwarded-for")
+    }
+
     /// Only the `Store` header: for questions about the store view, not the caller.
     pub fn store_only(&self) -> Self {
         Self(
@@ -130,9 +136,7 @@ impl ForwardedHeaders {
         )
     }
 
-    /// A header by name. Prefer the typed accessors above; this remains for call sites not yet
-    /// moved to them.
-    pub fn get(&self, name: &str) -> Option<&HeaderValue> {
+    fn get(&self, name: &str) -> Option<&HeaderValue> {
         self.0
             .iter()
             .find(|(n, _)| n.as_str() == name)
