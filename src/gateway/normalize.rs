@@ -228,4 +228,15 @@ mod tests {
             vec!["a:2", "fragment"]
         );
     }
+
+    #[test]
+    fn a_long_chain_of_fragments_is_read_without_exhausting_the_stack() {
+        // More fragments than the token limit (15,000) lets a document spread in a chain.
+        let mut query = String::from("{ a { x } ...F0 a { y } }");
+        for i in 0..2_500 {
+            query.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        }
+        query.push_str(" fragment F2500 on Query { b }");
+        assert_eq!(fields(&query), vec!["a:2", "fragment"]);
+    }
 }
