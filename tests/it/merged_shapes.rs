@@ -224,6 +224,61 @@ async fn a_key_selected_several_times_merges_per_object_as_the_spec_collects_fie
 }
 
 #[tokio::test]
+async fn a_repeated_key_takes_its_place_from_its_first_occurrence_that_is_not_skipped() {
+    let app = TestApp::start().await;
+    let filter = r#"filter: { sku: { in: ["WJ01", "24-TV02", "HBA01"] } }"#;
+    // Forwarded: the first `products` collects nothing, so the second fixes `total_count` first.
+    let forwarded = format!(
+        "query($no: Boolean = false) {{
+            products({filter}) {{ total_count @skip(if: true) }}
+            products({filter}) @include(if: $no) {{ total_count items {{ sku }} }}
+            products({filter}) {{ items {{ sku }} }}
+        }}"
+    );
+    let variables = json!({ "no": true });
+    let answer = app.query(&forwarded, variables.clone()).await;
+    assert_eq!(
+        keys(&answer.body["data"]["products"]),
+        ["total_count", "items"],
+        "{}",
+        answer.body
+    );
+    let commerce = app.query_commerce(&forwarded, variables, &[]).await;
+    assert_eq!(
+        answer.body, commerce.body,
+        "the BFF answers as Commerce does"
+    );
+
+    // Merged: the first `items` is skipped, so the second puts `live_stock` before `sku`.
+    let merged = format!(
+        "{{
+            products({filter}) {{ items @skip(if: true) {{ sku }} }}
+            products({filter}) {{ items {{ live_stock {{ status }} sku }} }}
+            products({filter}) {{ items {{ sku }} }}
+        }}"
+    );
+    let answer = app.query(&merged, json!({})).await;
+    assert_eq!(items(&answer.body).len(), 3, "{}", answer.body);
+    for item in items(&answer.body) {
+        assert_eq!(keys(item), ["live_stock", "sku"], "{item}");
+    }
+
+    // The same through a fragment that may answer under the key between two identical fields.
+    let fragment = format!(
+        "{{ products({filter}) {{
+            items {{ name }}
+            ... on Products {{ items {{ live_stock {{ status }} }} }}
+            items {{ name sku }}
+        }} }}"
+    );
+    let answer = app.query(&fragment, json!({})).await;
+    for item in items(&answer.body) {
+        assert_eq!(keys(item), ["name", "live_stock", "sku"], "{item}");
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn variable_defaults_hold_for_merged_arguments_and_directives() {
     let app = TestApp::start().await;
     let token = acme(&app).await;
