@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use async_graphql::Name;
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
+use async_graphql::{Name, Positioned};
 
 use super::{GatewayError, code};
 use crate::config::GraphqlConfig;
@@ -204,7 +204,7 @@ pub fn check_shape(
         ));
     }
     // Bounded now: fragment chains are short and fields shallow.
-    let roots = count_root_fields(doc, selection_set, &mut HashSet::new());
+    let roots = root_fields(doc, selection_set).len();
     if roots > config.max_root_fields {
         return Err(GatewayError::limit(
             code::TOO_MANY_ROOT_FIELDS,
@@ -280,60 +280,45 @@ impl<'d> Walk<'d> {
     }
 }
 
-fn count_root_fields<'d>(
+/// The root fields an operation selects, in document order, through root-level inline
+/// fragments and fragment spreads (each fragment expanded once). The one walk behind the
+/// root-field limit, the root-field names and the sensitive-mutation rules.
+pub(crate) fn root_fields<'d>(
     doc: &'d ExecutableDocument,
     set: &'d SelectionSet,
-    seen: &mut HashSet<&'d Name>,
-) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(_) => 1,
-            Selection::InlineFragment(i) => {
-                count_root_fields(doc, &i.node.selection_set.node, seen)
-            }
-            Selection::FragmentSpread(s) => {
-                let name = &s.node.fragment_name.node;
-                match doc.fragments.get(name) {
-                    Some(f) if seen.insert(name) => {
-                        count_root_fields(doc, &f.node.selection_set.node, seen)
+) -> Vec<&'d Positioned<Field>> {
+    fn collect<'d>(
+        doc: &'d ExecutableDocument,
+        set: &'d SelectionSet,
+        out: &mut Vec<&'d Positioned<Field>>,
+        seen: &mut HashSet<&'d Name>,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => out.push(f),
+                Selection::InlineFragment(i) => collect(doc, &i.node.selection_set.node, out, seen),
+                Selection::FragmentSpread(s) => {
+                    let name = &s.node.fragment_name.node;
+                    if let Some(f) = doc.fragments.get(name)
+                        && seen.insert(name)
+                    {
+                        collect(doc, &f.node.selection_set.node, out, seen);
                     }
-                    _ => 0,
-                }
-            }
-        })
-        .sum()
-}
-
-/// The root field names an operation selects (through root-level fragments too).
-pub fn root_field_names(doc: &ExecutableDocument, set: &SelectionSet) -> Vec<Name> {
-    let mut out = Vec::new();
-    collect_roots(doc, set, &mut out, &mut HashSet::new());
-    out
-}
-
-fn collect_roots<'d>(
-    doc: &'d ExecutableDocument,
-    set: &'d SelectionSet,
-    out: &mut Vec<Name>,
-    seen: &mut HashSet<&'d Name>,
-) {
-    for item in &set.items {
-        match &item.node {
-            Selection::Field(f) => out.push(f.node.name.node.clone()),
-            Selection::InlineFragment(i) => {
-                collect_roots(doc, &i.node.selection_set.node, out, seen)
-            }
-            Selection::FragmentSpread(s) => {
-                let name = &s.node.fragment_name.node;
-                if let Some(f) = doc.fragments.get(name)
-                    && seen.insert(name)
-                {
-                    collect_roots(doc, &f.node.selection_set.node, out, seen);
                 }
             }
         }
     }
+    let mut out = Vec::new();
+    collect(doc, set, &mut out, &mut HashSet::new());
+    out
+}
+
+/// The root field names an operation selects (through root-level fragments too).
+pub fn root_field_names(doc: &ExecutableDocument, set: &SelectionSet) -> Vec<Name> {
+    root_fields(doc, set)
+        .into_iter()
+        .map(|f| f.node.name.node.clone())
+        .collect()
 }
 
 #[cfg(test)]

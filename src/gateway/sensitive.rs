@@ -2,14 +2,12 @@
 //! edge can hold sign-in, sign-up, password and coupon mutations to once per operation and rate
 //! limit them per e-mail before anything reaches Commerce.
 
-use std::collections::HashSet;
-
 use async_graphql::Name;
-use async_graphql::parser::types::{
-    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType};
 use async_graphql_value::Value;
 use serde_json::Value as Json;
+
+use super::limits::root_fields;
 
 /// One root field of a mutation, as the client called it (each alias is one call).
 #[derive(Debug, Clone)]
@@ -32,48 +30,23 @@ pub(crate) fn root_calls(
     doc: &ExecutableDocument,
     operation: &OperationDefinition,
 ) -> Vec<RootCall> {
-    let mut out = Vec::new();
-    if operation.ty == OperationType::Mutation {
-        collect(
-            doc,
-            &operation.selection_set.node,
-            &mut out,
-            &mut HashSet::new(),
-        );
+    if operation.ty != OperationType::Mutation {
+        return Vec::new();
     }
-    out
-}
-
-fn collect<'d>(
-    doc: &'d ExecutableDocument,
-    set: &'d SelectionSet,
-    out: &mut Vec<RootCall>,
-    seen: &mut HashSet<&'d Name>,
-) {
-    for item in &set.items {
-        match &item.node {
-            Selection::Field(f) => {
-                let email = match (f.node.get_argument("email"), f.node.get_argument("input")) {
-                    (Some(v), _) => Some(EmailSource::Argument(v.node.clone())),
-                    (None, Some(v)) => Some(EmailSource::InputField(v.node.clone())),
-                    (None, None) => None,
-                };
-                out.push(RootCall {
-                    field: f.node.name.node.clone(),
-                    email,
-                });
+    root_fields(doc, &operation.selection_set.node)
+        .into_iter()
+        .map(|f| {
+            let email = match (f.node.get_argument("email"), f.node.get_argument("input")) {
+                (Some(v), _) => Some(EmailSource::Argument(v.node.clone())),
+                (None, Some(v)) => Some(EmailSource::InputField(v.node.clone())),
+                (None, None) => None,
+            };
+            RootCall {
+                field: f.node.name.node.clone(),
+                email,
             }
-            Selection::InlineFragment(i) => collect(doc, &i.node.selection_set.node, out, seen),
-            Selection::FragmentSpread(s) => {
-                let name = &s.node.fragment_name.node;
-                if let Some(f) = doc.fragments.get(name)
-                    && seen.insert(name)
-                {
-                    collect(doc, &f.node.selection_set.node, out, seen);
-                }
-            }
-        }
-    }
+        })
+        .collect()
 }
 
 impl RootCall {
