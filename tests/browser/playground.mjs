@@ -11,7 +11,8 @@
 // stderr and exits 1 (2 for bad arguments).
 //
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium); PLAYGROUND_SCREENSHOT, a PNG path
-// written at the end, pass or fail. Installed by scripts/install-browser-deps.
+// written at the end, pass or fail; PLAYGROUND_TABS, comma-separated tab titles the page must
+// open with (checked before the query is typed). Installed by scripts/install-browser-deps.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,7 @@ const chromium = await import('playwright-core').then(
   },
 );
 const screenshotPath = process.env.PLAYGROUND_SCREENSHOT;
+const expectedTabs = (process.env.PLAYGROUND_TABS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
 
 const foreignRequests = [];
 const pageErrors = [];
@@ -186,6 +188,12 @@ async function run() {
   if (!rendered) return finish(1, firstProblem() ?? `GraphiQL did not render within ${RENDER_TIMEOUT_MS / 1000} s at ${pageUrl}`);
   const problemAfterRender = firstProblem();
   if (problemAfterRender) return finish(1, problemAfterRender);
+
+  if (expectedTabs.length) {
+    const titles = await page.evaluate(() => [...document.querySelectorAll('.graphiql-tab')].map((tab) => tab.textContent.trim()));
+    const missing = expectedTabs.filter((title) => !titles.some((shown) => shown.startsWith(title)));
+    if (missing.length) return finish(1, `the playground opened without the tabs ${missing.join(', ')}; it shows ${JSON.stringify(titles)}`);
+  }
 
   // Enter the query as a person would: focus the editor, select all, type over it.
   // insertText sends the text as one input event, so CodeMirror's bracket auto-closing stays out.
