@@ -296,6 +296,14 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
 pub fn demo_banner() -> Vec<String> {
     let logins = [
         (
+            ("roni_cost@example.com", "roni_cost3@example.com"),
+            "consumer, General group",
+        ),
+        (
+            ("wholesale@example.com", "Wholesale123!"),
+            "consumer, Wholesale group: catalog-rule prices",
+        ),
+        (
             sandbox::demo::ACME_BUYER,
             "B2B buyer, Acme Corp: contract_price",
         ),
