@@ -342,3 +342,29 @@ async fn a_purge_from_an_address_not_allowed_needs_the_hook_secret() {
     off.shutdown().await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_login_the_demo_banner_lists_signs_in() {
+    let app = TestApp::start().await;
+    let banner = storefront_bff::server::demo_banner();
+    let logins: Vec<(&str, &str)> = banner
+        .iter()
+        .filter_map(|line| line.trim().split("  ").next()?.split_once(" / "))
+        .collect();
+    assert!(logins.len() >= 6, "{banner:?}");
+    assert!(logins.contains(&sandbox::demo::ACME_BUYER), "{banner:?}");
+    for (email, password) in logins {
+        app.customer_token(email, password).await;
+    }
+    for code in ["default", "de"] {
+        assert!(
+            banner
+                .iter()
+                .any(|l| l.contains("Store codes") && l.contains(code)),
+            "{banner:?}"
+        );
+        let store = app.query_with(STORE, json!({}), &[("Store", code)]).await;
+        assert_eq!(store.body["data"]["storeConfig"]["store_code"], code);
+    }
+    app.shutdown().await;
+}

@@ -21,7 +21,10 @@ async fn the_playground_renders_and_runs_a_query_offline() {
             .arg(script)
             .arg(url)
             .arg("store_code")
-            .env("PLAYGROUND_TABS", "CategoryPage,B2BSignIn,ProductSearch,StoreConfig")
+            .env(
+                "PLAYGROUND_TABS",
+                "CategoryPage,B2BSignIn,ProductSearch,StoreConfig",
+            )
             .output()
     })
     .await
