@@ -368,3 +368,33 @@ async fn every_login_the_demo_banner_lists_signs_in() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_connector_that_does_not_answer_in_time_is_logged_as_a_timeout() {
+    let (logs, _guard) = Logs::capture();
+    let app = TestApp::start_with(
+        |c| {
+            c.inventory.timeout_ms = 200;
+            c.inventory.retries = 0;
+        },
+        Vec::new(),
+    )
+    .await;
+    app.sandbox.sandbox.set_service_faults(
+        sandbox::Service::Inventory,
+        Faults::latency(std::time::Duration::from_secs(5)),
+    );
+    let answer = app.query(STOCK_QUERY, json!({})).await;
+    assert!(
+        answer.body["errors"].as_array().is_some_and(|errors| errors
+            .iter()
+            .any(|e| e["extensions"]["code"] == "INVENTORY_UNAVAILABLE")),
+        "{}",
+        answer.body
+    );
+    app.shutdown().await;
+    let line = logs
+        .line_with(&["source call failed", r#"source="inventory""#])
+        .unwrap_or_else(|| panic!("no failure logged:\n{}", logs.text()));
+    assert!(line.contains(r#"kind="timeout""#), "{line}");
+}
