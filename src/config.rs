@@ -215,6 +215,11 @@ pub struct HooksConfig {
     /// Set it from the environment (`BFF_HOOKS__COMMERCE_SECRET`), not in the file.
     #[serde(skip_serializing)]
     pub commerce_secret: Option<SecretString>,
+    /// Source IP addresses allowed to send Commerce's own Varnish-style `PURGE` request (with
+    /// `X-Magento-Tags-Pattern`) without the secret, as Varnish's `purge` ACL does: Commerce's
+    /// "Varnish" full-page-cache setting sends no credentials. Exact addresses, no ranges; the
+    /// TCP peer is checked (not `X-Forwarded-For`). Empty: `PURGE` needs the bearer secret.
+    pub purge_allowed_ips: Vec<IpAddr>,
 }
 
 /// The ERP/WMS real-time stock connector (docs/connectors/inventory.md).

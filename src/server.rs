@@ -155,6 +155,7 @@ impl App {
 
     /// Stops accepting connections and lets in-flight requests finish (up to the grace period).
     pub async fn shutdown(self) {
+        self.state.readiness.start_draining();
         let _ = self.stop.send(true);
         if tokio::time::timeout(self.grace, self.task).await.is_err() {
             tracing::warn!("in-flight requests did not finish within the grace period");
@@ -247,6 +248,9 @@ pub fn merged_extensions(
     let cpq: Option<Arc<dyn Cpq>> =
         connector(&config.cpq.url, &config.cpq.token, config.cpq.timeout_ms)?
             .map(|c| Arc::new(HttpCpq::new(c)) as Arc<dyn Cpq>);
+    for warning in start_up_warnings(config) {
+        tracing::warn!("{warning}");
+    }
     if inventory.is_none() {
         tracing::warn!("inventory.url is not set: live_stock answers null");
     }
@@ -257,6 +261,71 @@ pub fn merged_extensions(
         Arc::new(StockService::new(inventory, &config.inventory)),
         Arc::new(PricingService::new(cpq, commerce, &config.cpq)),
     ])
+}
+
+/// Configuration that starts but will not work as the operator probably expects.
+pub fn start_up_warnings(config: &Config) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (source, url, token, variable) in [
+        (
+            "inventory",
+            &config.inventory.url,
+            &config.inventory.token,
+            "BFF_INVENTORY__TOKEN",
+        ),
+        ("cpq", &config.cpq.url, &config.cpq.token, "BFF_CPQ__TOKEN"),
+    ] {
+        if !url.trim().is_empty() && token.is_none() {
+            warnings.push(format!(
+                "{source}.url is set but {source}.token is not: the connector will most likely answer 401; set {variable}"
+            ));
+        }
+    }
+    let can_purge =
+        config.hooks.commerce_secret.is_some() || !config.hooks.purge_allowed_ips.is_empty();
+    if config.cache.enabled && !can_purge {
+        warnings.push(format!(
+            "the response cache is on but nothing can purge it (no hooks.commerce_secret, no hooks.purge_allowed_ips): catalog changes show only after cache.ttl_secs ({} s); set BFF_HOOKS__COMMERCE_SECRET",
+            config.cache.ttl_secs
+        ));
+    }
+    warnings
+}
+
+/// Demo logins and store codes, for the start-up banner of the demo profile.
+pub fn demo_banner() -> Vec<String> {
+    let logins = [
+        (
+            ("roni_cost@example.com", "roni_cost3@example.com"),
+            "consumer, General group",
+        ),
+        (
+            ("wholesale@example.com", "Wholesale123!"),
+            "consumer, Wholesale group: catalog-rule prices",
+        ),
+        (
+            sandbox::demo::ACME_BUYER,
+            "B2B buyer, Acme Corp: contract_price",
+        ),
+        (sandbox::demo::ACME_ADMIN, "B2B company admin, Acme Corp"),
+        (
+            sandbox::demo::GLOBEX_BUYER,
+            "B2B buyer, Globex: another contract, same customer group",
+        ),
+        (
+            sandbox::demo::INITECH_BUYER,
+            "B2B buyer, Initech: Wholesale group",
+        ),
+    ];
+    let mut lines = vec![
+        "Demo logins (generateCustomerToken, then Authorization: Bearer <token>):".to_string(),
+    ];
+    for ((email, password), what) in logins {
+        lines.push(format!("  {email} / {password}  ({what})"));
+    }
+    lines.push("Store codes (Store header): default (USD, en_US), de (EUR, de_DE)".to_string());
+    lines.push("Playground: open /graphql in a browser (tabs: category page with live_stock, B2B contract prices)".to_string());
+    lines
 }
 
 /// The composed SDL for `config`: over the bundled schema when no Commerce is configured, over

@@ -140,6 +140,18 @@ impl ResponseCache {
         Ok(())
     }
 
+    /// Drops every entry whose comma-joined tags match `pattern`, as Varnish's
+    /// `ban("obj.http.X-Magento-Tags ~ " + pattern)` does for Commerce's `PURGE`.
+    pub fn purge_matching(&self, pattern: regex::Regex) -> Result<(), moka::PredicateError> {
+        let pattern = Arc::new(pattern);
+        let for_merged = pattern.clone();
+        self.entries
+            .invalidate_entries_if(move |_, v| pattern.is_match(&v.tags.join(",")))?;
+        self.merged
+            .invalidate_entries_if(move |_, v| for_merged.is_match(&v.response.tags.join(",")))?;
+        Ok(())
+    }
+
     /// Drops everything.
     pub fn purge_all(&self) {
         self.entries.invalidate_all();

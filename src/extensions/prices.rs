@@ -58,7 +58,7 @@ impl MergedData for PriceData {
     fn failure(&self) -> Option<SourceFailure> {
         self.failed.then_some(SourceFailure {
             code: code::PRICING_UNAVAILABLE,
-            message: "Contract pricing is unavailable: prices show Commerce's own values.",
+            message: "Contract pricing is unavailable: `contract_price` is null (or its last known value, marked STALE); `price_range` keeps Commerce's own prices.",
         })
     }
 

@@ -15,10 +15,11 @@ use crate::cache::{EntityCache, load_through};
 use crate::config::CpqConfig;
 use crate::gateway::extension::{JoinKeyNeeds, MergedData, MergedExtension};
 use crate::sources::commerce::{
-    CommerceGraphql, ForwardedHeaders, UpstreamMethod, UpstreamRequest,
+    CommerceError, CommerceGraphql, ForwardedHeaders, UpstreamMethod, UpstreamRequest,
 };
 use crate::sources::cpq::{ContractItem, Cpq, PriceList};
 use crate::sources::resilience::{Guard, GuardSettings, SourceError, SourceHealth};
+use crate::sources::transport::TransportError;
 
 /// (company id, currency, SKU).
 type PriceKey = (Arc<str>, Arc<str>, String);
@@ -205,7 +206,10 @@ impl PricingService {
                 headers: headers.clone(),
             })
             .await
-            .map_err(|e| SourceError::Transport(e.to_string()))?;
+            .map_err(|e| match e {
+                CommerceError::Transport(t) => SourceError::Transport(t),
+                other => SourceError::Transport(TransportError::other(other.to_string())),
+            })?;
         serde_json::from_slice(&answer.body).map_err(|e| SourceError::Decode(e.to_string()))
     }
 }

@@ -169,7 +169,7 @@ impl MergedData for StockData {
     fn failure(&self) -> Option<SourceFailure> {
         self.failed.then_some(SourceFailure {
             code: code::INVENTORY_UNAVAILABLE,
-            message: "Live inventory is unavailable: stock shows Commerce's own values.",
+            message: "Live inventory is unavailable: `live_stock` is null (or its last known value, marked STALE); `stock_status` and `only_x_left_in_stock` keep Commerce's own values.",
         })
     }
 

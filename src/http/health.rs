@@ -1,8 +1,20 @@
-//! Liveness and readiness. `/healthz`: the process answers. `/readyz`: the schema is loaded and
-//! Commerce answers a trivial query (probed at most once per second, whatever the poll rate,
-//! and through Commerce's circuit breaker: while it is open the probe fails without a call).
+//! Liveness and readiness (docs/deploy.md, "Probes").
+//!
+//! * `/healthz` (liveness): the process answers HTTP. Never looks at Commerce: restarting a pod
+//!   does not bring Commerce back.
+//! * `/readyz` (readiness): this replica can serve storefront traffic. The schema is loaded
+//!   before the listener opens, so a replica that answers is past start-up. It is `503` only
+//!   while the replica drains for shutdown, and while Commerce is unreachable **and** the
+//!   response cache is off (then nothing can be answered). With the cache on, a Commerce outage
+//!   keeps readiness at `200` with `"status": "degraded"`: cached and stale answers still serve,
+//!   and taking every replica out of service at once would turn a partial outage into a total
+//!   one. Commerce's state (reachable, latency, breaker) is in the body either way.
+//!
+//! Commerce is probed with a trivial query at most once per second, whatever the poll rate, and
+//! through its circuit breaker: while it is open the probe fails without a call.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -18,6 +30,16 @@ use crate::sources::commerce::{ForwardedHeaders, UpstreamMethod, UpstreamRequest
 #[derive(Default)]
 pub struct Readiness {
     last: Mutex<Option<(Instant, Probe)>>,
+    /// Set once shutdown begins: load balancers stop sending new requests while in-flight ones
+    /// finish.
+    draining: AtomicBool,
+}
+
+impl Readiness {
+    /// Marks the replica as shutting down: `/readyz` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -35,16 +57,21 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let probe = probe_commerce(&state).await;
     let schema = state.gateway.schema().source.as_str();
-    let status = if probe.reachable {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
+    let draining = state.readiness.draining.load(Ordering::Relaxed);
+    let cache_serves = state.gateway.cache().is_some();
+    let (status, verdict) = match (draining, probe.reachable, cache_serves) {
+        (true, _, _) => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
+        (false, true, _) => (StatusCode::OK, "ready"),
+        // Cached (and stale) answers still serve: stay in the load balancer.
+        (false, false, true) => (StatusCode::OK, "degraded"),
+        (false, false, false) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
     };
     // Inventory and CPQ degrade gracefully, so their breakers inform but never fail readiness.
     let breaker = state.commerce.breaker();
     let mut body = json!({
-        "status": if probe.reachable { "ready" } else { "unavailable" },
+        "status": verdict,
         "schema": schema,
+        "response_cache": if cache_serves { "on" } else { "off" },
         "commerce": {
             "reachable": probe.reachable,
             "latency_ms": probe.latency_ms,

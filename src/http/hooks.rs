@@ -1,10 +1,18 @@
-//! `POST /hooks/commerce/cache`: Commerce (or whatever invalidates its full-page cache) tells
-//! the BFF which tags changed. Authenticated by a shared secret as a bearer token, compared in
-//! constant time; off unless a secret is configured.
+//! Cache invalidation from Commerce, two ways (docs/deploy.md, "Purging"):
+//!
+//! * `POST /hooks/commerce/cache` with a JSON body of tags, authenticated by a shared secret as
+//!   a bearer token (compared in constant time); off unless a secret is configured.
+//! * `PURGE` (any path) with `X-Magento-Tags-Pattern`, exactly what Commerce sends to Varnish
+//!   when its full-page cache is set to Varnish: a regular expression over an entry's
+//!   comma-joined tags (`.*` for everything). Commerce sends no credentials, so besides the
+//!   bearer secret a source IP in `hooks.purge_allowed_ips` is accepted, as Varnish's ACL does.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -33,23 +41,8 @@ pub async fn purge_cache(
     let Some(secret) = &state.config.hooks.commerce_secret else {
         return GatewayError::not_found().into_response();
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !bool::from(
-        presented
-            .as_bytes()
-            .ct_eq(secret.expose_secret().as_bytes()),
-    ) {
-        return GatewayError::new(
-            StatusCode::UNAUTHORIZED,
-            code::UNAUTHENTICATED,
-            None,
-            "The hook secret is missing or wrong.",
-        )
-        .into_response();
+    if !bearer_matches(&headers, secret) {
+        return unauthenticated();
     }
     let request: PurgeRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -77,4 +70,101 @@ pub async fn purge_cache(
         }
     }
     Json(json!({ "purged": true, "tags": request.tags, "all": request.all })).into_response()
+}
+
+/// The header Commerce's Varnish purge carries: a regular expression over comma-joined tags.
+const TAGS_PATTERN: &str = "x-magento-tags-pattern";
+
+/// Compiled patterns are bounded: a hostile pattern cannot make a large automaton.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Serves `PURGE` on any path (Commerce purges `/` of each `http_cache_hosts` entry); every
+/// other method goes on to the routes.
+pub async fn varnish_purge(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method().as_str() != "PURGE" {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let hooks = &state.config.hooks;
+    if hooks.commerce_secret.is_none() && hooks.purge_allowed_ips.is_empty() {
+        return GatewayError::not_found().into_response();
+    }
+    if !purge_allowed(&state, request.headers(), peer) {
+        tracing::warn!(peer = ?peer, "PURGE refused: neither the hook secret nor an allowed source IP (hooks.purge_allowed_ips)");
+        return unauthenticated();
+    }
+    let Some(pattern) = request
+        .headers()
+        .get(TAGS_PATTERN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    else {
+        return GatewayError::bad_request("PURGE needs an X-Magento-Tags-Pattern header.")
+            .into_response();
+    };
+    purge_pattern(&state, pattern)
+}
+
+fn purge_pattern(state: &AppState, pattern: &str) -> Response {
+    let Ok(regex) = regex::RegexBuilder::new(pattern)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+    else {
+        return GatewayError::bad_request(
+            "X-Magento-Tags-Pattern is not a valid regular expression.",
+        )
+        .into_response();
+    };
+    let Some(cache) = state.gateway.cache() else {
+        return Json(json!({ "purged": false, "reason": "the response cache is off" }))
+            .into_response();
+    };
+    if pattern == ".*" {
+        cache.purge_all();
+    } else if cache.purge_matching(regex).is_err() {
+        return GatewayError::internal().into_response();
+    }
+    tracing::info!(pattern, "response cache purged by PURGE");
+    Json(json!({ "purged": true, "pattern": pattern })).into_response()
+}
+
+/// The bearer secret, or a source IP Commerce's purge may come from.
+fn purge_allowed(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> bool {
+    let hooks = &state.config.hooks;
+    let by_secret = hooks
+        .commerce_secret
+        .as_ref()
+        .is_some_and(|secret| bearer_matches(headers, secret));
+    by_secret || peer.is_some_and(|ip| hooks.purge_allowed_ips.contains(&ip))
+}
+
+fn bearer_matches(headers: &HeaderMap, secret: &secrecy::SecretString) -> bool {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    bool::from(
+        presented
+            .as_bytes()
+            .ct_eq(secret.expose_secret().as_bytes()),
+    )
+}
+
+fn unauthenticated() -> Response {
+    GatewayError::new(
+        StatusCode::UNAUTHORIZED,
+        code::UNAUTHENTICATED,
+        None,
+        "The hook secret is missing or wrong.",
+    )
+    .into_response()
 }

@@ -132,6 +132,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/hooks/commerce/cache", post(hooks::purge_cache))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hooks::varnish_purge,
+        ))
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))
         .layer(
             ServiceBuilder::new()

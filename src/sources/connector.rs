@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::resilience::SourceError;
+use super::transport::TransportError;
 
 tokio::task_local! {
     /// The storefront request's id while it is being served, sent along to every upstream as
@@ -45,7 +46,7 @@ impl ConnectorClient {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("storefront-bff/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| SourceError::Transport(e.to_string()))?;
+            .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?;
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -66,13 +67,10 @@ impl ConnectorClient {
         if let Some(id) = current_request_id() {
             request = request.header("x-request-id", &*id);
         }
-        let response = request.send().await.map_err(|e| {
-            if e.is_timeout() {
-                SourceError::Transport("attempt timed out".into())
-            } else {
-                SourceError::Transport(e.without_url().to_string())
-            }
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?;
         let status = response.status();
         if !status.is_success() {
             return Err(SourceError::Status(status.as_u16()));
@@ -80,7 +78,7 @@ impl ConnectorClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| SourceError::Transport(e.without_url().to_string()))?;
+            .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?;
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Decode(e.to_string()))
     }
 }

@@ -1,9 +1,11 @@
 //! Upstream systems, one module each, every one behind a trait so tests and the sandbox can
 //! stand in (DESIGN §2.3). `resilience` is the deadline / retry / breaker every call goes
-//! through; `connector` the HTTP side of the JSON connector contracts (docs/connectors/).
+//! through; `connector` the HTTP side of the JSON connector contracts (docs/connectors/);
+//! `transport` classifies why an HTTP call failed.
 
 pub mod commerce;
 pub mod connector;
 pub mod cpq;
 pub mod inventory;
 pub mod resilience;
+pub mod transport;

@@ -18,7 +18,7 @@ pub enum SourceError {
     #[error("circuit breaker open")]
     BreakerOpen,
     #[error("transport: {0}")]
-    Transport(String),
+    Transport(super::transport::TransportError),
     #[error("HTTP {0}")]
     Status(u16),
     #[error("unreadable answer: {0}")]
@@ -28,12 +28,35 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// The failure's class for logs: `timeout`, `connection_refused`, `dns`, `tls`,
+    /// `unauthorized` (401/403), …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceError::Deadline(_) => "timeout",
+            SourceError::BreakerOpen => "breaker_open",
+            SourceError::Transport(t) => t.kind.as_str(),
+            SourceError::Status(401 | 403) => "unauthorized",
+            SourceError::Status(_) => "http_status",
+            SourceError::Decode(_) => "decode",
+            SourceError::NotConfigured => "not_configured",
+        }
+    }
+
     /// Worth another try: the network or a gateway in front of the source hiccuped.
     fn is_transient(&self) -> bool {
         matches!(
             self,
             SourceError::Transport(_) | SourceError::Status(502..=504)
         )
+    }
+}
+
+/// The environment variable holding a connector's bearer token.
+fn token_variable(source: &str) -> Option<&'static str> {
+    match source {
+        "inventory" => Some("BFF_INVENTORY__TOKEN"),
+        "cpq" => Some("BFF_CPQ__TOKEN"),
+        _ => None,
     }
 }
 
@@ -111,9 +134,29 @@ impl Guard {
             .store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         self.settle(result.is_ok());
         if let Err(e) = &result {
-            tracing::warn!(source = self.name, error = %e, elapsed_ms = started.elapsed().as_millis() as u64, "source call failed");
+            self.log_failure(e, started.elapsed());
         }
         result
+    }
+
+    /// One line per failed call: the kind, the whole error chain, and for a refused token the
+    /// variable that sets it.
+    fn log_failure(&self, error: &SourceError, elapsed: Duration) {
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let kind = error.kind();
+        match (error, token_variable(self.name)) {
+            (SourceError::Status(401 | 403), Some(variable)) => tracing::warn!(
+                source = self.name,
+                kind,
+                error = %error,
+                elapsed_ms,
+                hint = %format!("the connector refused the BFF's token: check {variable}"),
+                "source call failed"
+            ),
+            _ => {
+                tracing::warn!(source = self.name, kind, error = %error, elapsed_ms, "source call failed")
+            }
+        }
     }
 
     fn admit(&self) -> bool {

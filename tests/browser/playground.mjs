@@ -11,7 +11,9 @@
 // stderr and exits 1 (2 for bad arguments).
 //
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium); PLAYGROUND_SCREENSHOT, a PNG path
-// written at the end, pass or fail. Installed by scripts/install-browser-deps.
+// written at the end, pass or fail; PLAYGROUND_TABS, comma-separated tab titles the page must
+// open with (checked before the query is typed); when it names B2BSignIn, that tab's flow is run
+// too (pre-filled headers, sign in, then contract prices). Installed by scripts/install-browser-deps.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +46,7 @@ const chromium = await import('playwright-core').then(
   },
 );
 const screenshotPath = process.env.PLAYGROUND_SCREENSHOT;
+const expectedTabs = (process.env.PLAYGROUND_TABS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
 
 const foreignRequests = [];
 const pageErrors = [];
@@ -187,6 +190,12 @@ async function run() {
   const problemAfterRender = firstProblem();
   if (problemAfterRender) return finish(1, problemAfterRender);
 
+  if (expectedTabs.length) {
+    const titles = await page.evaluate(() => [...document.querySelectorAll('.graphiql-tab')].map((tab) => tab.textContent.trim()));
+    const missing = expectedTabs.filter((title) => !titles.some((shown) => shown.startsWith(title)));
+    if (missing.length) return finish(1, `the playground opened without the tabs ${missing.join(', ')}; it shows ${JSON.stringify(titles)}`);
+  }
+
   // Enter the query as a person would: focus the editor, select all, type over it.
   // insertText sends the text as one input event, so CodeMirror's bracket auto-closing stays out.
   await page.locator('.graphiql-query-editor .CodeMirror').click();
@@ -252,9 +261,84 @@ async function run() {
     return finish(1, `the response pane's data lacks ${JSON.stringify(expected)}: ${paneText.slice(0, 500)}`);
   }
 
+  let b2bChecked = '';
+  if (expectedTabs.includes('B2BSignIn')) {
+    const b2b = await runB2bTab();
+    if (b2b) return finish(1, firstProblem() ?? b2b);
+    b2bChecked = '; the B2B tab signed in and showed contract prices';
+  }
+
   const problem = firstProblem();
   if (problem) return finish(1, problem);
-  return finish(0, `GraphiQL rendered at ${pageUrl}, ran ${JSON.stringify(query)} and showed data containing ${JSON.stringify(expected)}`);
+  return finish(0, `GraphiQL rendered at ${pageUrl}, ran ${JSON.stringify(query)} and showed data containing ${JSON.stringify(expected)}${b2bChecked}`);
+}
+
+// The B2B tab as a visitor uses it: its headers are pre-filled, B2BSignIn signs in, and
+// B2BContractPrices then shows contract prices. Returns a failure reason, or null.
+async function runB2bTab() {
+  await page.locator('.graphiql-tab', { hasText: 'B2BSignIn' }).locator('button').first().click();
+  const headers = await page
+    .waitForFunction(
+      () => [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].map((e) => e.CodeMirror.getValue()).find((v) => v.includes('Authorization')),
+      null,
+      { timeout: 5_000 },
+    )
+    .then((handle) => handle.jsonValue())
+    .catch(() => null);
+  if (!headers || !headers.includes('{{customer_token}}')) return `the B2B tab has no pre-filled Authorization header: ${JSON.stringify(headers)}`;
+  // Both operations must be parsed before running, or GraphiQL sends the document unnamed.
+  const parsed = await page
+    .waitForFunction(
+      () => {
+        const editor = document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror;
+        const body = editor?.documentAST?.loc?.source?.body;
+        return body === editor?.getValue() && body.includes('B2BContractPrices') && editor.operations?.length === 2;
+      },
+      null,
+      { timeout: 5_000 },
+    )
+    .then(() => true)
+    .catch(() => false);
+  if (!parsed) return 'GraphiQL did not parse the B2B tab\'s two operations';
+  const signIn = await runOperation('B2BSignIn');
+  if (!signIn?.data?.generateCustomerToken?.token) return `B2BSignIn did not sign in: ${JSON.stringify(signIn).slice(0, 300)}`;
+  const prices = await runOperation('B2BContractPrices');
+  const items = prices?.data?.products?.items ?? [];
+  if (!items.some((item) => item.contract_price?.unit_price?.value > 0)) {
+    return `B2BContractPrices after B2BSignIn showed no contract price: ${JSON.stringify(prices).slice(0, 300)}`;
+  }
+  return null;
+}
+
+// Runs one operation of the active tab (GraphiQL asks which one when a tab has several) and
+// returns the parsed answer from the response pane.
+async function runOperation(name) {
+  const answered = page
+    .waitForResponse((r) => r.url() === pageUrl && r.request().method() === 'POST' && (r.request().postData() ?? '').includes(`"operationName":"${name}"`), {
+      timeout: RESULT_TIMEOUT_MS,
+    })
+    .catch(() => null);
+  await page.locator('.graphiql-execute-button').click();
+  const choice = page.locator('[role=menuitem]', { hasText: name });
+  await choice.first().click({ timeout: 5_000 }).catch(() => {});
+  const response = await answered;
+  if (!response) return null;
+  const text = await page
+    .waitForFunction(
+      (expected) => {
+        const text = document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue() ?? '';
+        return text.includes(expected) ? text : null;
+      },
+      name === 'B2BSignIn' ? 'generateCustomerToken' : 'products',
+      { timeout: RESULT_TIMEOUT_MS, polling: 100 },
+    )
+    .then((handle) => handle.jsonValue())
+    .catch(() => null);
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 run().catch((e) => finish(1, `unexpected error: ${e.stack ?? e}`));

@@ -12,6 +12,7 @@ mod fuzz;
 mod hostile;
 mod merged;
 mod merged_shapes;
+mod ops;
 mod playground;
 mod schema_contract;
 mod shapes;

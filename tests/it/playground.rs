@@ -1,5 +1,6 @@
-//! The GraphiQL playground renders and runs a query in headless Chromium with the network off
-//! (every request outside the BFF's origin is refused and fails the test).
+//! The GraphiQL playground renders, opens on the product's own tabs (a category page with live
+//! stock, the B2B sign-in and contract prices) and runs a query in headless Chromium with the
+//! network off (every request outside the BFF's origin is refused and fails the test).
 
 use std::process::Command;
 
@@ -20,6 +21,10 @@ async fn the_playground_renders_and_runs_a_query_offline() {
             .arg(script)
             .arg(url)
             .arg("store_code")
+            .env(
+                "PLAYGROUND_TABS",
+                "CategoryPage,B2BSignIn,ProductSearch,StoreConfig",
+            )
             .output()
     })
     .await

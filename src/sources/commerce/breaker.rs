@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::{CommerceError, CommerceGraphql, UpstreamRequest, UpstreamResponse};
 use crate::config::CommerceConfig;
 use crate::sources::resilience::{Guard, GuardSettings, SourceError, SourceHealth};
+use crate::sources::transport::TransportError;
 
 /// A Commerce client behind a circuit breaker.
 pub struct GuardedCommerce {
@@ -69,9 +70,10 @@ fn to_commerce_error(e: SourceError) -> CommerceError {
         SourceError::Deadline(ms) => CommerceError::Timeout(ms),
         SourceError::BreakerOpen => CommerceError::BreakerOpen,
         SourceError::Status(status) => CommerceError::Status { status },
-        SourceError::Transport(detail) | SourceError::Decode(detail) => {
-            CommerceError::Transport(detail)
+        SourceError::Transport(detail) => CommerceError::Transport(detail),
+        SourceError::Decode(detail) => CommerceError::Transport(TransportError::other(detail)),
+        SourceError::NotConfigured => {
+            CommerceError::Transport(TransportError::other("not configured"))
         }
-        SourceError::NotConfigured => CommerceError::Transport("not configured".into()),
     }
 }

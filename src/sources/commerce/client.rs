@@ -6,6 +6,7 @@ use axum::http::HeaderValue;
 
 use super::{CommerceError, CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse};
 use crate::config::CommerceConfig;
+use crate::sources::transport::TransportError;
 
 /// Talks to a real (or sandboxed) Commerce over HTTP. Cheap to clone.
 #[derive(Clone)]
@@ -18,7 +19,8 @@ pub struct HttpCommerce {
 
 impl HttpCommerce {
     pub fn new(url: &str, config: &CommerceConfig) -> Result<Self, CommerceError> {
-        let url = reqwest::Url::parse(url).map_err(|e| CommerceError::Transport(e.to_string()))?;
+        let url = reqwest::Url::parse(url)
+            .map_err(|e| CommerceError::Transport(TransportError::other(e.to_string())))?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(config.connect_timeout_ms))
             .timeout(Duration::from_millis(config.timeout_ms))
@@ -28,7 +30,7 @@ impl HttpCommerce {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("storefront-bff/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| CommerceError::Transport(e.to_string()))?;
+            .map_err(|e| CommerceError::Transport(TransportError::other(e.to_string())))?;
         Ok(Self {
             http,
             url,
@@ -133,7 +135,7 @@ impl HttpCommerce {
         if e.is_timeout() {
             CommerceError::Timeout(self.timeout_ms)
         } else {
-            CommerceError::Transport(e.to_string())
+            CommerceError::Transport(TransportError::from_reqwest(&e))
         }
     }
 }

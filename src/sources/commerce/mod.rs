@@ -14,7 +14,7 @@ pub enum CommerceError {
     #[error("Commerce did not answer within {0} ms")]
     Timeout(u64),
     #[error("Commerce could not be reached: {0}")]
-    Transport(String),
+    Transport(crate::sources::transport::TransportError),
     #[error("Commerce answered HTTP {status} without a GraphQL body")]
     Status { status: u16 },
     #[error("Commerce's circuit breaker is open")]
