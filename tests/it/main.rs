@@ -5,6 +5,7 @@ mod support;
 
 mod abuse;
 mod cache;
+mod cli;
 mod config;
 mod edge;
 mod forwarding;
