@@ -873,7 +873,7 @@ fn resolve_listen(text: &str) -> Result<SocketAddr, String> {
 
 /// A CORS origin as browsers send it in `Origin`: `scheme://host[:port]`, lower-case, without
 /// a trailing `/`; or `*` for any origin.
-pub fn normalize_origin(origin: &str) -> Result<String, String> {
+pub(crate) fn normalize_origin(origin: &str) -> Result<String, String> {
     let trimmed = origin.trim();
     if trimmed == "*" {
         return Ok(trimmed.to_string());

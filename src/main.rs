@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use storefront_bff::config::{Config, LogFormat};
+use storefront_bff::config::{Config, LogConfig, LogFormat};
 use storefront_bff::server::{App, shutdown_signal};
 
 #[derive(Parser)]
@@ -79,11 +79,7 @@ fn main() -> ExitCode {
         match Config::load_with_warnings(cli.config.as_deref(), std::env::vars()) {
             Ok(loaded) => loaded,
             Err(e) => {
-                eprintln!("storefront-bff: {e}");
-                eprintln!(
-                    "Every option is documented in config/storefront-bff.example.toml; \
-                     `storefront-bff config check` shows the effective configuration."
-                );
+                report_invalid_configuration(&e);
                 return ExitCode::from(2);
             }
         };
@@ -112,6 +108,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The configuration error on stderr: as a JSON log line when `BFF_LOG__FORMAT` asks for JSON
+/// (a log shipper reads it), else as text with where to look.
+fn report_invalid_configuration(error: &storefront_bff::config::ConfigError) {
+    let json = std::env::var("BFF_LOG__FORMAT")
+        .is_ok_and(|f| f.trim().trim_matches('"').eq_ignore_ascii_case("json"));
+    if json {
+        storefront_bff::telemetry::init(&LogConfig {
+            format: LogFormat::Json,
+            ..LogConfig::default()
+        });
+        tracing::error!(error = %error, "invalid configuration");
+        return;
+    }
+    eprintln!("storefront-bff: {error}");
+    eprintln!(
+        "Every option is documented in config/storefront-bff.example.toml; \
+         `storefront-bff config check` shows the effective configuration."
+    );
 }
 
 /// `config check`: the effective configuration on stdout, warnings on stderr.

@@ -200,6 +200,18 @@ fn a_typo_inside_a_real_section_fails_naming_the_variable() {
     );
     let serve = self::run(&[], &[("BFF_CACHE__TTL_SECS", "soon")]);
     assert_eq!(serve.code, Some(2), "serve refuses it too");
+    let json = self::run(
+        &[],
+        &[("BFF_CACHE__TTL_SECS", "soon"), ("BFF_LOG__FORMAT", "json")],
+    );
+    assert_eq!(json.code, Some(2));
+    let line: Value = serde_json::from_str(json.stderr.trim()).expect("one JSON line");
+    assert!(
+        line["fields"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("BFF_CACHE__TTL_SECS")),
+        "{line}"
+    );
     assert!(
         serve.stderr.contains("BFF_CACHE__TTL_SECS"),
         "{}",

@@ -7,6 +7,7 @@ mod abuse;
 mod cache;
 mod cli;
 mod config;
+mod cors;
 mod edge;
 mod forwarding;
 mod fuzz;
