@@ -422,6 +422,55 @@ fn schema_writes_only_sdl_to_stdout_even_when_introspection_fails() {
     assert!(broken.stdout.is_empty());
 }
 
+/// A GraphQL endpoint whose schema is only `type Query { hello: String }`: nothing the BFF's
+/// extensions can attach to. Answers every request with that introspection result.
+fn commerce_without_products() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binds");
+    let url = format!("http://{}/graphql", listener.local_addr().expect("address"));
+    let body = json!({ "data": { "__schema": {
+        "queryType": { "name": "Query" },
+        "types": [{ "kind": "OBJECT", "name": "Query", "fields": [
+            { "name": "hello", "args": [], "type": { "kind": "SCALAR", "name": "String" } }
+        ] }]
+    } } })
+    .to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Reads the head and the (small) body: enough for the introspection POST.
+            while let Ok(n) = stream.read(&mut buf) {
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request);
+                if n == 0 || text.contains("IntrospectionQuery") && text.ends_with('}') {
+                    break;
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn schema_exits_non_zero_when_the_schema_cannot_be_composed() {
+    let url = commerce_without_products();
+    let run = run(&["schema"], &[("BFF_COMMERCE__GRAPHQL_URL", &url)]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no partial SDL: {}", run.stdout);
+    assert!(
+        run.stderr.contains("ProductInterface"),
+        "the reason is given: {}",
+        run.stderr
+    );
+}
+
 #[tokio::test]
 async fn healthcheck_probes_the_configured_listen_address() {
     let server = Server::start(&[]);
