@@ -561,34 +561,7 @@ impl Config {
             Some(path) => read_file(path, &mut origins)?,
             None => toml::Table::new(),
         };
-        let known = top_level_names();
-        let mut warnings = Vec::new();
-        let mut env: Vec<(String, String)> = env.into_iter().collect();
-        env.sort();
-        for (name, value) in env {
-            let Some(path) = name.strip_prefix("BFF_") else {
-                continue;
-            };
-            if name == CONFIG_FILE_VARIABLE {
-                continue;
-            }
-            let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
-            if !known.contains(&keys[0]) {
-                warnings.push(format!(
-                    "ignoring environment variable {name}: `{}` is not a configuration section \
-                     or option (overrides look like BFF_SERVER__LISTEN)",
-                    keys[0]
-                ));
-                continue;
-            }
-            let key = keys.join(".");
-            apply_override(&mut table, &keys, &value).map_err(|section| ConfigError::Invalid {
-                key: Some(key.clone()),
-                message: format!("`{section}` is not a section"),
-                origin: Some(format!("environment variable {name}")),
-            })?;
-            origins.variables.insert(key, name);
-        }
+        let warnings = apply_environment(&mut table, env, &mut origins)?;
         let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| {
                 let mut key = e.path().to_string();
@@ -798,6 +771,44 @@ impl Config {
     pub fn uses_sandbox(&self) -> bool {
         self.commerce.graphql_url.trim().is_empty()
     }
+}
+
+/// Applies the `BFF_*` variables whose first segment is a section or top-level option, noting
+/// each in `origins`; returns a warning for every other `BFF_*` name (`BFF_CONFIG` aside).
+fn apply_environment(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+    origins: &mut Origins,
+) -> Result<Vec<String>, ConfigError> {
+    let known = top_level_names();
+    let mut warnings = Vec::new();
+    let mut env: Vec<(String, String)> = env.into_iter().collect();
+    env.sort();
+    for (name, value) in env {
+        let Some(path) = name.strip_prefix("BFF_") else {
+            continue;
+        };
+        if name == CONFIG_FILE_VARIABLE {
+            continue;
+        }
+        let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
+        if !known.contains(&keys[0]) {
+            warnings.push(format!(
+                "ignoring environment variable {name}: `{}` is not a configuration section or \
+                 option (overrides look like BFF_SERVER__LISTEN)",
+                keys[0]
+            ));
+            continue;
+        }
+        let key = keys.join(".");
+        apply_override(table, &keys, &value).map_err(|section| ConfigError::Invalid {
+            key: Some(key.clone()),
+            message: format!("{key}: `{section}` is not a section"),
+            origin: Some(format!("environment variable {name}")),
+        })?;
+        origins.variables.insert(key, name);
+    }
+    Ok(warnings)
 }
 
 /// Reads and parses the file, noting its keys in `origins`.
