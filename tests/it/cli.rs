@@ -241,6 +241,18 @@ fn bff_config_is_the_file_and_errors_in_it_name_the_file_and_key() {
         "{}",
         run.stderr
     );
+
+    let typo = TempFile::new("typo.toml", "[server]\nlistne = \"0.0.0.0:4000\"\n");
+    let run = self::run(&["config", "check"], &[("BFF_CONFIG", typo.path())]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("unknown field `listne`")
+            && run
+                .stderr
+                .contains(&format!("key `server.listne` in {}", typo.path())),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
