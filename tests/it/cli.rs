@@ -68,6 +68,7 @@ struct Server {
     stderr: mpsc::Receiver<String>,
     /// The stderr lines read while waiting for start-up.
     seen: Vec<String>,
+    stderr_reader: Option<JoinHandle<()>>,
     stdout: Option<JoinHandle<String>>,
 }
 
@@ -90,7 +91,7 @@ impl Server {
         });
         let (send, stderr) = mpsc::channel();
         let err = child.stderr.take().expect("stderr piped");
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(err).lines().map_while(Result::ok) {
                 let _ = send.send(line);
             }
@@ -100,6 +101,7 @@ impl Server {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             stderr,
             seen: Vec::new(),
+            stderr_reader: Some(stderr_reader),
             stdout: Some(stdout),
         };
         let mut seen = Vec::new();
@@ -134,6 +136,10 @@ impl Server {
             .take()
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
+        // The pipe closes with the process: every line is read once the reader ends.
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
         let mut lines = std::mem::take(&mut self.seen);
         lines.extend(self.stderr.try_iter());
         (stdout, lines)
@@ -365,6 +371,10 @@ async fn json_logs_are_pure_json_on_stderr_with_an_access_line_per_request() {
     for _ in 0..2 {
         assert_eq!(post_graphql(&server, query).await.status(), 200);
     }
+    let merged = r#"query Stock { products(search: "bag", pageSize: 1) { items { sku live_stock { salable_qty } } } }"#;
+    assert_eq!(post_graphql(&server, merged).await.status(), 200);
+    let local = "query Types { __schema { queryType { name } } }";
+    assert_eq!(post_graphql(&server, local).await.status(), 200);
     let (stdout, lines) = server.stop();
     assert!(stdout.is_empty(), "stdout stays empty: {stdout}");
     let events: Vec<Value> = lines
@@ -395,6 +405,14 @@ async fn json_logs_are_pure_json_on_stderr_with_an_access_line_per_request() {
         "a cache hit calls nobody: {}",
         access[1]
     );
+    let route_of = |operation: &str| {
+        events
+            .iter()
+            .find(|e| e["span"]["operation"] == operation && e["fields"]["latency_ms"].is_number())
+            .map(|e| e["span"]["route"].clone())
+    };
+    assert_eq!(route_of("Stock"), Some(json!("merged")), "{lines:#?}");
+    assert_eq!(route_of("Types"), Some(json!("local")), "{lines:#?}");
 }
 
 #[tokio::test]
