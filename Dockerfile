@@ -48,8 +48,9 @@ WORKDIR /var/lib/storefront-bff
 ENV BFF_SERVER__LISTEN=0.0.0.0:4000
 EXPOSE 4000
 
-# No curl or wget in this image: `storefront-bff healthcheck` GETs http://127.0.0.1:4000/healthz
-# and exits 0 only on a success status.
+# No curl or wget in this image: `storefront-bff healthcheck` GETs /healthz on server.listen
+# (0.0.0.0 probed as 127.0.0.1, so BFF_SERVER__LISTEN=0.0.0.0:8080 is followed) and exits 0 only
+# on a success status; otherwise it says why (refused, timed out, HTTP status).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["storefront-bff", "healthcheck"]
 

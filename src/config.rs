@@ -5,14 +5,25 @@
 //! Environment overrides name a key path with `__` between sections, e.g.
 //! `BFF_SERVER__LISTEN=0.0.0.0:4000` or `BFF_COMMERCE__GRAPHQL_URL=https://shop.example/graphql`.
 //! Values parse as TOML (`true`, `42`, `["a", "b"]`), falling back to a plain string.
+//!
+//! Only variables whose first segment is a section or top-level option are applied; any other
+//! `BFF_*` name (Kubernetes service links such as `BFF_PORT=tcp://10.0.0.1:4000` or
+//! `BFF_SERVICE_HOST`) is ignored with a warning. `BFF_CONFIG` is the file's path, not an
+//! option. A typo inside a real section (`BFF_SERVER__LISTNE`) still fails, and every error names
+//! the variable or the file key the value came from.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// What can be wrong with the configuration; each message names the offending option.
+mod load;
+
+/// The environment variable naming the configuration file (read by the CLI, never an option).
+pub const CONFIG_FILE_VARIABLE: &str = "BFF_CONFIG";
+
+/// What can be wrong with the configuration; each message names the offending option and,
+/// when known, where its value came from.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -22,8 +33,31 @@ pub enum ConfigError {
     },
     #[error("config file {path} is not valid TOML: {message}")]
     Syntax { path: String, message: String },
-    #[error("invalid configuration: {0}")]
-    Invalid(String),
+    #[error("invalid configuration: {message}{}", origin_suffix(.origin))]
+    Invalid {
+        /// The option's dotted key, e.g. `server.listen`, when one option is at fault.
+        key: Option<String>,
+        message: String,
+        /// Where the value came from, e.g. `environment variable BFF_SERVER__LISTEN`.
+        origin: Option<String>,
+    },
+}
+
+impl ConfigError {
+    fn invalid(key: &str, message: String) -> Self {
+        ConfigError::Invalid {
+            key: Some(key.to_string()),
+            message,
+            origin: None,
+        }
+    }
+}
+
+fn origin_suffix(origin: &Option<String>) -> String {
+    origin
+        .as_ref()
+        .map(|o| format!(" (set by {o})"))
+        .unwrap_or_default()
 }
 
 /// Deployment profile: `demo` favours exploration (introspection on, in-process sandbox when no
@@ -69,7 +103,9 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
-    /// Address and port to listen on.
+    /// Address and port to listen on: an IP address (`0.0.0.0:4000` for every interface,
+    /// `127.0.0.1:4000` for this machine only) or `localhost:PORT` (taken as 127.0.0.1).
+    #[serde(deserialize_with = "deserialize_listen")]
     pub listen: SocketAddr,
     /// Largest accepted request body, in bytes (larger: 413).
     pub body_limit_bytes: usize,
@@ -79,7 +115,9 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// Proxies whose `X-Forwarded-For` is trusted and passed on to Commerce.
     pub trusted_proxies: Vec<IpAddr>,
-    /// Origins allowed to call `/graphql` from a browser (CORS); empty: same origin only.
+    /// Origins allowed to call `/graphql` from a browser (CORS), as `scheme://host[:port]`
+    /// (a trailing `/` is dropped); `["*"]`: any origin (never with credentials); empty: same
+    /// origin only.
     pub cors_allowed_origins: Vec<String>,
     /// How long a client may take to send a request's headers (and its first byte), in
     /// milliseconds; slower connections are closed, and so are HTTP/1 keep-alive connections
@@ -457,55 +495,61 @@ impl Default for SandboxSettings {
 pub const MAX_SAFE_NESTING: usize = 256;
 
 impl Config {
-    /// Loads `path` (if given), applies `BFF_*` overrides from `env`, and validates.
-    pub fn load(
-        path: Option<&Path>,
-        env: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        let mut table = match path {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Syntax {
-                        path: path.display().to_string(),
-                        message: e.message().to_string(),
-                    })?
-            }
-            None => toml::Table::new(),
-        };
-        for (name, value) in env {
-            if let Some(path) = name.strip_prefix("BFF_") {
-                apply_override(&mut table, path, &value)?;
+    /// The effective configuration as TOML: defaults applied, profile-dependent switches
+    /// resolved, secrets that are set shown as `[redacted]`.
+    pub fn to_redacted_toml(&self) -> Result<String, toml::ser::Error> {
+        let mut value = toml::Table::try_from(self)?;
+        let redacted = || toml::Value::String("[redacted]".into());
+        let resolved = [
+            (
+                "graphql",
+                "introspection",
+                self.introspection_enabled().into(),
+            ),
+            ("graphql", "playground", self.playground_enabled().into()),
+        ];
+        let secrets = [
+            (
+                "hooks",
+                "commerce_secret",
+                self.hooks.commerce_secret.is_some(),
+            ),
+            ("inventory", "token", self.inventory.token.is_some()),
+            ("cpq", "token", self.cpq.token.is_some()),
+        ];
+        let set = resolved.into_iter().chain(
+            secrets
+                .into_iter()
+                .filter(|(_, _, set)| *set)
+                .map(|(section, key, _)| (section, key, redacted())),
+        );
+        for (section, key, v) in set {
+            if let Some(toml::Value::Table(t)) = value.get_mut(section) {
+                t.insert(key.to_string(), v);
             }
         }
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-                let path = e.path().to_string();
-                let inner: toml::de::Error = e.into_inner();
-                ConfigError::Invalid(format!("{path}: {}", inner.message()))
-            })?;
-        config.validate()?;
-        Ok(config)
+        toml::to_string(&value)
     }
 
     /// Checks what serde cannot: ranges, URLs, and combinations.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        let invalid = |key: &str, m: String| Err(ConfigError::invalid(key, m));
         let url = self.commerce.graphql_url.trim();
         if !url.is_empty() {
             match reqwest::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => {
-                    return invalid(format!(
-                        "commerce.graphql_url must be an http(s) URL, got `{url}`"
-                    ));
+                    return invalid(
+                        "commerce.graphql_url",
+                        format!("commerce.graphql_url must be an http(s) URL, got `{url}`"),
+                    );
                 }
             }
         } else if self.profile == Profile::Production {
-            return invalid("commerce.graphql_url is required in the production profile".into());
+            return invalid(
+                "commerce.graphql_url",
+                "commerce.graphql_url is required in the production profile".into(),
+            );
         }
         let positive = [
             (
@@ -561,34 +605,57 @@ impl Config {
                 && !reqwest::Url::parse(url)
                     .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
             {
-                return invalid(format!("{name} must be an http(s) URL, got `{url}`"));
+                return invalid(name, format!("{name} must be an http(s) URL, got `{url}`"));
             }
         }
         for (name, value) in positive {
             if value == 0 {
-                return invalid(format!("{name} must be greater than 0"));
+                return invalid(name, format!("{name} must be greater than 0"));
             }
         }
         // Past ~350 levels async-graphql overflows a 2 MiB stack (measured on a debug build).
         let nesting = self.graphql.max_nesting;
         if nesting <= self.graphql.max_depth || nesting > MAX_SAFE_NESTING {
-            return invalid(format!(
-                "graphql.max_nesting must be above graphql.max_depth ({}) and at most \
+            return invalid(
+                "graphql.max_nesting",
+                format!(
+                    "graphql.max_nesting must be above graphql.max_depth ({}) and at most \
                  {MAX_SAFE_NESTING}, got {nesting}",
-                self.graphql.max_depth
-            ));
+                    self.graphql.max_depth
+                ),
+            );
         }
         if !(1..=100_000).contains(&self.sandbox.products) {
-            return invalid(format!(
-                "sandbox.products must be between 1 and 100000, got {}",
-                self.sandbox.products
-            ));
+            return invalid(
+                "sandbox.products",
+                format!(
+                    "sandbox.products must be between 1 and 100000, got {}",
+                    self.sandbox.products
+                ),
+            );
         }
         if let Some(secret) = &self.hooks.commerce_secret {
             use secrecy::ExposeSecret;
             if secret.expose_secret().len() < 16 {
-                return invalid("hooks.commerce_secret must be at least 16 characters".into());
+                return invalid(
+                    "hooks.commerce_secret",
+                    "hooks.commerce_secret must be at least 16 characters".into(),
+                );
             }
+        }
+        let origins = &self.server.cors_allowed_origins;
+        for origin in origins {
+            if let Err(m) = normalize_origin(origin) {
+                return invalid("server.cors_allowed_origins", m);
+            }
+        }
+        if origins.len() > 1 && origins.iter().any(|o| o.trim() == "*") {
+            return invalid(
+                "server.cors_allowed_origins",
+                "server.cors_allowed_origins: `*` (any origin) stands alone; list origins or \
+                 give [\"*\"]"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -613,26 +680,57 @@ impl Config {
     }
 }
 
-/// Sets `a__b__c` (lower-cased) in `table` to `raw`, parsed as a TOML value when it is one.
-fn apply_override(table: &mut toml::Table, path: &str, raw: &str) -> Result<(), ConfigError> {
-    let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
-    let Some((last, sections)) = keys.split_last() else {
-        return Ok(());
-    };
-    let mut at = table;
-    for key in sections {
-        let entry = at
-            .entry(key.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        at = entry
-            .as_table_mut()
-            .ok_or_else(|| ConfigError::Invalid(format!("BFF_{path}: `{key}` is not a section")))?;
+/// `server.listen`: an IP socket address, or `localhost:PORT` (taken as 127.0.0.1). Other host
+/// names are refused: which interface a name resolves to is not a choice to leave to DNS.
+fn deserialize_listen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    resolve_listen(&text).map_err(serde::de::Error::custom)
+}
+
+fn resolve_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
     }
-    let value = format!("v = {raw}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
-    at.insert(last.clone(), value);
-    Ok(())
+    let help = "give an IP address and port: 0.0.0.0:4000 (every interface, e.g. in a \
+                container), 127.0.0.1:4000 (this machine only) or localhost:4000";
+    match text.rsplit_once(':') {
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| format!("`{text}`: the port must be a number from 0 to 65535")),
+        Some((host, _)) => Err(format!("`{text}`: `{host}` is not an IP address; {help}")),
+        None => Err(format!("`{text}` has no port; {help}")),
+    }
+}
+
+/// A CORS origin as browsers send it in `Origin`: `scheme://host[:port]`, lower-case, without
+/// a trailing `/`; or `*` for any origin.
+pub(crate) fn normalize_origin(origin: &str) -> Result<String, String> {
+    let trimmed = origin.trim();
+    if trimmed == "*" {
+        return Ok(trimmed.to_string());
+    }
+    let refuse = |why: &str| {
+        Err(format!(
+            "server.cors_allowed_origins: `{origin}` is not an origin ({why}); write \
+             scheme://host[:port], e.g. https://shop.example.com, or \"*\" for any origin"
+        ))
+    };
+    let Ok(url) = reqwest::Url::parse(trimmed) else {
+        return refuse("the scheme is required");
+    };
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
+        return refuse("no host");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("credentials are not part of an origin");
+    }
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+        return refuse("an origin has no path, query or fragment");
+    }
+    Ok(match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
 }

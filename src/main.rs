@@ -1,11 +1,15 @@
-//! The `storefront-bff` command: `serve` (default), `sandbox`, `schema`, `healthcheck`.
+//! The `storefront-bff` command: `serve` (default), `sandbox`, `schema`, `healthcheck`,
+//! `config check`. Logs go to stderr; stdout carries only what a command produces (the SDL of
+//! `schema`, the configuration of `config check`). Exit codes: 0 success, 1 failure, 2 invalid
+//! configuration.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use storefront_bff::config::Config;
+use storefront_bff::config::{Config, LogConfig, LogFormat};
 use storefront_bff::server::{App, shutdown_signal};
 
 #[derive(Parser)]
@@ -44,23 +48,104 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         cpq_latency_ms: u64,
     },
-    /// Print the composed schema (SDL) and exit.
+    /// Print the composed schema (SDL) on stdout and exit; warnings go to stderr.
     Schema,
-    /// Exit 0 when the local server's /healthz answers (for container health checks).
+    /// Exit 0 when the server's /healthz answers 2xx (for container health checks); otherwise
+    /// say why on stderr and exit 1.
     Healthcheck {
-        #[arg(long, default_value = "http://127.0.0.1:4000/healthz")]
-        url: String,
+        /// URL to probe. Default: /healthz on `server.listen` (0.0.0.0 and :: probed on the
+        /// loopback address).
+        #[arg(long)]
+        url: Option<String>,
+        /// How long to wait for the answer, in milliseconds.
+        #[arg(long, default_value_t = 3_000)]
+        timeout_ms: u64,
     },
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration (file, then `BFF_*` variables) and print the effective
+    /// configuration as TOML, secrets redacted; exit 2 on an invalid configuration.
+    Check,
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref(), std::env::vars()).context("configuration")?;
+    let (config, warnings) =
+        match Config::load_with_warnings(cli.config.as_deref(), std::env::vars()) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                report_invalid_configuration(&e);
+                return ExitCode::from(2);
+            }
+        };
+    if let Some(Command::Config(ConfigCommand::Check)) = cli.command {
+        return check_config(&config, &warnings);
+    }
     storefront_bff::telemetry::init(&config.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
+    let format = config.log.format;
+    let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config))
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            match format {
+                LogFormat::Json => {
+                    tracing::error!(error = %format!("{e:#}"), "storefront-bff failed")
+                }
+                LogFormat::Text => eprintln!("storefront-bff: {e:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The configuration error on stderr: as a JSON log line when `BFF_LOG__FORMAT` asks for JSON
+/// (a log shipper reads it), else as text with where to look.
+fn report_invalid_configuration(error: &storefront_bff::config::ConfigError) {
+    let json = std::env::var("BFF_LOG__FORMAT")
+        .is_ok_and(|f| f.trim().trim_matches('"').eq_ignore_ascii_case("json"));
+    if json {
+        storefront_bff::telemetry::init(&LogConfig {
+            format: LogFormat::Json,
+            ..LogConfig::default()
+        });
+        tracing::error!(error = %error, "invalid configuration");
+        return;
+    }
+    eprintln!("storefront-bff: {error}");
+    eprintln!(
+        "Every option is documented in config/storefront-bff.example.toml; \
+         `storefront-bff config check` shows the effective configuration."
+    );
+}
+
+/// `config check`: the effective configuration on stdout, warnings on stderr.
+fn check_config(config: &Config, warnings: &[String]) -> ExitCode {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    match config.to_redacted_toml() {
+        Ok(text) => {
+            print!("{text}");
+            eprintln!("configuration is valid");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("storefront-bff: the configuration cannot be printed: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -68,9 +153,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve => {
             let playground = config.playground_enabled();
             let app = App::start(config, Vec::new()).await?;
-            println!("storefront-bff is listening on {}", app.url());
+            tracing::info!(url = %app.url(), "storefront-bff is listening on {}", app.url());
             if playground {
-                println!("GraphQL playground: {}/graphql", app.url());
+                tracing::info!("GraphQL playground: {}/graphql", app.url());
+            }
+            if app.sandbox().is_some() {
+                for line in storefront_bff::server::demo_banner() {
+                    tracing::info!("{line}");
+                }
             }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -93,7 +183,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings).spawn(listen).await?;
-            println!("Commerce sandbox: {}", handle.graphql_url());
+            tracing::info!(url = %handle.graphql_url(), "Commerce sandbox: {}", handle.graphql_url());
             shutdown_signal().await;
             handle.shutdown().await;
             Ok(())
@@ -103,13 +193,56 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             print!("{sdl}");
             Ok(())
         }
-        Command::Healthcheck { url } => {
-            let ok = reqwest::get(&url)
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false);
-            anyhow::ensure!(ok, "{url} is not healthy");
+        Command::Healthcheck { url, timeout_ms } => {
+            let url = url.unwrap_or_else(|| local_health_url(config.server.listen));
+            probe(&url, Duration::from_millis(timeout_ms)).await
+        }
+        Command::Config(_) => Ok(()),
+    }
+}
+
+/// `/healthz` on `listen`, with an unspecified address (every interface) probed on loopback.
+fn local_health_url(listen: SocketAddr) -> String {
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/healthz", SocketAddr::new(ip, listen.port()))
+}
+
+/// GETs `url`; an error says why it is unhealthy (refused, timed out, HTTP status …).
+async fn probe(url: &str, timeout: Duration) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
+        .build()?;
+    match client.get(url).send().await {
+        Ok(answer) if answer.status().is_success() => {
+            println!("healthy: {url} answered {}", answer.status());
             Ok(())
         }
+        Ok(answer) => anyhow::bail!("unhealthy: {url} answered HTTP {}", answer.status()),
+        Err(e) => anyhow::bail!("unhealthy: {url}: {}", probe_failure(&e, timeout)),
     }
+}
+
+fn probe_failure(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("no answer within {} ms (timed out)", timeout.as_millis());
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut chain = Vec::new();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return "connection refused: nothing listens there (is the server running, and on \
+                    this port? see server.listen)"
+                .into();
+        }
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    chain.join(": ")
 }

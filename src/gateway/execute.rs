@@ -122,6 +122,7 @@ impl Gateway {
                 "Mutations are accepted over POST only.",
             ));
         }
+        record_route(&plan);
         let cost = plan.cost.check(variables.as_ref())?;
         let variables_text: Option<Arc<str>> = match &variables {
             Some(v) => Some(Arc::from(
@@ -189,11 +190,31 @@ impl Gateway {
     }
 
     async fn send(&self, request: UpstreamRequest) -> Result<UpstreamResponse, GatewayError> {
-        self.commerce.send(request).await.map_err(|e| {
+        let started = std::time::Instant::now();
+        let answer = self.commerce.send(request).await;
+        // For the access-log line (the request span, see `http::router`).
+        tracing::Span::current()
+            .record("upstream_ms", started.elapsed().as_micros() as f64 / 1000.0);
+        answer.map_err(|e| {
             tracing::warn!(error = %e, "Commerce call failed");
             GatewayError::upstream_unavailable()
         })
     }
+}
+
+/// Names the operation and its route (forward / merged / local) on the request span, for the
+/// access-log line.
+fn record_route(plan: &Plan) {
+    let span = tracing::Span::current();
+    if let Some(name) = &plan.operation_name {
+        span.record("operation", tracing::field::display(name));
+    }
+    let route = match plan.route {
+        Route::Forward => "forward",
+        Route::Merge(_) => "merged",
+        Route::Local => "local",
+    };
+    span.record("route", tracing::field::display(route));
 }
 
 /// The request's `variables`: absent, `null` or an object.

@@ -230,7 +230,11 @@ fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool
 /// whatever credentials the browser attaches.
 fn is_cross_site(headers: &HeaderMap, allowed: &[String]) -> bool {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if origin.is_some_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o))) {
+    if origin.is_some_and(|o| {
+        allowed
+            .iter()
+            .any(|a| a == "*" || a.eq_ignore_ascii_case(o))
+    }) {
         return false;
     }
     let marked_cross_site = headers

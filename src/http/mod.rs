@@ -31,7 +31,7 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError, code};
@@ -81,36 +81,26 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let request_id_header = axum::http::HeaderName::from_static("x-request-id");
-    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-        let id = request
-            .extensions()
-            .get::<RequestId>()
-            .and_then(|id| id.header_value().to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-    })
-    // One access-log line per request: status and latency, inside the request's span.
-    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
-    let cors = if config.server.cors_allowed_origins.is_empty() {
-        CorsLayer::new()
-    } else {
-        let origins: Vec<HeaderValue> = config
-            .server
-            .cors_allowed_origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
-            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-            // Listed by name: `*` does not cover `Authorization`.
-            .allow_headers(cors_allowed_headers())
-            .expose_headers([
-                axum::http::HeaderName::from_static("x-magento-cache-id"),
-                axum::http::HeaderName::from_static("x-request-id"),
-            ])
-            .max_age(Duration::from_secs(600))
-    };
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            // `operation`, `route` and `upstream_ms` are recorded by the gateway (`Gateway::execute`).
+            tracing::info_span!(
+                "request",
+                request_id = %id,
+                method = %request.method(),
+                path = %request.uri().path(),
+                operation = tracing::field::Empty,
+                route = tracing::field::Empty,
+                upstream_ms = tracing::field::Empty,
+            )
+        })
+        .on_response(log_access);
+    let cors = cors_layer(&config.server.cors_allowed_origins);
     // Past `max_in_flight_requests` /graphql requests (GET and POST share the semaphore), a
     // request is refused at once with 503 and `Retry-After` instead of queueing.
     let retry_after = config.server.overload_retry_after_secs;
@@ -154,6 +144,51 @@ pub fn router(state: AppState) -> Router {
                 .layer(cors),
         )
         .with_state(state)
+}
+
+/// One access-log line per request, inside the request's span (which adds the operation,
+/// route and Commerce time): status, latency in milliseconds (a number) and cache status.
+fn log_access<B>(response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .and_then(|v| v.to_str().ok());
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_micros() as f64 / 1000.0,
+        cache = cache.map(tracing::field::display),
+        "finished processing request"
+    );
+}
+
+/// CORS for `/graphql`: `*` allows any origin (never with credentials: none are allowed at
+/// all, the customer token travels in `Authorization`); otherwise the listed origins,
+/// normalised as at config load (an entry that is not an origin is skipped, never a panic).
+fn cors_layer(allowed: &[String]) -> CorsLayer {
+    if allowed.is_empty() {
+        return CorsLayer::new();
+    }
+    let allow_origin = if allowed.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            allowed
+                .iter()
+                .filter_map(|o| crate::config::normalize_origin(o).ok())
+                .filter(|o| o != "*")
+                .filter_map(|o| HeaderValue::from_str(&o).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        // Listed by name: `*` does not cover `Authorization`.
+        .allow_headers(cors_allowed_headers())
+        .expose_headers([
+            axum::http::HeaderName::from_static("x-magento-cache-id"),
+            axum::http::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// The 503 of a request shed past `server.max_in_flight_requests`.
@@ -218,7 +253,75 @@ fn masked_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::is_plain_request_id;
+    use super::{cors_layer, is_plain_request_id};
+    use axum::http::{HeaderValue, Method, Request, header};
+    use tower::{ServiceBuilder, ServiceExt};
+
+    async fn preflight(allowed: &[&str], origin: &str) -> axum::http::HeaderMap {
+        let allowed: Vec<String> = allowed.iter().map(|o| o.to_string()).collect();
+        let service = ServiceBuilder::new()
+            .layer(cors_layer(&allowed))
+            .service(tower::service_fn(|_: Request<axum::body::Body>| async {
+                Ok::<_, std::convert::Infallible>(axum::http::Response::new(
+                    axum::body::Body::empty(),
+                ))
+            }));
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/graphql")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        service
+            .oneshot(request)
+            .await
+            .expect("answers")
+            .headers()
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn a_star_allows_any_origin_without_credentials() {
+        let headers = preflight(&["*"], "https://anyone.example").await;
+        assert_eq!(
+            headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            Some(&HeaderValue::from_static("*"))
+        );
+        assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_CREDENTIALS));
+    }
+
+    #[tokio::test]
+    async fn a_listed_origin_with_a_trailing_slash_still_matches() {
+        let headers = preflight(&["https://Shop.example.com/"], "https://shop.example.com").await;
+        assert_eq!(
+            headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            Some(&HeaderValue::from_static("https://shop.example.com"))
+        );
+        let other = preflight(&["https://shop.example.com"], "https://evil.example").await;
+        assert!(!other.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    }
+
+    #[tokio::test]
+    async fn no_origin_list_makes_the_cors_layer_panic() {
+        let hostile = [
+            "*",
+            "",
+            " ",
+            "null",
+            "shop.example.com",
+            "https://a.example/path?q#f",
+            "https://a.example\r\nX: y",
+            "*.example.com",
+            "http://[::1]:3000/",
+            "https://user:pw@a.example",
+            "\u{0}",
+        ];
+        for origin in hostile {
+            preflight(&[origin], "https://a.example").await;
+            preflight(&[origin, "*", "https://b.example"], "https://a.example").await;
+        }
+    }
 
     #[test]
     fn only_short_plain_request_ids_are_kept() {

@@ -5,7 +5,9 @@ mod support;
 
 mod abuse;
 mod cache;
+mod cli;
 mod config;
+mod cors;
 mod edge;
 mod forwarding;
 mod fuzz;
