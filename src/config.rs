@@ -198,8 +198,9 @@ pub struct GraphqlConfig {
     pub max_root_fields: usize,
     /// Most operations in one batched (JSON array) request.
     pub max_batch: usize,
-    /// How many distinct documents keep their validated plan in memory.
-    pub plan_cache_entries: u64,
+    /// Memory budget of validated plans kept per distinct document, in bytes (each plan weighed
+    /// with its document text, so large documents cannot grow it past the budget).
+    pub plan_cache_max_bytes: u64,
     /// Deepest bracket nesting (`{`, `[`, `(`) of a document, and deepest JSON nesting of its
     /// `variables`, checked before anything parses them; also bounds fragment-spread chains.
     pub max_nesting: usize,
@@ -215,7 +216,7 @@ impl Default for GraphqlConfig {
             max_tokens: 15_000,
             max_root_fields: 20,
             max_batch: 10,
-            plan_cache_entries: 2_000,
+            plan_cache_max_bytes: 32 * 1024 * 1024,
             max_nesting: 64,
         }
     }
@@ -228,7 +229,8 @@ pub struct CacheConfig {
     pub enabled: bool,
     /// Time to live of a cached response, in seconds (also the CDN `s-maxage`).
     pub ttl_secs: u64,
-    /// Memory budget of the response cache, in bytes of cached bodies.
+    /// Memory budget of the response cache, in bytes: Commerce's answers (two thirds) and merged
+    /// answers (one third) together, each entry weighed whole (body, tags, key, bookkeeping).
     pub max_bytes: u64,
     /// `stale-while-revalidate` announced to CDNs, in seconds.
     pub stale_while_revalidate_secs: u64,

@@ -75,21 +75,37 @@ pub struct ResponseCache {
     merged: Cache<CacheKey, CachedMerged>,
 }
 
+/// What one entry costs beyond its body: the 32-byte key, moka's node, its place in the
+/// expiry and eviction structures and the `CachedResponse` itself (measured order of magnitude;
+/// the budget must bound memory, not just bodies).
+const ENTRY_OVERHEAD_BYTES: usize = 320;
+
+/// The bytes an entry holds: body, tags (each `String` with its header), the cache id and the
+/// fixed per-entry overhead, so that `cache.max_bytes` bounds the memory, not only the bodies.
+fn weigh(entry: &CachedResponse) -> u32 {
+    let tags: usize = entry
+        .tags
+        .iter()
+        .map(|t| t.len() + std::mem::size_of::<String>())
+        .sum();
+    let cache_id = entry.cache_id.as_ref().map_or(0, |v| v.len());
+    (entry.body.len() + tags + cache_id + ENTRY_OVERHEAD_BYTES).min(u32::MAX as usize) as u32
+}
+
 impl ResponseCache {
+    /// Commerce's answers get two thirds of `cache.max_bytes` and merged answers one third, so
+    /// the two together stay within the one budget.
     pub fn new(config: &CacheConfig) -> Self {
+        let merged_share = config.max_bytes / 3;
         let entries = Cache::builder()
-            .max_capacity(config.max_bytes)
-            .weigher(|_k: &CacheKey, v: &CachedResponse| {
-                (v.body.len() + 128).min(u32::MAX as usize) as u32
-            })
+            .max_capacity(config.max_bytes - merged_share)
+            .weigher(|_k: &CacheKey, v: &CachedResponse| weigh(v))
             .time_to_live(Duration::from_secs(config.ttl_secs))
             .support_invalidation_closures()
             .build();
         let merged = Cache::builder()
-            .max_capacity(config.max_bytes / 2)
-            .weigher(|_k: &CacheKey, v: &CachedMerged| {
-                (v.response.body.len() + 128).min(u32::MAX as usize) as u32
-            })
+            .max_capacity(merged_share)
+            .weigher(|_k: &CacheKey, v: &CachedMerged| weigh(&v.response))
             .expire_after(MergedExpiry)
             .support_invalidation_closures()
             .build();
@@ -165,5 +181,62 @@ impl ResponseCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body_bytes: usize, tags: usize) -> CachedResponse {
+        CachedResponse {
+            body: Bytes::from(vec![b'x'; body_bytes]),
+            cache_id: Some(HeaderValue::from_static("0123456789abcdef")),
+            tags: (0..tags).map(|i| format!("cat_p_{i}")).collect(),
+        }
+    }
+
+    #[test]
+    fn an_entry_weighs_its_tags_cache_id_and_bookkeeping_not_only_its_body() {
+        let bare = weigh(&answer(1_000, 0)) as usize;
+        assert_eq!(bare, 1_000 + 16 + ENTRY_OVERHEAD_BYTES);
+        let tagged = weigh(&answer(1_000, 100)) as usize;
+        assert!(
+            tagged >= bare + 100 * (std::mem::size_of::<String>() + "cat_p_0".len()),
+            "100 tags must count: {tagged} vs {bare}"
+        );
+    }
+
+    #[tokio::test]
+    async fn commerce_and_merged_answers_together_stay_within_the_budget() {
+        let config = CacheConfig {
+            max_bytes: 300_000,
+            ..CacheConfig::default()
+        };
+        let cache = ResponseCache::new(&config);
+        for i in 0u32..2_000 {
+            let key = CacheKeyBuilder::default().part(&i.to_le_bytes()).finish();
+            let _ = cache
+                .get_or_load(key, async { Ok::<_, ()>(answer(1_000, 30)) })
+                .await;
+            cache
+                .insert_merged(
+                    key,
+                    CachedMerged {
+                        response: answer(2_000, 30),
+                        ttl: Duration::from_secs(60),
+                    },
+                )
+                .await;
+        }
+        cache.entries.run_pending_tasks().await;
+        cache.merged.run_pending_tasks().await;
+        let held = cache.entries.weighted_size() + cache.merged.weighted_size();
+        assert!(
+            held <= config.max_bytes,
+            "{held} bytes held for a budget of {}",
+            config.max_bytes
+        );
+        assert!(held > config.max_bytes / 2, "the budget is used: {held}");
     }
 }

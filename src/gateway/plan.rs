@@ -52,6 +52,15 @@ pub struct Plan {
 /// A plan's cache key: the document text and the operation name.
 type PlanKey = (Arc<str>, Option<Arc<str>>);
 
+/// What a cached plan holds, in bytes: the document (the key), the printed upstream operation,
+/// and the plan's own structures, estimated at twice the document (selection trees, cost and
+/// merge plans) plus a fixed part.
+fn plan_weight(key: &PlanKey, plan: &Plan) -> u32 {
+    let document = key.0.len() + key.1.as_ref().map_or(0, |n| n.len());
+    let upstream = plan.upstream_query.as_ref().map_or(0, |q| q.len());
+    (3 * document + upstream + 2_048).min(u32::MAX as usize) as u32
+}
+
 /// Builds and caches plans.
 pub struct Planner {
     schema: Arc<ComposedSchema>,
@@ -71,7 +80,8 @@ impl Planner {
         cost: QueryCostConfig,
     ) -> Self {
         let plans = moka::sync::Cache::builder()
-            .max_capacity(config.plan_cache_entries)
+            .max_capacity(config.plan_cache_max_bytes)
+            .weigher(|key: &PlanKey, plan: &Arc<Plan>| plan_weight(key, plan))
             .build();
         Self {
             schema,
@@ -81,6 +91,12 @@ impl Planner {
             plans,
             cost,
         }
+    }
+
+    /// Bytes the cached plans weigh (after pending evictions), for tests and diagnostics.
+    pub fn cached_plan_bytes(&self) -> u64 {
+        self.plans.run_pending_tasks();
+        self.plans.weighted_size()
     }
 
     /// The plan for `query`, from cache or freshly validated against the composed schema.

@@ -16,6 +16,14 @@ use storefront_bff::gateway::{ComposedSchema, SchemaSource};
 use storefront_bff::sources::commerce::HttpCommerce;
 
 fn planner() -> Planner {
+    // The largest nesting bound the configuration accepts: it must hold on a 2 MiB stack.
+    planner_with(GraphqlConfig {
+        max_nesting: MAX_SAFE_NESTING,
+        ..GraphqlConfig::default()
+    })
+}
+
+fn planner_with(graphql: GraphqlConfig) -> Planner {
     let schema = ComposedSchema::compose(
         Sdl::bundled(),
         SchemaSource::Bundled,
@@ -34,11 +42,6 @@ fn planner() -> Planner {
         .expect("a Commerce client for an address");
     let extensions = storefront_bff::server::merged_extensions(&config, Arc::new(commerce))
         .expect("the extensions build");
-    // The largest nesting bound the configuration accepts: it must hold on a 2 MiB stack.
-    let graphql = GraphqlConfig {
-        max_nesting: MAX_SAFE_NESTING,
-        ..GraphqlConfig::default()
-    };
     Planner::new(
         Arc::new(schema),
         graphql,
@@ -289,4 +292,30 @@ fn no_document_makes_the_planner_panic_or_overflow_its_stack() {
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
+}
+
+/// Beside the fuzz target because it drives the same planner: a flood of large distinct documents
+/// (each a valid query) must not grow the plan cache past its byte budget.
+#[tokio::test]
+async fn thousands_of_large_distinct_documents_keep_the_plan_cache_within_its_budget() {
+    let budget = 1024 * 1024;
+    let planner = planner_with(GraphqlConfig {
+        plan_cache_max_bytes: budget,
+        ..GraphqlConfig::default()
+    });
+    let filler = "a".repeat(40_000);
+    for i in 0..120 {
+        // One string token: far under the token limit, 40 KB of text to keep.
+        let query = format!("{{ products(search: \"{i} {filler}\") {{ total_count }} }}");
+        planner
+            .plan(&query, None, None)
+            .await
+            .expect("a valid document plans");
+    }
+    let held = planner.cached_plan_bytes();
+    assert!(
+        held <= budget,
+        "{held} bytes of plans for a budget of {budget}"
+    );
+    assert!(held > budget / 4, "plans are cached at all: {held}");
 }
