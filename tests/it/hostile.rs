@@ -242,31 +242,6 @@ async fn a_client_that_stalls_in_its_headers_is_disconnected() {
     app.shutdown().await;
 }
 
-/// Starts a request that Commerce holds (latency fault) and waits until it is in flight.
-async fn hold_one_request(app: &TestApp) -> tokio::task::JoinHandle<Answer> {
-    app.sandbox
-        .sandbox
-        .set_faults(Faults::latency(Duration::from_secs(2)));
-    let held = {
-        let http = app.http.clone();
-        let url = app.graphql_url();
-        tokio::spawn(async move {
-            crate::support::post(
-                &http,
-                &url,
-                "{ storeConfig { store_code } }",
-                json!({}),
-                &[],
-            )
-            .await
-        })
-    };
-    while app.upstream_calls() == 0 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    held
-}
-
 #[tokio::test]
 async fn past_the_in_flight_limit_requests_are_shed_at_once_with_retry_after() {
     let app = TestApp::start_with(
@@ -277,7 +252,7 @@ async fn past_the_in_flight_limit_requests_are_shed_at_once_with_retry_after() {
         Vec::new(),
     )
     .await;
-    let held = hold_one_request(&app).await;
+    let held = app.hold_request_in_commerce(Duration::from_secs(2)).await;
     let posted = app
         .query("{ currency { base_currency_code } }", json!({}))
         .await;

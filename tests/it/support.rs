@@ -29,6 +29,33 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// Starts a request that Commerce holds for `latency` (the sandbox's latency fault) and
+    /// returns once the sandbox has it, so it is truly in flight.
+    pub async fn hold_request_in_commerce(
+        &self,
+        latency: std::time::Duration,
+    ) -> tokio::task::JoinHandle<Answer> {
+        self.sandbox
+            .sandbox
+            .set_faults(sandbox::Faults::latency(latency));
+        let http = self.http.clone();
+        let url = self.graphql_url();
+        let held = tokio::spawn(async move {
+            post(
+                &http,
+                &url,
+                "{ storeConfig { store_code } }",
+                json!({}),
+                &[],
+            )
+            .await
+        });
+        while self.upstream_calls() == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        held
+    }
+
     pub async fn start() -> Self {
         Self::start_with(|_| {}, Vec::new()).await
     }

@@ -297,28 +297,9 @@ async fn every_response_carries_a_request_id_and_health_answers() {
 #[tokio::test]
 async fn shutdown_lets_in_flight_requests_finish() {
     let app = TestApp::start().await;
-    app.sandbox.sandbox.set_faults(sandbox::Faults {
-        latency_ms: 1_500,
-        ..Default::default()
-    });
-    let in_flight = {
-        let http = app.http.clone();
-        let url = app.graphql_url();
-        tokio::spawn(async move {
-            crate::support::post(
-                &http,
-                &url,
-                "{ storeConfig { store_code } }",
-                json!({}),
-                &[],
-            )
-            .await
-        })
-    };
-    // Wait until the sandbox holds the request, so it is truly in flight.
-    while app.upstream_calls() == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let in_flight = app
+        .hold_request_in_commerce(std::time::Duration::from_millis(1_500))
+        .await;
     let TestApp {
         app: bff,
         sandbox,
