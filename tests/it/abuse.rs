@@ -12,19 +12,22 @@ const SIGN_IN: &str = "mutation($e: String!, $p: String!) { generateCustomerToke
 
 const STORE_CODE: &str = "{ storeConfig { store_code } }";
 
-/// The refusal left the process serving: an ordinary query still answers.
-async fn assert_still_serves(app: &TestApp) {
-    let answer = app.query(STORE_CODE, json!({})).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body["data"]["storeConfig"]["store_code"], "default");
-}
-
 async fn post_batch(app: &TestApp, batch: Value, headers: &[(&str, &str)]) -> Answer {
     let mut request = app.http.post(app.graphql_url()).json(&batch);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     decode(request.send().await.expect("sent")).await
+}
+
+/// `answer` is a 429 `RATE_LIMITED` refusal made without calling Commerce since `calls`; returns
+/// its `Retry-After` in seconds.
+fn assert_rate_limited_before_commerce(app: &TestApp, answer: &Answer, calls: u64) -> u64 {
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
+    let wait = retry_after(answer);
+    assert_eq!(app.upstream_calls(), calls);
+    wait
 }
 
 fn retry_after(answer: &Answer) -> u64 {
@@ -60,7 +63,7 @@ async fn twenty_aliased_sign_ins_in_one_operation_are_refused_before_commerce() 
         answer.body
     );
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_serves(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -111,16 +114,14 @@ async fn sign_ins_naming_one_email_are_rate_limited_whatever_its_spelling() {
         email.to_uppercase()
     );
     let answer = app.query(&literal, json!({})).await;
-    assert_eq!(answer.status, 429);
-    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
-    assert!((1..=60).contains(&retry_after(&answer)));
-    assert_eq!(app.upstream_calls(), calls);
+    let wait = assert_rate_limited_before_commerce(&app, &answer, calls);
+    assert!((1..=60).contains(&wait));
     // Another customer's sign-in from the same address is not held back.
     let answer = app
         .query(SIGN_IN, json!({ "e": "someone@example.com", "p": "x" }))
         .await;
     assert_eq!(answer.status, 401, "{}", answer.body);
-    assert_still_serves(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -149,11 +150,8 @@ async fn password_changes_with_one_customer_token_are_rate_limited_per_account()
     let answer = app
         .query_with(change, json!({ "old": "guess3" }), &with_token)
         .await;
-    assert_eq!(answer.status, 429);
-    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
-    retry_after(&answer);
-    assert_eq!(app.upstream_calls(), calls);
-    assert_still_serves(&app).await;
+    assert_rate_limited_before_commerce(&app, &answer, calls);
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -188,10 +186,7 @@ async fn sensitive_mutations_are_rate_limited_per_client_behind_a_trusted_proxy(
             &from("203.0.113.7"),
         )
         .await;
-    assert_eq!(answer.status, 429);
-    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
-    retry_after(&answer);
-    assert_eq!(app.upstream_calls(), calls);
+    assert_rate_limited_before_commerce(&app, &answer, calls);
     // Another client behind the same proxy has its own allowance.
     let answer = app
         .query_with(
@@ -278,11 +273,8 @@ async fn a_customer_token_over_its_rate_gets_429_while_other_callers_are_served(
     let answer = app
         .query_with(me, json!({}), &[("authorization", &bearer)])
         .await;
-    assert_eq!(answer.status, 429);
-    assert_eq!(answer.error_code(), Some("RATE_LIMITED"));
-    retry_after(&answer);
-    assert_eq!(app.upstream_calls(), calls);
-    assert_still_serves(&app).await;
+    assert_rate_limited_before_commerce(&app, &answer, calls);
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -353,7 +345,7 @@ async fn the_cost_is_reported_when_asked_and_a_costlier_operation_is_refused() {
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error_code(), Some("COST_LIMIT_EXCEEDED"));
     assert_eq!(app.upstream_calls(), calls);
-    assert_still_serves(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -406,6 +398,6 @@ async fn repeated_and_excess_directives_are_refused_before_commerce() {
         Some("DUPLICATE_DIRECTIVE")
     );
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_serves(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }

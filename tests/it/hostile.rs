@@ -74,12 +74,6 @@ async fn post_raw(app: &TestApp, body: String) -> Answer {
     decode(response).await
 }
 
-async fn assert_still_answers(app: &TestApp) {
-    let answer = app.query("{ storeConfig { store_code } }", json!({})).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body["data"]["storeConfig"]["store_code"], "default");
-}
-
 #[tokio::test]
 async fn deeply_nested_documents_are_refused_by_post_and_get_before_parsing() {
     let app = TestApp::start().await;
@@ -96,7 +90,7 @@ async fn deeply_nested_documents_are_refused_by_post_and_get_before_parsing() {
         assert_eq!(got.error_code(), Some(code), "GET, {place}");
     }
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_answers(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -151,7 +145,7 @@ async fn deeply_nested_variables_are_refused_by_post_batch_and_get() {
     .await;
     assert_eq!(answer.error_code(), Some("VARIABLES_TOO_DEEP"));
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_answers(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -197,7 +191,7 @@ async fn long_fragment_chains_and_exponential_fragment_fan_outs_are_refused_with
         assert!(answer.body.get("data").is_none(), "{}", answer.body);
     }
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_answers(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -238,7 +232,7 @@ async fn a_client_that_stalls_in_its_headers_is_disconnected() {
         "a connection that never sent a byte stayed open"
     );
     assert_eq!(app.upstream_calls(), 0);
-    assert_still_answers(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 
@@ -275,7 +269,7 @@ async fn past_the_in_flight_limit_requests_are_shed_at_once_with_retry_after() {
     let first = held.await.expect("held request");
     assert_eq!(first.status, 200);
     app.sandbox.sandbox.set_faults(Faults::default());
-    assert_still_answers(&app).await;
+    app.assert_still_serves().await;
     app.shutdown().await;
 }
 

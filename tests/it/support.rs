@@ -29,6 +29,15 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// After a refusal the process still serves: an ordinary query answers.
+    pub async fn assert_still_serves(&self) {
+        let answer = self
+            .query("{ storeConfig { store_code } }", json!({}))
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["data"]["storeConfig"]["store_code"], "default");
+    }
+
     /// Starts a request that Commerce holds for `latency` (the sandbox's latency fault) and
     /// returns once the sandbox has it, so it is truly in flight.
     pub async fn hold_request_in_commerce(
