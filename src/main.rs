@@ -47,6 +47,10 @@ enum Command {
         /// Added latency per CPQ lookup, in milliseconds.
         #[arg(long, default_value_t = 0)]
         cpq_latency_ms: u64,
+        /// B2B buyers added to the demo logins for load tests, spread in turn over Acme, Globex
+        /// and Initech: buyer<i>@acme.example / Buyer<i>!, buyer<i+1>@globex.example, ...
+        #[arg(long, default_value_t = 0)]
+        extra_buyers: usize,
     },
     /// Print the composed schema (SDL) on stdout and exit; warnings go to stderr.
     Schema,
@@ -173,6 +177,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             latency_ms,
             inventory_latency_ms,
             cpq_latency_ms,
+            extra_buyers,
         } => {
             let ms = std::time::Duration::from_millis;
             let settings = sandbox::SandboxConfig {
@@ -180,6 +185,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 latency: ms(latency_ms),
                 inventory_latency: ms(inventory_latency_ms),
                 cpq_latency: ms(cpq_latency_ms),
+                extra_buyers,
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings).spawn(listen).await?;

@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn a_customer_keeps_one_seeded_cart_with_simple_and_configurable_lines() {
         let catalog = Catalog::seed(300, 50, 7);
-        let customers = Customers::seeded(7, Duration::from_secs(60));
+        let customers = Customers::seeded(7, Duration::from_secs(60), 0);
         let carts = Carts::new(7);
         let roni = customers.by_id(1).expect("roni");
         let cart = carts.customer_cart(&catalog, roni);
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn an_empty_catalog_gives_an_empty_cart() {
         let catalog = Catalog::seed(0, 5, 7);
-        let customers = Customers::seeded(7, Duration::from_secs(60));
+        let customers = Customers::seeded(7, Duration::from_secs(60), 0);
         let cart = Carts::new(7).customer_cart(&catalog, customers.by_id(1).expect("roni"));
         assert!(cart.items.is_empty());
     }

@@ -19,6 +19,11 @@
 //! | `buyer@hooli.example` | `Hooli123!` | Hooli (unknown to the CPQ) | Retailer |
 //! | `buyer@vandelay.example` | `Vandelay123!` | Vandelay Industries (no contract) | General |
 //!
+//! `SandboxConfig::extra_buyers` (`storefront-bff sandbox --extra-buyers N`) adds N more buyers,
+//! spread in turn over the three companies with a contract: `buyer<i>@acme.example` /
+//! `Buyer<i>!`, then `buyer<i+1>@globex.example`, then `buyer<i+2>@initech.example`, … (i from 1),
+//! in their company's group, for load tests with many distinct sessions.
+//!
 //! Acme's and Globex's users share the General group, hence Commerce's cache identity, while
 //! their contract prices differ: only the company tells them apart, as in Commerce B2B where
 //! companies on the public shared catalog keep the General group.
@@ -27,6 +32,7 @@
 //! a key derived from the seed and valid for the configured lifetime (Commerce's default is one
 //! hour). `revokeCustomerToken` revokes every token the customer holds.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,8 +87,8 @@ impl CustomerGroup {
 #[derive(Debug)]
 pub(crate) struct Customer {
     pub id: u32,
-    pub email: &'static str,
-    password: &'static str,
+    pub email: Cow<'static, str>,
+    password: Cow<'static, str>,
     pub firstname: &'static str,
     pub lastname: &'static str,
     pub group: CustomerGroup,
@@ -126,11 +132,11 @@ pub(crate) struct Customers {
 }
 
 impl Customers {
-    pub fn seeded(seed: u64, lifetime: Duration) -> Customers {
+    pub fn seeded(seed: u64, lifetime: Duration, extra_buyers: usize) -> Customers {
         let consumer = |id, email, password, firstname, lastname, group, created_at| Customer {
             id,
-            email,
-            password,
+            email: Cow::Borrowed(email),
+            password: Cow::Borrowed(password),
             firstname,
             lastname,
             group,
@@ -141,8 +147,8 @@ impl Customers {
         let company_user =
             |id, email, password, firstname, lastname, group, company, job_title| Customer {
                 id,
-                email,
-                password,
+                email: Cow::Borrowed(email),
+                password: Cow::Borrowed(password),
                 firstname,
                 lastname,
                 group,
@@ -152,7 +158,7 @@ impl Customers {
             };
         use CustomerGroup::{General, Retailer, Wholesale};
         #[rustfmt::skip]
-        let accounts = vec![
+        let mut accounts = vec![
             consumer(1, "roni_cost@example.com", "roni_cost3@example.com", "Veronica", "Costello", General, "2024-01-15 09:30:00"),
             consumer(2, "wholesale@example.com", "Wholesale123!", "Walter", "Grant", Wholesale, "2024-02-01 14:00:00"),
             consumer(3, "retailer@example.com", "Retailer123!", "Rita", "Lopez", Retailer, "2024-03-10 11:15:00"),
@@ -163,6 +169,25 @@ impl Customers {
             company_user(8, "buyer@hooli.example", "Hooli123!", "Gavin", "Belson", Retailer, companies::HOOLI, "Buyer"),
             company_user(9, "buyer@vandelay.example", "Vandelay123!", "Art", "Vandelay", General, companies::VANDELAY, "Importer"),
         ];
+        let contracted = [
+            ("acme", companies::ACME, General),
+            ("globex", companies::GLOBEX, General),
+            ("initech", companies::INITECH, Wholesale),
+        ];
+        for i in 1..=extra_buyers {
+            let (domain, company, group) = contracted[(i - 1) % contracted.len()];
+            accounts.push(Customer {
+                id: u32::try_from(1_000 + i).unwrap_or(u32::MAX),
+                email: Cow::Owned(format!("buyer{i}@{domain}.example")),
+                password: Cow::Owned(format!("Buyer{i}!")),
+                firstname: "Load",
+                lastname: "Tester",
+                group,
+                created_at: "2024-04-02 08:00:00",
+                company: Some(company),
+                job_title: Some("Buyer"),
+            });
+        }
         let key = Sha256::new()
             .chain_update(b"sandbox customer tokens")
             .chain_update(seed.to_le_bytes())
@@ -303,7 +328,7 @@ mod tests {
     use super::*;
 
     fn customers() -> Customers {
-        Customers::seeded(1, Duration::from_secs(3600))
+        Customers::seeded(1, Duration::from_secs(3600), 0)
     }
 
     #[test]
@@ -330,6 +355,34 @@ mod tests {
     }
 
     #[test]
+    fn extra_buyers_are_spread_over_the_companies_with_a_contract() {
+        let customers = Customers::seeded(1, Duration::from_secs(3600), 4);
+        let company = |email, password| {
+            customers
+                .authenticate(email, password)
+                .and_then(|c| c.company)
+        };
+        assert_eq!(
+            company("buyer1@acme.example", "Buyer1!"),
+            Some(companies::ACME)
+        );
+        assert_eq!(
+            company("buyer2@globex.example", "Buyer2!"),
+            Some(companies::GLOBEX)
+        );
+        assert_eq!(
+            company("buyer3@initech.example", "Buyer3!"),
+            Some(companies::INITECH)
+        );
+        assert_eq!(
+            company("buyer4@acme.example", "Buyer4!"),
+            Some(companies::ACME)
+        );
+        assert_eq!(company("buyer5@globex.example", "Buyer5!"), None);
+        assert_eq!(customers.all().len(), 9 + 4);
+    }
+
+    #[test]
     fn company_users_sign_in_and_belong_to_their_company() {
         let customers = customers();
         let buyer = customers
@@ -345,7 +398,7 @@ mod tests {
         let admins = companies::Companies::seeded();
         let acme = admins.by_id(companies::ACME).expect("acme");
         assert_eq!(
-            customers.by_id(acme.admin).map(|c| c.email),
+            customers.by_id(acme.admin).map(|c| c.email.as_ref()),
             Some("admin@acme.example")
         );
     }
@@ -372,7 +425,7 @@ mod tests {
     fn forged_foreign_and_garbage_tokens_are_unreadable() {
         let customers = customers();
         let token = customers.issue_token(customers.by_id(2).expect("wholesale"));
-        let other = Customers::seeded(2, Duration::from_secs(3600));
+        let other = Customers::seeded(2, Duration::from_secs(3600), 0);
         assert_eq!(
             other.verify_token(&token).err(),
             Some(TokenError::Unreadable)
@@ -395,7 +448,7 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_refused() {
-        let customers = Customers::seeded(1, Duration::ZERO);
+        let customers = Customers::seeded(1, Duration::ZERO, 0);
         let token = customers.issue_token(customers.by_id(1).expect("roni"));
         // A zero lifetime still yields one second; wait it out.
         std::thread::sleep(Duration::from_millis(1_100));

@@ -58,6 +58,11 @@
 //! | `buyer@hooli.example` | `Hooli123!` | Retailer | Hooli (`NA==`) | unknown: 404 `UNKNOWN_COMPANY` |
 //! | `buyer@vandelay.example` | `Vandelay123!` | General | Vandelay Industries (`NQ==`) | no contract: `price_list: null` |
 //!
+//! [`SandboxConfig::extra_buyers`] (`storefront-bff sandbox --extra-buyers N`) adds N buyers for
+//! load tests, spread in turn over the three companies with a contract: `buyer1@acme.example` /
+//! `Buyer1!`, `buyer2@globex.example` / `Buyer2!`, `buyer3@initech.example` / `Buyer3!`,
+//! `buyer4@acme.example` / `Buyer4!`, … each in the group of its company's buyer above.
+//!
 //! Contract prices are off Commerce's regular price. In every price list the second seeded
 //! product's contract price expired 30 days ago and the third's is valid only from 30 days on
 //! ([`demo::expired_contract_sku`], [`demo::future_contract_sku`]; `24-TV01` and `24-UG01` with
@@ -162,6 +167,10 @@ pub struct SandboxConfig {
     /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
     /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
     pub order_stream: bool,
+    /// B2B buyers added to the seeded logins, spread in turn over Acme, Globex and Initech
+    /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
+    /// sessions. Default 0.
+    pub extra_buyers: usize,
 }
 
 impl Default for SandboxConfig {
@@ -178,6 +187,7 @@ impl Default for SandboxConfig {
             cpq_latency: Duration::ZERO,
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
+            extra_buyers: 0,
         }
     }
 }
@@ -215,7 +225,11 @@ impl Sandbox {
         let data = Arc::new(schema::Data {
             catalog: catalog::Catalog::seed(config.products, config.categories, config.seed),
             stores: store::Stores::seeded(),
-            customers: customers::Customers::seeded(config.seed, config.token_lifetime),
+            customers: customers::Customers::seeded(
+                config.seed,
+                config.token_lifetime,
+                config.extra_buyers,
+            ),
             companies: companies::Companies::seeded(),
             carts: carts::Carts::new(config.seed),
             base_url: OnceLock::new(),

@@ -28,7 +28,7 @@ pub(super) fn customer_cart(
 ) -> Result<Value, Error> {
     let customer = logged_in(data, scope)?;
     let cart = data.carts.customer_cart(&data.catalog, customer);
-    Ok(cart_json(data, scope, &cart, customer.email))
+    Ok(cart_json(data, scope, &cart, &customer.email))
 }
 
 pub(super) fn cart(
@@ -53,7 +53,7 @@ pub(super) fn cart(
         ));
     }
     let cart = data.carts.customer_cart(&data.catalog, owner);
-    Ok(cart_json(data, scope, &cart, owner.email))
+    Ok(cart_json(data, scope, &cart, &owner.email))
 }
 
 /// `Cart.itemsV2(pageSize, currentPage)`: a page of the lines the cart object carries.
