@@ -1,49 +1,132 @@
--- wrk script: POSTs one GraphQL body and counts answers that are not a clean GraphQL success
--- (non-200, any "errors", or no "data"), so a fast wrong answer cannot pass as throughput.
--- BENCH_REQUIRE (optional) is a substring every answer must contain at least BENCH_REQUIRE_COUNT
--- times (default 1), e.g. `"live_stock":{` once per product, so a gateway answering nulls fails.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = os.getenv("BENCH_BODY")
-for name, value in string.gmatch(os.getenv("BENCH_HEADERS") or "", "([^:\n]+):%s*([^\n]+)") do
-  wrk.headers[name] = value
-end
-local required = os.getenv("BENCH_REQUIRE") or ""
-local required_count = tonumber(os.getenv("BENCH_REQUIRE_COUNT") or "1")
+-- wrk script of bench/run: sends a traffic mix and checks every answer, so a fast wrong answer
+-- cannot pass as throughput.
+--
+-- BENCH_MIX is a Lua file (written by bench/run) returning
+--   prefixes: request lines + headers, one per buyer (picked uniformly per request),
+--   parts: `Content-Length` + blank line + body, one per key,
+--   cdf: cumulative Zipf weights over parts (empty: uniform over parts).
+-- BENCH_FILL_KEYS / BENCH_FILL_BODY instead send BENCH_FILL_BODY with `@KEY@` replaced by each
+-- line of the keys file once, split over the threads; each thread then writes
+-- `<keys file>.done.<thread>` and stops (bench/run's cache fill sends wrk SIGINT once all have).
+--
+-- A failure is an answer that is not HTTP 200, has "errors", has no "data", or — when
+-- BENCH_FIELD names an extension field (live_stock, contract_price) — has fewer of them than
+-- items, or more than BENCH_MAX_NULLS of them null. Answers with `x-cache: HIT` are counted.
+local field = os.getenv("BENCH_FIELD") or ""
+local max_nulls = tonumber(os.getenv("BENCH_MAX_NULLS") or "0")
+local present = '"' .. field .. '":{'
+local null = '"' .. field .. '":null'
 
-local function count_required(body)
-  local found, from = 0, 1
-  while found < required_count do
-    local at = body:find(required, from, true)
-    if not at then
-      break
-    end
-    found, from = found + 1, at + #required
-  end
-  return found
-end
-
-failures = 0
-local threads = {}
+local threads, counter = {}, 0
 
 function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
   table.insert(threads, thread)
 end
 
+local prefixes, parts, cdf, fill_prefix, fill_keys, fill_at, fill_step
+
+function init(args)
+  math.randomseed(os.time() * 100 + (id or 0))
+  local keys_file = os.getenv("BENCH_FILL_KEYS")
+  if keys_file and keys_file ~= "" then
+    local template = os.getenv("BENCH_FILL_BODY")
+    fill_prefix = os.getenv("BENCH_FILL_PREFIX")
+    fill_keys = {}
+    local at = template:find("@KEY@", 1, true)
+    local before, after = template:sub(1, at - 1), template:sub(at + 5)
+    for key in io.lines(keys_file) do
+      local text = before .. key .. after
+      table.insert(fill_keys, "Content-Length: " .. #text .. "\r\n\r\n" .. text)
+    end
+    fill_at, fill_step = id, tonumber(os.getenv("BENCH_THREADS") or "1")
+    return
+  end
+  local mix = dofile(os.getenv("BENCH_MIX"))
+  prefixes, parts, cdf = mix.prefixes, mix.parts, mix.cdf
+end
+
+local function pick()
+  if #cdf == 0 then
+    return math.random(#parts)
+  end
+  local value, lo, hi = math.random(), 1, #cdf
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cdf[mid] < value then
+      lo = mid + 1
+    else
+      hi = mid
+    end
+  end
+  return lo
+end
+
+function request()
+  if fill_keys then
+    local part = fill_keys[fill_at]
+    if not part then
+      -- Every key sent: tell bench/run (it interrupts wrk once all threads are done) and stop.
+      local marker = io.open(os.getenv("BENCH_FILL_KEYS") .. ".done." .. id, "w")
+      if marker then
+        marker:close()
+      end
+      wrk.thread:stop()
+      part = fill_keys[1]
+    end
+    fill_at = fill_at + fill_step
+    return fill_prefix .. part
+  end
+  local prefix = prefixes[1]
+  if #prefixes > 1 then
+    prefix = prefixes[math.random(#prefixes)]
+  end
+  return prefix .. parts[pick()]
+end
+
+local function count(body, needle)
+  local found, from = 0, 1
+  while true do
+    local at = body:find(needle, from, true)
+    if not at then
+      return found
+    end
+    found, from = found + 1, at + #needle
+  end
+end
+
+failures, hits = 0, 0
+local reported = false
+
 function response(status, headers, body)
-  if status ~= 200 or body:find('"errors"', 1, true) or not body:find('"data":{', 1, true)
-      or (required ~= "" and count_required(body) < required_count) then
+  if headers["x-cache"] == "HIT" or headers["X-Cache"] == "HIT" then
+    hits = hits + 1
+  end
+  local bad = status ~= 200 or body:find('"errors"', 1, true) or not body:find('"data":{', 1, true)
+  if not bad and field ~= "" then
+    local items = count(body, '"__typename":"')
+    local ok, nulls = count(body, present), count(body, null)
+    bad = ok + nulls < items or nulls > max_nulls or (items > 0 and ok == 0)
+  end
+  if bad then
     failures = failures + 1
+    if not reported then
+      reported = true
+      io.stderr:write(string.format("first failure: HTTP %d %s\n", status, body:sub(1, 400)))
+    end
   end
 end
 
 function done(summary, latency, requests)
-  local failed = 0
+  local failed, hit = 0, 0
   for _, t in ipairs(threads) do
     failed = failed + t:get("failures")
+    hit = hit + t:get("hits")
   end
   local socket = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT requests=%d duration_us=%d failures=%d socket_errors=%d status_errors=%d p50_us=%d p99_us=%d\n",
-    summary.requests, summary.duration, failed, socket, summary.errors.status,
+  io.write(string.format("RESULT requests=%d duration_us=%d failures=%d socket_errors=%d status_errors=%d "
+    .. "hits=%d p50_us=%d p99_us=%d\n",
+    summary.requests, summary.duration, failed, socket, summary.errors.status, hit,
     latency:percentile(50), latency:percentile(99)))
 end

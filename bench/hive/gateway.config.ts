@@ -1,12 +1,14 @@
 // Hive Gateway serving the Commerce supergraph mesh.config.ts composes, extended the way an API
 // Mesh user extends a mesh: the extension SDL as `additionalTypeDefs`, and programmatic
 // `additionalResolvers`, one per product type, with a `selectionSet` asking Commerce for the
-// `sku`, calling the inventory and CPQ REST services, batched per request with DataLoader.
+// `sku`, calling the inventory and CPQ REST services, batched per request with DataLoader, and
+// keeping what they answer in process-wide TTL caches with the BFF's freshness rules (stock 5 s per
+// SKU, a token's company 300 s, contract prices 60 s per company + currency + SKU).
 //
 // Environment:
-//   INVENTORY_URL, CPQ_URL      service base URLs (`/v1/...` is appended), e.g. http://127.0.0.1:4810/inventory
+//   INVENTORY_URL, CPQ_URL      service base URLs (`/v1/...` is appended), e.g. http://127.0.0.1:4900/inventory
 //   INVENTORY_TOKEN, CPQ_TOKEN  bearer tokens of the two services
-//   HIVE_RESPONSE_CACHE         `on`: Hive's response cache plugin (bench S1, S3); anything else: off (S0, S2)
+//   HIVE_RESPONSE_CACHE         `on`: Hive's response cache plugin; anything else: off
 import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import { defineConfig, type GatewayContext } from '@graphql-hive/gateway';
@@ -24,14 +26,56 @@ const inventoryToken = requireEnv('INVENTORY_TOKEN');
 const cpqUrl = requireEnv('CPQ_URL');
 const cpqToken = requireEnv('CPQ_TOKEN');
 
-/** Freshness the BFF's defaults promise: stock at most 5 s old, contract prices at most 60 s. */
+/** Freshness the BFF's defaults promise: stock at most 5 s old (`inventory.ttl_ms`), contract
+ * prices at most 60 s (`cpq.ttl_ms`), a customer token's company 300 s (`cpq.company_ttl_secs`). */
 const STOCK_TTL_MS = 5_000;
 const CONTRACT_PRICE_TTL_MS = 60_000;
+const COMPANY_TTL_MS = 300_000;
+/** Entries each cross-request cache keeps at most (oldest first out), so memory stays bounded. */
+const CACHE_MAX_ENTRIES = 100_000;
 /** The BFF's response cache lifetime (`cache.ttl_secs` = 300). */
 const RESPONSE_TTL_MS = 300_000;
 
 /** Headers a storefront sends that change Commerce's answer; all are forwarded to Commerce. */
 const FORWARDED_HEADERS = ['authorization', 'store', 'content-currency'];
+
+/**
+ * A process-wide cache with a lifetime per entry and a bound on entries, as a mesh author writes
+ * one (a `Map` in insertion order: the oldest entry goes first). It stores promises, so requests
+ * that miss the same key together share one upstream call, and a failed call is forgotten.
+ */
+class TtlCache<V> {
+  private readonly entries = new Map<string, { value: Promise<V>; expires: number }>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string): Promise<V> | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) {
+      return undefined;
+    }
+    if (entry.expires <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: Promise<V>): void {
+    this.entries.delete(key);
+    if (this.entries.size >= CACHE_MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) {
+        this.entries.delete(oldest);
+      }
+    }
+    this.entries.set(key, { value, expires: Date.now() + this.ttlMs });
+    value.catch(() => {
+      if (this.entries.get(key)?.value === value) {
+        this.entries.delete(key);
+      }
+    });
+  }
+}
 
 async function postJson(url: string, token: string, body: unknown): Promise<Response> {
   return fetch(url, {
@@ -81,6 +125,19 @@ async function lookUpStock(skus: readonly string[]) {
   });
 }
 
+type LiveStock = ReturnType<typeof toLiveStock>;
+const stockCache = new TtlCache<LiveStock | null>(STOCK_TTL_MS);
+
+/** DataLoader batch: fresh cached SKUs from the cache, the rest in one inventory lookup. */
+function cachedStock(skus: readonly string[]): Promise<(LiveStock | null)[]> {
+  const misses = skus.filter((sku) => stockCache.get(sku) === undefined);
+  if (misses.length > 0) {
+    const lookup = lookUpStock(misses);
+    misses.forEach((sku, i) => stockCache.set(sku, lookup.then((items) => items[i] ?? null)));
+  }
+  return Promise.all(skus.map((sku) => stockCache.get(sku) ?? Promise.resolve(null)));
+}
+
 // --- CPQ: docs/connectors/cpq.md -------------------------------------------------------------
 
 interface ContractPriceItem {
@@ -121,6 +178,19 @@ async function lookUpContractPrices(companyId: string, currency: string, skus: r
   });
 }
 
+const contractCache = new TtlCache<ContractOffer>(CONTRACT_PRICE_TTL_MS);
+
+/** DataLoader batch per company and currency: cached offers, the rest in one CPQ lookup. */
+function cachedContractPrices(companyId: string, currency: string, skus: readonly string[]) {
+  const key = (sku: string) => `${companyId}\n${currency}\n${sku}`;
+  const misses = skus.filter((sku) => contractCache.get(key(sku)) === undefined);
+  if (misses.length > 0) {
+    const lookup = lookUpContractPrices(companyId, currency, misses);
+    misses.forEach((sku, i) => contractCache.set(key(sku), lookup.then((offers) => offers[i] ?? null)));
+  }
+  return Promise.all(skus.map((sku) => contractCache.get(key(sku)) ?? Promise.resolve(null)));
+}
+
 function toContractPrice(offer: ContractOffer, quantity: number) {
   if (!offer) {
     return null;
@@ -146,34 +216,37 @@ function toContractPrice(offer: ContractOffer, quantity: number) {
   };
 }
 
-// --- per-request state: one DataLoader per service, the customer's company asked once --------
+// --- per-request state: one DataLoader per service; the customer's company cached per token ---
 
 interface RequestState {
-  stock: DataLoader<string, ReturnType<typeof toLiveStock> | null>;
+  stock: DataLoader<string, LiveStock | null>;
   contractPrices: Map<string, DataLoader<string, ContractOffer>>;
-  companyId?: Promise<string | null>;
 }
+const companyCache = new TtlCache<string | null>(COMPANY_TTL_MS);
 const requestStates = new WeakMap<object, RequestState>();
 
 function stateOf(context: GatewayContext): RequestState {
   let state = requestStates.get(context);
   if (!state) {
-    state = { stock: new DataLoader(lookUpStock), contractPrices: new Map() };
+    state = { stock: new DataLoader(cachedStock), contractPrices: new Map() };
     requestStates.set(context, state);
   }
   return state;
 }
 
-/** The caller's B2B company id from Commerce (`company { id }` with their token), once per request. */
-function companyIdOf(context: GatewayContext & Record<string, any>): Promise<string | null> {
-  const state = stateOf(context);
-  state.companyId ??= Promise.resolve(
-    context.Commerce.Query.company({ root: {}, context, selectionSet: '{ id }' }),
-  ).then(
-    (company: { id?: string } | null) => company?.id ?? null,
-    () => null, // not a company user
-  );
-  return state.companyId;
+/** The caller's B2B company id from Commerce (`company { id }` with their token), cached per token. */
+function companyIdOf(context: GatewayContext & Record<string, any>, token: string): Promise<string | null> {
+  let companyId = companyCache.get(token);
+  if (companyId === undefined) {
+    companyId = Promise.resolve(
+      context.Commerce.Query.company({ root: {}, context, selectionSet: '{ id }' }),
+    ).then(
+      (company: { id?: string } | null) => company?.id ?? null,
+      () => null, // not a company user
+    );
+    companyCache.set(token, companyId);
+  }
+  return companyId;
 }
 
 function contractPriceLoader(context: GatewayContext, companyId: string, currency: string) {
@@ -181,7 +254,7 @@ function contractPriceLoader(context: GatewayContext, companyId: string, currenc
   const key = `${companyId}\n${currency}`;
   let loader = loaders.get(key);
   if (!loader) {
-    loader = new DataLoader((skus: readonly string[]) => lookUpContractPrices(companyId, currency, skus));
+    loader = new DataLoader((skus: readonly string[]) => cachedContractPrices(companyId, currency, skus));
     loaders.set(key, loader);
   }
   return loader;
@@ -203,10 +276,11 @@ const contractPrice = {
     args: { quantity?: number },
     context: GatewayContext,
   ) => {
-    if (!context.request.headers.get('authorization')) {
+    const token = context.request.headers.get('authorization');
+    if (!token) {
       return null; // guests have no contract
     }
-    const companyId = await companyIdOf(context);
+    const companyId = await companyIdOf(context, token);
     if (!companyId) {
       return null;
     }
@@ -272,6 +346,11 @@ export const gatewayConfig = defineConfig({
           ttlPerSchemaCoordinate: { LiveStock: STOCK_TTL_MS, ContractPrice: CONTRACT_PRICE_TTL_MS },
         }
       : undefined,
+  // Identical requests in flight together (method, URL, headers, document, variables) share one
+  // execution, as the BFF's in-flight sharing does. Off by default in Hive Gateway.
+  inboundInflightRequestDeduplication: true,
+  // graphql-jit compiles each document once (`--jit` on the command line does the same).
+  jit: true,
   // Load generation is not logged on the other gateway either.
   logging: 'warn',
 });
