@@ -103,17 +103,26 @@ function response(status, headers, body)
   if headers["x-cache"] == "HIT" or headers["X-Cache"] == "HIT" then
     hits = hits + 1
   end
-  local bad = status ~= 200 or body:find('"errors"', 1, true) or not body:find('"data":{', 1, true)
-  if not bad and field ~= "" then
+  local why = nil
+  if status ~= 200 then
+    why = "HTTP " .. status
+  elseif body:find('"errors"', 1, true) then
+    why = "errors"
+  elseif not body:find('"data":{', 1, true) then
+    why = "no data"
+  elseif field ~= "" then
     local items = count(body, '"__typename":"')
     local ok, nulls = count(body, present), count(body, null)
-    bad = ok + nulls < items or nulls > max_nulls or (items > 0 and ok == 0)
+    if ok + nulls < items or nulls > max_nulls or (items > 0 and ok == 0) then
+      why = string.format("%d items, %d %s objects, %d null", items, ok, field, nulls)
+    end
   end
-  if bad then
+  if why then
     failures = failures + 1
     if not reported then
       reported = true
-      io.stderr:write(string.format("first failure: HTTP %d %s\n", status, body:sub(1, 400)))
+      local at = body:find('"errors"', 1, true) or body:find(null, 1, true) or 1
+      io.stderr:write(string.format("first failure (%s): %s\n", why, body:sub(math.max(1, at - 200), at + 400)))
     end
   end
 end

@@ -128,14 +128,25 @@ async function lookUpStock(skus: readonly string[]) {
 type LiveStock = ReturnType<typeof toLiveStock>;
 const stockCache = new TtlCache<LiveStock | null>(STOCK_TTL_MS);
 
-/** DataLoader batch: fresh cached SKUs from the cache, the rest in one inventory lookup. */
+/**
+ * DataLoader batch: fresh cached SKUs from the cache, the rest in one inventory lookup. Each SKU's
+ * promise is read once, so an entry that expires during the batch cannot turn into a null.
+ */
 function cachedStock(skus: readonly string[]): Promise<(LiveStock | null)[]> {
-  const misses = skus.filter((sku) => stockCache.get(sku) === undefined);
+  const found = skus.map((sku) => stockCache.get(sku));
+  const misses = skus.filter((_, i) => found[i] === undefined);
   if (misses.length > 0) {
     const lookup = lookUpStock(misses);
-    misses.forEach((sku, i) => stockCache.set(sku, lookup.then((items) => items[i] ?? null)));
+    let next = 0;
+    found.forEach((cached, i) => {
+      if (cached === undefined) {
+        const at = next++;
+        found[i] = lookup.then((items) => items[at] ?? null);
+        stockCache.set(skus[i], found[i]);
+      }
+    });
   }
-  return Promise.all(skus.map((sku) => stockCache.get(sku) ?? Promise.resolve(null)));
+  return Promise.all(found as Promise<LiveStock | null>[]);
 }
 
 // --- CPQ: docs/connectors/cpq.md -------------------------------------------------------------
@@ -183,12 +194,20 @@ const contractCache = new TtlCache<ContractOffer>(CONTRACT_PRICE_TTL_MS);
 /** DataLoader batch per company and currency: cached offers, the rest in one CPQ lookup. */
 function cachedContractPrices(companyId: string, currency: string, skus: readonly string[]) {
   const key = (sku: string) => `${companyId}\n${currency}\n${sku}`;
-  const misses = skus.filter((sku) => contractCache.get(key(sku)) === undefined);
+  const found = skus.map((sku) => contractCache.get(key(sku)));
+  const misses = skus.filter((_, i) => found[i] === undefined);
   if (misses.length > 0) {
     const lookup = lookUpContractPrices(companyId, currency, misses);
-    misses.forEach((sku, i) => contractCache.set(key(sku), lookup.then((offers) => offers[i] ?? null)));
+    let next = 0;
+    found.forEach((cached, i) => {
+      if (cached === undefined) {
+        const at = next++;
+        found[i] = lookup.then((offers) => offers[at] ?? null);
+        contractCache.set(key(skus[i]), found[i]);
+      }
+    });
   }
-  return Promise.all(skus.map((sku) => contractCache.get(key(sku)) ?? Promise.resolve(null)));
+  return Promise.all(found as Promise<ContractOffer>[]);
 }
 
 function toContractPrice(offer: ContractOffer, quantity: number) {
