@@ -20,6 +20,36 @@ pub struct CachedResponse {
     pub tags: Arc<[String]>,
 }
 
+/// What the cache keeps for one answer: the answer, and the response header derived from it,
+/// built once when the entry is stored rather than on every hit.
+#[derive(Debug)]
+pub struct StoredResponse {
+    pub response: CachedResponse,
+    /// `Surrogate-Key` for CDNs: the tags, space-separated (`None` without tags).
+    pub surrogate_key: Option<HeaderValue>,
+}
+
+impl StoredResponse {
+    fn new(mut response: CachedResponse) -> Self {
+        // An exact-size copy: the body as read may share (and keep alive) a larger read buffer.
+        response.body = Bytes::copy_from_slice(&response.body);
+        let surrogate_key = surrogate_key(&response.tags);
+        Self {
+            response,
+            surrogate_key,
+        }
+    }
+}
+
+/// The `Surrogate-Key` header of an answer with these tags: space-separated, as Fastly and
+/// Varnish expect; `None` without tags (or if a tag is not a header value).
+pub fn surrogate_key(tags: &[String]) -> Option<HeaderValue> {
+    if tags.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&tags.join(" ")).ok()
+}
+
 /// The key of one cached answer: a SHA-256 over everything that can change it.
 pub type CacheKey = [u8; 32];
 
@@ -70,7 +100,7 @@ impl moka::Expiry<CacheKey, CachedMerged> for MergedExpiry {
 /// Bounded, tag-purgeable response cache. Cheap to clone.
 #[derive(Clone)]
 pub struct ResponseCache {
-    entries: Cache<CacheKey, CachedResponse>,
+    entries: Cache<CacheKey, Arc<StoredResponse>>,
     /// Answers with merged data, keyed like Commerce's part (a distinct key space).
     merged: Cache<CacheKey, CachedMerged>,
 }
@@ -92,6 +122,12 @@ fn weigh(entry: &CachedResponse) -> u32 {
     (entry.body.len() + tags + cache_id + ENTRY_OVERHEAD_BYTES).min(u32::MAX as usize) as u32
 }
 
+/// A stored entry: its answer and its ready-made `Surrogate-Key`.
+fn weigh_stored(entry: &StoredResponse) -> u32 {
+    let header = entry.surrogate_key.as_ref().map_or(0, |v| v.len());
+    weigh(&entry.response).saturating_add(header.min(u32::MAX as usize) as u32)
+}
+
 impl ResponseCache {
     /// Commerce's answers get two thirds of `cache.max_bytes` and merged answers one third, so
     /// the two together stay within the one budget.
@@ -99,7 +135,7 @@ impl ResponseCache {
         let merged_share = config.max_bytes / 3;
         let entries = Cache::builder()
             .max_capacity(config.max_bytes - merged_share)
-            .weigher(|_k: &CacheKey, v: &CachedResponse| weigh(v))
+            .weigher(|_k: &CacheKey, v: &Arc<StoredResponse>| weigh_stored(v))
             .time_to_live(Duration::from_secs(config.ttl_secs))
             .support_invalidation_closures()
             .build();
@@ -123,7 +159,8 @@ impl ResponseCache {
         }
     }
 
-    pub async fn get(&self, key: &CacheKey) -> Option<CachedResponse> {
+    /// A stored answer with its ready-made headers (the hit path).
+    pub async fn get(&self, key: &CacheKey) -> Option<Arc<StoredResponse>> {
         self.entries.get(key).await
     }
 
@@ -138,9 +175,13 @@ impl ResponseCache {
         F: Future<Output = Result<CachedResponse, E>>,
         E: Send + Sync + 'static,
     {
-        let entry = self.entries.entry(key).or_try_insert_with(load).await?;
+        let entry = self
+            .entries
+            .entry(key)
+            .or_try_insert_with(async { load.await.map(|r| Arc::new(StoredResponse::new(r))) })
+            .await?;
         let fresh = entry.is_fresh();
-        Ok((entry.into_value(), !fresh))
+        Ok((entry.into_value().response.clone(), !fresh))
     }
 
     /// Drops every entry tagged with any of `tags`; returns how many entries were checked
@@ -148,8 +189,9 @@ impl ResponseCache {
     pub fn purge_tags(&self, tags: Vec<String>) -> Result<(), moka::PredicateError> {
         let shared: Arc<[String]> = tags.into();
         let for_merged = shared.clone();
-        self.entries
-            .invalidate_entries_if(move |_, v| v.tags.iter().any(|t| shared.contains(t)))?;
+        self.entries.invalidate_entries_if(move |_, v| {
+            v.response.tags.iter().any(|t| shared.contains(t))
+        })?;
         self.merged.invalidate_entries_if(move |_, v| {
             v.response.tags.iter().any(|t| for_merged.contains(t))
         })?;
@@ -162,7 +204,7 @@ impl ResponseCache {
         let pattern = Arc::new(pattern);
         let for_merged = pattern.clone();
         self.entries
-            .invalidate_entries_if(move |_, v| pattern.is_match(&v.tags.join(",")))?;
+            .invalidate_entries_if(move |_, v| pattern.is_match(&v.response.tags.join(",")))?;
         self.merged
             .invalidate_entries_if(move |_, v| for_merged.is_match(&v.response.tags.join(",")))?;
         Ok(())
