@@ -12,6 +12,10 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS builder
 WORKDIR /build
+# `make` builds jemalloc, the binary's allocator (tikv-jemalloc-sys).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependency layer: the workspace manifests with stub sources, so that editing the project's
 # code reuses the compiled crates.io dependencies. Members: ".", "sandbox", "crates/commerce-schema".

@@ -230,7 +230,11 @@ pub struct CacheConfig {
     /// Time to live of a cached response, in seconds (also the CDN `s-maxage`).
     pub ttl_secs: u64,
     /// Memory budget of the response cache, in bytes: Commerce's answers (two thirds) and merged
-    /// answers (one third) together, each entry weighed whole (body, tags, key, bookkeeping).
+    /// answers (one third) together, each entry weighed whole (body, tags, cache id, its
+    /// ready-made `Surrogate-Key`, and a measured allowance for key, bookkeeping and allocator
+    /// rounding; entries hold their own copies, never the buffer a response was read into).
+    /// It bounds the cached answers, not the process: plans (`graphql.plan_cache_max_bytes`),
+    /// the entity caches and requests in flight come on top.
     pub max_bytes: u64,
     /// `stale-while-revalidate` announced to CDNs, in seconds.
     pub stale_while_revalidate_secs: u64,

@@ -11,6 +11,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use storefront_bff::config::{Config, LogConfig, LogFormat};
 use storefront_bff::server::{App, shutdown_signal};
+use tikv_jemallocator::Jemalloc;
+
+/// jemalloc: measured cheaper per request than the system allocator on the cached and the
+/// all-miss merged paths, with the response cache's memory still within its budget.
+#[global_allocator]
+static ALLOCATOR: Jemalloc = Jemalloc;
 
 #[derive(Parser)]
 #[command(

@@ -7,4 +7,7 @@ mod response;
 
 pub use entity::{EntityCache, Freshness, Loaded, load_through};
 pub use inflight::InFlight;
-pub use response::{CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, ResponseCache};
+pub use response::{
+    CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, ResponseCache, StoredResponse,
+    surrogate_key,
+};

@@ -18,11 +18,11 @@ use super::extension::MergedExtension;
 use super::merge::MergedFields;
 use super::plan::{Plan, Planner, Route};
 use super::schema::ComposedSchema;
-use super::{Caller, GatewayError, GatewayResponse, GraphqlRequest, code};
+use super::{Answer, Caller, GatewayError, GatewayResponse, GraphqlRequest, code};
 use crate::cache::{CacheKey, CacheKeyBuilder, InFlight, ResponseCache};
 use crate::config::Config;
 use crate::sources::commerce::{
-    CommerceGraphql, UpstreamMethod, UpstreamRequest, UpstreamResponse,
+    CommerceGraphql, ForwardedHeaders, UpstreamMethod, UpstreamRequest, UpstreamResponse,
 };
 use async_graphql::parser::types::OperationType;
 
@@ -90,9 +90,14 @@ impl Gateway {
 
     /// Answers one operation.
     pub async fn execute(&self, request: GraphqlRequest, caller: &Caller) -> GatewayResponse {
+        self.answer(request, caller).await.into_response()
+    }
+
+    /// Answers one operation; a response-cache hit comes with its stored headers.
+    pub async fn answer(&self, request: GraphqlRequest, caller: &Caller) -> Answer {
         match self.try_execute(request, caller).await {
-            Ok(response) => response,
-            Err(error) => GatewayResponse::from_error(&error),
+            Ok(answer) => answer,
+            Err(error) => Answer::Response(GatewayResponse::from_error(&error)),
         }
     }
 
@@ -100,7 +105,7 @@ impl Gateway {
         &self,
         request: GraphqlRequest,
         caller: &Caller,
-    ) -> Result<GatewayResponse, GatewayError> {
+    ) -> Result<Answer, GatewayError> {
         let query = request
             .query
             .filter(|q| !q.trim().is_empty())
@@ -132,8 +137,27 @@ impl Gateway {
         };
         let response = match plan.route {
             Route::Forward => {
+                let query = plan
+                    .upstream_query
+                    .as_deref()
+                    .ok_or_else(GatewayError::internal)?;
+                let key = key_of(
+                    query,
+                    variables_text.as_deref(),
+                    plan.operation_name.as_deref(),
+                    &caller.headers,
+                );
+                // The hit path: nothing is built for Commerce. (A cost report rewrites the body,
+                // so it takes the general path.)
+                if plan.cacheable
+                    && !caller.report_cost
+                    && let Some(cache) = &self.cache
+                    && let Some(stored) = cache.get(&key).await
+                {
+                    let private = caller.headers.customer_token().is_some();
+                    return Ok(Answer::Hit { stored, private });
+                }
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
-                let key = cache_key(&upstream);
                 self.forward(&plan, upstream, Some(key)).await
             }
             Route::Merge(ref merge) => {
@@ -146,11 +170,11 @@ impl Gateway {
                     .await
             }
         }?;
-        Ok(if caller.report_cost {
+        Ok(Answer::Response(if caller.report_cost {
             report_cost(response, cost)
         } else {
             response
-        })
+        }))
     }
 
     /// The plan `execute` would follow for `request` (cached), for checks at the HTTP edge.
@@ -232,14 +256,28 @@ fn variables_of(variables: Option<Value>) -> Result<Option<Value>, GatewayError>
 /// store, currency, cache identity (customer group) and company; and, for a caller with a
 /// customer token, the token itself, so one customer's answers never reach another.
 fn cache_key(upstream: &UpstreamRequest) -> CacheKey {
-    let headers = &upstream.headers;
+    key_of(
+        &upstream.query,
+        upstream.variables.as_deref(),
+        upstream.operation_name.as_deref(),
+        &upstream.headers,
+    )
+}
+
+/// [`cache_key`] from the parts of the upstream request, before it is built.
+fn key_of(
+    query: &str,
+    variables: Option<&str>,
+    operation_name: Option<&str>,
+    headers: &ForwardedHeaders,
+) -> CacheKey {
     fn bytes(value: Option<&str>) -> Option<&[u8]> {
         value.map(str::as_bytes)
     }
     let mut key = CacheKeyBuilder::default()
-        .part(upstream.query.as_bytes())
-        .optional(upstream.variables.as_deref().map(str::as_bytes))
-        .optional(upstream.operation_name.as_deref().map(str::as_bytes))
+        .part(query.as_bytes())
+        .optional(bytes(variables))
+        .optional(bytes(operation_name))
         .optional(bytes(headers.store()))
         .optional(bytes(headers.currency()))
         .optional(bytes(headers.cache_id()))

@@ -30,6 +30,7 @@ pub use execute::Gateway;
 pub(crate) use limits::check_variables_nesting;
 pub use schema::{ComposedSchema, Extension, SchemaSource};
 
+use crate::cache::StoredResponse;
 use crate::sources::commerce::ForwardedHeaders;
 
 /// One GraphQL operation as a client sent it.
@@ -97,6 +98,39 @@ pub struct GatewayResponse {
     pub cache_id: Option<HeaderValue>,
     /// Commerce's tags of the entities in the answer, as CDN surrogate keys.
     pub tags: Arc<[String]>,
+}
+
+/// The gateway's answer to one operation.
+#[derive(Debug)]
+pub enum Answer {
+    Response(GatewayResponse),
+    /// A response-cache hit, with the headers built when it was stored; `private` when the
+    /// caller sent a customer token.
+    Hit {
+        stored: Arc<StoredResponse>,
+        private: bool,
+    },
+}
+
+impl Answer {
+    /// As a [`GatewayResponse`] (for batches, which answer with one body).
+    pub fn into_response(self) -> GatewayResponse {
+        match self {
+            Answer::Response(response) => response,
+            Answer::Hit { stored, private } => GatewayResponse {
+                status: 200,
+                body: stored.response.body.clone(),
+                cacheability: if private {
+                    Cacheability::Private
+                } else {
+                    Cacheability::Public
+                },
+                cache_status: CacheStatus::Hit,
+                cache_id: stored.response.cache_id.clone(),
+                tags: stored.response.tags.clone(),
+            },
+        }
+    }
 }
 
 impl GatewayResponse {

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::AppState;
 use super::playground;
+use crate::cache::{StoredResponse, surrogate_key};
 use crate::gateway::{
-    CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
+    Answer, CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
     check_variables_nesting, code,
 };
 use crate::sources::commerce::ForwardedHeaders;
@@ -34,12 +35,16 @@ const NOT_A_REQUEST: &str =
 /// Answers caches downstream should vary on.
 const VARY: &str = "Store, Content-Currency, X-Magento-Cache-Id, X-Adobe-Company, Authorization";
 
+/// Takes the whole request rather than a `HeaderMap` extractor, which would clone the headers.
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    request: Request,
 ) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    // The body limit (`DefaultBodyLimit`) travels in the parts' extensions.
+    let body = Bytes::from_request(Request::from_parts(parts, body), &state).await;
     let id = request_id(&headers);
     REQUEST_ID
         .scope(id, post_inner(state, peer, headers, body))
@@ -137,9 +142,14 @@ async fn post_inner(
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    request: Request,
 ) -> Response {
+    let (parts, _) = request.into_parts();
+    let params = match Query::<HashMap<String, String>>::try_from_uri(&parts.uri) {
+        Ok(Query(params)) => params,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let headers = parts.headers;
     let id = request_id(&headers);
     REQUEST_ID
         .scope(id, get_inner(state, peer, headers, params))
@@ -159,7 +169,7 @@ async fn get_inner(
     state: AppState,
     peer: SocketAddr,
     headers: HeaderMap,
-    params: HashMap<String, String>,
+    mut params: HashMap<String, String>,
 ) -> Response {
     if state.config.playground_enabled()
         && playground::wants_page(&headers, params.contains_key("query"))
@@ -179,12 +189,9 @@ async fn get_inner(
         }
     };
     let request = GraphqlRequest {
-        query: params.get("query").cloned(),
+        query: params.remove("query"),
         variables,
-        operation_name: params
-            .get("operationName")
-            .filter(|n| !n.is_empty())
-            .cloned(),
+        operation_name: params.remove("operationName").filter(|n| !n.is_empty()),
     };
     let caller = caller(&state, &headers, peer, true);
     let mut response = answer(&state, request, &caller).await;
@@ -205,10 +212,10 @@ async fn answer(state: &AppState, request: GraphqlRequest, caller: &Caller) -> R
     if let Err(refused) = admitted {
         return refused.into_response();
     }
-    respond(
-        state.gateway.execute(request, caller).await,
-        &state.public_cache_control,
-    )
+    match state.gateway.answer(request, caller).await {
+        Answer::Response(response) => respond(response, &state.public_cache_control),
+        Answer::Hit { stored, private } => respond_hit(&stored, private, state),
+    }
 }
 
 fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool) -> Caller {
@@ -266,13 +273,37 @@ fn is_json(headers: &HeaderMap) -> bool {
 fn respond(answer: GatewayResponse, public: &HeaderValue) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let public_answer = matches!(
+        answer.cacheability,
+        Cacheability::Public | Cacheability::PublicFor(_)
+    );
     set_headers(
         response.headers_mut(),
         public,
         answer.cacheability,
         answer.cache_status,
         answer.cache_id,
-        &answer.tags,
+        public_answer.then(|| surrogate_key(&answer.tags)).flatten(),
+    );
+    response
+}
+
+/// A response-cache hit: the same headers as [`respond`] gives the answer when it is stored,
+/// from the values kept with the entry.
+fn respond_hit(stored: &StoredResponse, private: bool, state: &AppState) -> Response {
+    let mut response = Response::new(Body::from(stored.response.body.clone()));
+    let (cacheability, surrogate) = if private {
+        (Cacheability::Private, None)
+    } else {
+        (Cacheability::Public, stored.surrogate_key.clone())
+    };
+    set_headers(
+        response.headers_mut(),
+        &state.public_cache_control,
+        cacheability,
+        CacheStatus::Hit,
+        stored.response.cache_id.clone(),
+        surrogate,
     );
     response
 }
@@ -302,7 +333,7 @@ fn respond_batch(answers: Vec<GatewayResponse>) -> Response {
         },
         CacheStatus::Bypass,
         answers.iter().find_map(|a| a.cache_id.clone()),
-        &[],
+        None,
     );
     response
 }
@@ -313,7 +344,7 @@ fn set_headers(
     cacheability: Cacheability,
     cache_status: CacheStatus,
     cache_id: Option<HeaderValue>,
-    tags: &[String],
+    surrogate_key: Option<HeaderValue>,
 ) {
     headers.insert(
         header::CONTENT_TYPE,
@@ -334,12 +365,7 @@ fn set_headers(
     if let Some(id) = cache_id {
         headers.insert("x-magento-cache-id", id);
     }
-    if matches!(
-        cacheability,
-        Cacheability::Public | Cacheability::PublicFor(_)
-    ) && !tags.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&tags.join(" "))
-    {
+    if let Some(v) = surrogate_key {
         headers.insert("surrogate-key", v);
     }
 }

@@ -8,16 +8,19 @@
 //!   bearer secret a source IP in `hooks.purge_allowed_ips` is accepted, as Varnish's ACL does.
 
 use axum::Json;
+use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::{BoxFuture, Either};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
+use tower::{Layer, Service};
 
 use super::AppState;
 use crate::gateway::{GatewayError, code};
@@ -79,15 +82,57 @@ const TAGS_PATTERN: &str = "x-magento-tags-pattern";
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
 /// Serves `PURGE` on any path (Commerce purges `/` of each `http_cache_hosts` entry); every
-/// other method goes on to the routes.
-pub async fn varnish_purge(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if request.method().as_str() != "PURGE" {
-        return next.run(request).await;
+/// other method goes on to the routes untouched (a plain layer rather than `from_fn`, which
+/// would clone the state and box a future for every request).
+#[derive(Clone)]
+pub struct VarnishPurgeLayer(AppState);
+
+impl VarnishPurgeLayer {
+    pub fn new(state: AppState) -> Self {
+        Self(state)
     }
+}
+
+impl<S> Layer<S> for VarnishPurgeLayer {
+    type Service = VarnishPurge<S>;
+
+    fn layer(&self, inner: S) -> VarnishPurge<S> {
+        VarnishPurge {
+            inner,
+            state: self.0.clone(),
+        }
+    }
+}
+
+/// The service of [`VarnishPurgeLayer`].
+#[derive(Clone)]
+pub struct VarnishPurge<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> Service<Request> for VarnishPurge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if request.method().as_str() != "PURGE" {
+            return Either::Left(self.inner.call(request));
+        }
+        let state = self.state.clone();
+        Either::Right(Box::pin(async move { Ok(varnish_purge(&state, request)) }))
+    }
+}
+
+fn varnish_purge(state: &AppState, request: Request) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -96,7 +141,7 @@ pub async fn varnish_purge(
     if hooks.commerce_secret.is_none() && hooks.purge_allowed_ips.is_empty() {
         return GatewayError::not_found().into_response();
     }
-    if !purge_allowed(&state, request.headers(), peer) {
+    if !purge_allowed(state, request.headers(), peer) {
         tracing::warn!(peer = ?peer, "PURGE refused: neither the hook secret nor an allowed source IP (hooks.purge_allowed_ips)");
         return unauthenticated();
     }
@@ -110,7 +155,7 @@ pub async fn varnish_purge(
         return GatewayError::bad_request("PURGE needs an X-Magento-Tags-Pattern header.")
             .into_response();
     };
-    purge_pattern(&state, pattern)
+    purge_pattern(state, pattern)
 }
 
 fn purge_pattern(state: &AppState, pattern: &str) -> Response {

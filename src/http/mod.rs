@@ -14,6 +14,7 @@ pub mod playground;
 mod ratelimit;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -28,7 +29,7 @@ use tower::{BoxError, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -40,9 +41,21 @@ use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
 pub use health::Readiness;
 pub use ratelimit::RateLimits;
 
-/// Shared by every handler. Cheap to clone.
+/// Shared by every handler. Cheap to clone: one reference count (every request clones it
+/// more than once on its way through the router).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct SharedState {
     pub gateway: Arc<Gateway>,
     pub config: Arc<Config>,
     pub commerce: Arc<dyn CommerceGraphql>,
@@ -66,14 +79,14 @@ impl AppState {
         ))
         .unwrap_or_else(|_| HeaderValue::from_static("no-store"));
         let rate_limits = Arc::new(RateLimits::new(&config));
-        Self {
+        Self(Arc::new(SharedState {
             gateway,
             config,
             commerce,
             readiness: Arc::new(Readiness::default()),
             public_cache_control,
             rate_limits,
-        }
+        }))
     }
 }
 
@@ -122,17 +135,14 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/hooks/commerce/cache", post(hooks::purge_cache))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            hooks::varnish_purge,
-        ))
+        .layer(hooks::VarnishPurgeLayer::new(state.clone()))
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::map_request(drop_unsafe_request_id))
                 .layer(SetRequestIdLayer::new(
                     request_id_header.clone(),
-                    MakeRequestUuid,
+                    SequentialRequestId::new(),
                 ))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(request_id_header))
@@ -236,6 +246,44 @@ async fn drop_unsafe_request_id<B>(mut request: Request<B>) -> Request<B> {
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Request ids without a random draw per request: a per-process random prefix and a counter,
+/// e.g. `3f9c2a7b1d04e6a8-1a2b`. Unique within the process and, by the prefix, across restarts
+/// and replicas (as far as 64 random bits go); plain by construction (`[0-9a-f-]`, 33 bytes at
+/// most), so it passes the same check as a client's own.
+#[derive(Clone)]
+struct SequentialRequestId {
+    prefix: u64,
+    next: Arc<AtomicU64>,
+}
+
+impl SequentialRequestId {
+    fn new() -> Self {
+        // `RandomState` is seeded from the OS's random source once per process.
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(std::process::id().into());
+        Self {
+            prefix: hasher.finish(),
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    fn id(&self, n: u64) -> Option<HeaderValue> {
+        use std::io::Write;
+        let mut buf = std::io::Cursor::new([0u8; 40]);
+        write!(buf, "{:016x}-{n:x}", self.prefix).ok()?;
+        let len = usize::try_from(buf.position()).ok()?;
+        HeaderValue::from_bytes(buf.get_ref().get(..len)?).ok()
+    }
+}
+
+impl MakeRequestId for SequentialRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        self.id(self.next.fetch_add(1, Ordering::Relaxed))
+            .map(RequestId::new)
+    }
+}
+
 fn is_plain_request_id(id: &[u8]) -> bool {
     (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
@@ -253,7 +301,7 @@ fn masked_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::{cors_layer, is_plain_request_id};
+    use super::{SequentialRequestId, cors_layer, is_plain_request_id};
     use axum::http::{HeaderValue, Method, Request, header};
     use tower::{ServiceBuilder, ServiceExt};
 
@@ -320,6 +368,18 @@ mod tests {
         for origin in hostile {
             preflight(&[origin], "https://a.example").await;
             preflight(&[origin, "*", "https://b.example"], "https://a.example").await;
+        }
+    }
+
+    #[test]
+    fn made_request_ids_are_plain_and_distinct() {
+        let ids = SequentialRequestId::new();
+        let first = ids.id(1).expect("an id");
+        let last = ids.id(u64::MAX).expect("an id");
+        assert_ne!(first, last);
+        assert_ne!(first, SequentialRequestId::new().id(1).expect("an id"));
+        for id in [first, last] {
+            assert!(is_plain_request_id(id.as_bytes()), "{id:?}");
         }
     }
 
