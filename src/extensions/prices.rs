@@ -4,6 +4,7 @@
 //! price, amounts rounded to cents as Commerce rounds them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::value::RawValue;
@@ -11,7 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::cache::Freshness;
 use crate::gateway::code;
-use crate::gateway::extension::{FieldRequest, Merged, MergedData, Product, SourceFailure};
+use crate::gateway::extension::{
+    FieldRequest, Merged, MergedData, MergedValue, Product, SourceFailure,
+};
 use crate::sources::cpq::{ContractItem, PriceList};
 
 /// Contract prices for an answer's SKUs.
@@ -32,7 +35,7 @@ impl MergedData for PriceData {
         let quantity = field.number_argument("quantity").unwrap_or(1.0);
         let value = contract_price_json(item, quantity, *freshness, self)?;
         Some(Merged {
-            value: field.project(&value),
+            value: MergedValue::Unshaped(Arc::new(value)),
             stale: *freshness == Freshness::Stale,
         })
     }
@@ -50,7 +53,7 @@ impl MergedData for PriceData {
         let mut range: Value = serde_json::from_str(commerce.get()).ok()?;
         overwrite_price_range(&mut range, field, units, product.regular);
         Some(Merged {
-            value: range,
+            value: MergedValue::Shaped(range),
             stale,
         })
     }

@@ -4,6 +4,7 @@
 //! answer, and shapes its values through the client's selection; the gateway plans, collects
 //! fields, walks Commerce's answer and writes the result. Extensions import only this module.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::value::RawValue;
@@ -63,9 +64,20 @@ pub trait MergedData: Send + Sync {
 /// A merged value.
 #[derive(Debug)]
 pub struct Merged {
-    pub value: Value,
+    pub value: MergedValue,
     /// Served past its TTL because the source failed: the answer must not be cached.
     pub stale: bool,
+}
+
+/// A merged value, shaped by the client's selection or still to be shaped by it.
+#[derive(Debug)]
+pub enum MergedValue {
+    /// Written as it is (already in the client's response keys).
+    Shaped(Value),
+    /// Keyed by schema field names, objects carrying `__typename`: written through the field's
+    /// selection (see [`FieldRequest::write_projected`]). Shared, so a value computed once per
+    /// source answer can serve every request without a copy.
+    Unshaped(Arc<Value>),
 }
 
 /// The error a failed source adds to the answer.
@@ -120,6 +132,45 @@ impl<'r> FieldRequest<'r> {
             .collect()
     }
 
+    /// Writes `value` (keyed by schema field names, objects carrying `__typename`) shaped by
+    /// the selection as JSON: what [`project`](Self::project) returns, without building it.
+    pub fn write_projected(&self, value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match value {
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write_projected(item, out)?;
+                }
+                out.push(b']');
+            }
+            Value::Object(map) => {
+                let typename = member(map, "__typename")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                out.push(b'{');
+                for (i, (key, sub)) in self.subfields(typename).into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, key)?;
+                    out.push(b':');
+                    let v = member(map, sub.name()).unwrap_or(&Value::Null);
+                    if sub.fields.iter().all(|f| f.selection.is_empty()) {
+                        serde_json::to_writer(&mut *out, v)?;
+                    } else {
+                        sub.write_projected(v, out)?;
+                    }
+                }
+                out.push(b'}');
+            }
+            other => serde_json::to_writer(&mut *out, other)?,
+        }
+        Ok(())
+    }
+
     /// `value` (keyed by schema field names, objects carrying `__typename`) shaped by the
     /// selection: response keys, the spec's field collection and order.
     pub fn project(&self, value: &Value) -> Value {
@@ -139,4 +190,10 @@ impl<'r> FieldRequest<'r> {
             other => other.clone(),
         }
     }
+}
+
+/// The member `name` of an object: a scan, as merged objects have a handful of members and
+/// comparing their keys costs less than hashing.
+fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
 }
