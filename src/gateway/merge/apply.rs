@@ -15,6 +15,14 @@ pub(crate) struct MergeInput<'a> {
     pub(crate) variables: &'a Map<String, Value>,
 }
 
+/// One step of a response path: a response key or a list index (made a JSON value only for an
+/// error).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PathSegment<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
 /// The first place each failed source left a field empty, for its error.
 #[derive(Debug, Default)]
 pub(crate) struct MergeErrors {
@@ -24,9 +32,16 @@ pub(crate) struct MergeErrors {
 }
 
 impl MergeErrors {
-    fn note_failure(&mut self, extension: usize, path: &[Value]) {
+    fn note_failure(&mut self, extension: usize, path: &[PathSegment<'_>]) {
         if !self.first_failures.iter().any(|(i, _)| *i == extension) {
-            self.first_failures.push((extension, path.to_vec()));
+            let path = path
+                .iter()
+                .map(|segment| match segment {
+                    PathSegment::Key(key) => Value::from(*key),
+                    PathSegment::Index(i) => Value::from(*i),
+                })
+                .collect();
+            self.first_failures.push((extension, path));
         }
     }
 
@@ -51,7 +66,7 @@ impl MergeErrors {
 pub(crate) fn write_slot(
     slot: &Slot<'_, '_>,
     input: &MergeInput<'_>,
-    path: &[Value],
+    path: &[PathSegment<'_>],
     errors: &mut MergeErrors,
     out: &mut Vec<u8>,
 ) -> Result<(), serde_json::Error> {

@@ -14,7 +14,7 @@ use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::apply::{MergeErrors, MergeInput, write_slot};
+use super::apply::{MergeErrors, MergeInput, PathSegment, write_slot};
 use super::collect::{Collected, collect_fields};
 use super::plan::{JoinKeys, MergePlan, PlannedField, Role};
 use crate::gateway::extension::Product;
@@ -188,10 +188,10 @@ fn product_of<'a>(member: &impl Fn(&str) -> Option<&'a RawValue>, keys: &JoinKey
 
 /// Writes `shaped` as JSON, filling its slots from `input`; `path` is the response path so far
 /// (for the errors of failed sources).
-pub(crate) fn write(
-    shaped: &Shaped<'_, '_>,
+pub(crate) fn write<'p>(
+    shaped: &Shaped<'_, 'p>,
     input: &MergeInput<'_>,
-    path: &mut Vec<Value>,
+    path: &mut Vec<PathSegment<'p>>,
     errors: &mut MergeErrors,
     out: &mut Vec<u8>,
 ) -> Result<(), serde_json::Error> {
@@ -203,7 +203,7 @@ pub(crate) fn write(
                 if i > 0 {
                     out.push(b',');
                 }
-                path.push(Value::from(i));
+                path.push(PathSegment::Index(i));
                 write(item, input, path, errors, out)?;
                 path.pop();
             }
@@ -217,7 +217,7 @@ pub(crate) fn write(
                 }
                 serde_json::to_writer(&mut *out, key)?;
                 out.push(b':');
-                path.push(Value::from(*key));
+                path.push(PathSegment::Key(key));
                 write(value, input, path, errors, out)?;
                 path.pop();
             }
