@@ -74,6 +74,14 @@ fn shape_value<'a, 'p>(
 ) -> Result<Shaped<'a, 'p>, serde_json::Error> {
     let text = raw.get().trim_start();
     if text.starts_with('[') {
+        // A list of objects (the usual case) has its items' members read in the same pass.
+        if let Ok(objects) = serde_json::from_str::<Vec<Members<'a>>>(raw.get()) {
+            return objects
+                .into_iter()
+                .map(|members| shape_object(members, sets, static_type, cx))
+                .collect::<Result<_, _>>()
+                .map(Shaped::List);
+        }
         let items: Vec<&'a RawValue> = serde_json::from_str(raw.get())?;
         return items
             .into_iter()
@@ -84,7 +92,16 @@ fn shape_value<'a, 'p>(
     if !text.starts_with('{') {
         return Ok(Shaped::Raw(raw));
     }
-    let Members(members) = serde_json::from_str(raw.get())?;
+    shape_object(serde_json::from_str(raw.get())?, sets, static_type, cx)
+}
+
+/// An object rebuilt from the fields collected for its type.
+fn shape_object<'a, 'p>(
+    Members(members): Members<'a>,
+    sets: &[&'p [PlannedField]],
+    static_type: &str,
+    cx: &mut ShapeContext<'p>,
+) -> Result<Shaped<'a, 'p>, serde_json::Error> {
     let member = |key: &str| members.iter().find(|(k, _)| k.0 == key).map(|(_, v)| *v);
     let keys = &cx.plan.keys;
     let typename = member(&keys.typename)
