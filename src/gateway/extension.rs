@@ -1,7 +1,8 @@
 //! What the gateway asks of a merged-data extension (live stock, contract prices, …), and the
 //! small types it hands one. An extension names its fields on Commerce's product types and the
 //! Commerce fields it may overwrite, fetches its data once per request for the products of an
-//! answer, and shapes its values through the client's selection; the gateway plans, collects
+//! answer, and hands back its values keyed by schema field names, which the gateway shapes
+//! through the client's selection as it writes them; the gateway plans, collects
 //! fields, walks Commerce's answer and writes the result. Extensions import only this module.
 
 use std::sync::Arc;
@@ -133,7 +134,7 @@ impl<'r> FieldRequest<'r> {
     }
 
     /// Writes `value` (keyed by schema field names, objects carrying `__typename`) shaped by
-    /// the selection as JSON: what [`project`](Self::project) returns, without building it.
+    /// the selection as JSON: response keys, the spec's field collection and order.
     pub fn write_projected(&self, value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match value {
             Value::Array(items) => {
@@ -169,26 +170,6 @@ impl<'r> FieldRequest<'r> {
             other => serde_json::to_writer(&mut *out, other)?,
         }
         Ok(())
-    }
-
-    /// `value` (keyed by schema field names, objects carrying `__typename`) shaped by the
-    /// selection: response keys, the spec's field collection and order.
-    pub fn project(&self, value: &Value) -> Value {
-        match value {
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.project(v)).collect()),
-            Value::Object(map) => {
-                let typename = map.get("__typename").and_then(Value::as_str).unwrap_or("");
-                let mut out = Map::new();
-                for (key, sub) in self.subfields(typename) {
-                    let v = map.get(sub.name()).unwrap_or(&Value::Null);
-                    let leaf = sub.fields.iter().all(|f| f.selection.is_empty());
-                    let v = if leaf { v.clone() } else { sub.project(v) };
-                    out.insert(key.to_string(), v);
-                }
-                Value::Object(out)
-            }
-            other => other.clone(),
-        }
     }
 }
 
