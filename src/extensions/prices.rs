@@ -4,6 +4,7 @@
 //! price, amounts rounded to cents as Commerce rounds them.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::value::RawValue;
@@ -11,12 +12,77 @@ use serde_json::{Map, Value, json};
 
 use crate::cache::Freshness;
 use crate::gateway::code;
-use crate::gateway::extension::{FieldRequest, Merged, MergedData, Product, SourceFailure};
+use crate::gateway::extension::{
+    FieldRequest, Merged, MergedData, MergedValue, Product, SourceFailure,
+};
 use crate::sources::cpq::{ContractItem, PriceList};
+
+/// One SKU's contract price as the CPQ answered it (with the answer's price list), and the last
+/// fresh `ContractPrice` object built from it, which serves every request that shows it the same
+/// way (same quantity, day, currency and price list) until the entity cache drops the entry.
+pub(super) struct CachedPrice {
+    pub item: ContractItem,
+    pub list: PriceList,
+    shown: Mutex<Option<Shown>>,
+}
+
+/// A fresh `ContractPrice` object and what it was built for.
+struct Shown {
+    quantity: f64,
+    today: String,
+    currency: String,
+    list: PriceList,
+    value: Arc<Value>,
+}
+
+impl CachedPrice {
+    pub(super) fn new(item: ContractItem, list: PriceList) -> Self {
+        Self {
+            item,
+            list,
+            shown: Mutex::new(None),
+        }
+    }
+
+    /// The `ContractPrice` object for `quantity`, or `None` when no contract price applies.
+    fn contract_price(
+        &self,
+        quantity: f64,
+        freshness: Freshness,
+        prices: &PriceData,
+    ) -> Option<Arc<Value>> {
+        let list = prices.price_list.as_ref()?;
+        if freshness == Freshness::Stale {
+            return contract_price_json(&self.item, quantity, freshness, prices).map(Arc::new);
+        }
+        let mut shown = self.shown.lock().ok();
+        if let Some(Some(s)) = shown.as_deref()
+            && s.quantity.to_bits() == quantity.to_bits()
+            && s.today == prices.today
+            && s.currency == prices.currency
+            && s.list == *list
+        {
+            return Some(s.value.clone());
+        }
+        let value = Arc::new(contract_price_json(
+            &self.item, quantity, freshness, prices,
+        )?);
+        if let Some(shown) = shown.as_deref_mut() {
+            *shown = Some(Shown {
+                quantity,
+                today: prices.today.clone(),
+                currency: prices.currency.clone(),
+                list: list.clone(),
+                value: value.clone(),
+            });
+        }
+        Some(value)
+    }
+}
 
 /// Contract prices for an answer's SKUs.
 pub(super) struct PriceData {
-    pub items: HashMap<String, (ContractItem, Freshness)>,
+    pub items: HashMap<String, (Arc<CachedPrice>, Freshness)>,
     pub price_list: Option<PriceList>,
     pub currency: String,
     /// Today (UTC, `YYYY-MM-DD`), for validity windows.
@@ -28,11 +94,11 @@ pub(super) struct PriceData {
 
 impl MergedData for PriceData {
     fn field(&self, field: &FieldRequest<'_>, product: &Product) -> Option<Merged> {
-        let (item, freshness) = self.items.get(product.sku.as_deref()?)?;
+        let (cached, freshness) = self.items.get(product.sku.as_deref()?)?;
         let quantity = field.number_argument("quantity").unwrap_or(1.0);
-        let value = contract_price_json(item, quantity, *freshness, self)?;
+        let value = cached.contract_price(quantity, *freshness, self)?;
         Some(Merged {
-            value: field.project(&value),
+            value: MergedValue::Unshaped(value),
             stale: *freshness == Freshness::Stale,
         })
     }
@@ -50,7 +116,7 @@ impl MergedData for PriceData {
         let mut range: Value = serde_json::from_str(commerce.get()).ok()?;
         overwrite_price_range(&mut range, field, units, product.regular);
         Some(Merged {
-            value: range,
+            value: MergedValue::Shaped(range),
             stale,
         })
     }
@@ -72,9 +138,9 @@ impl PriceData {
     /// configurable product's variants, else the product's own; and whether any is stale.
     fn contract_units(&self, product: &Product) -> Option<((f64, f64), bool)> {
         let unit = |sku: &str| {
-            let (item, freshness) = self.items.get(sku)?;
+            let (cached, freshness) = self.items.get(sku)?;
             Some((
-                valid_unit_price(item, 1.0, self)?,
+                valid_unit_price(&cached.item, 1.0, self)?,
                 *freshness == Freshness::Stale,
             ))
         };

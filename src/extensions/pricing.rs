@@ -10,14 +10,14 @@ use futures_util::future::join_all;
 use moka::future::Cache;
 use sha2::{Digest, Sha256};
 
-use super::prices::PriceData;
+use super::prices::{CachedPrice, PriceData};
 use crate::cache::{EntityCache, load_through};
 use crate::config::CpqConfig;
 use crate::gateway::extension::{JoinKeyNeeds, MergedData, MergedExtension};
 use crate::sources::commerce::{
     CommerceError, CommerceGraphql, ForwardedHeaders, UpstreamMethod, UpstreamRequest,
 };
-use crate::sources::cpq::{ContractItem, Cpq, PriceList};
+use crate::sources::cpq::Cpq;
 use crate::sources::resilience::{Guard, GuardSettings, SourceError, SourceHealth};
 use crate::sources::transport::TransportError;
 
@@ -28,7 +28,7 @@ pub struct PricingService {
     cpq: Option<Arc<dyn Cpq>>,
     commerce: Arc<dyn CommerceGraphql>,
     guard: Guard,
-    prices: EntityCache<PriceKey, (ContractItem, PriceList)>,
+    prices: EntityCache<PriceKey, Arc<CachedPrice>>,
     /// Session (hash of the customer token, company header and store) → B2B company id.
     companies: Cache<[u8; 32], Option<Arc<str>>>,
     /// Store view code → its default display currency.
@@ -121,7 +121,7 @@ impl PricingService {
                 };
                 for item in answer.items {
                     let key = (company.clone(), currency.clone(), item.sku.clone());
-                    found.insert(key, (item, list.clone()));
+                    found.insert(key, Arc::new(CachedPrice::new(item, list.clone())));
                 }
             }
             Ok(found)
@@ -129,9 +129,9 @@ impl PricingService {
         .await;
         data.failed = loaded.failure.is_some();
         data.fresh_until = loaded.fresh_until;
-        for ((_, _, sku), ((item, list), freshness)) in loaded.values {
-            data.price_list.get_or_insert(list);
-            data.items.insert(sku, (item, freshness));
+        for ((_, _, sku), (cached, freshness)) in loaded.values {
+            data.price_list.get_or_insert_with(|| cached.list.clone());
+            data.items.insert(sku, (cached, freshness));
         }
         data
     }

@@ -14,7 +14,7 @@ use crate::cache::{EntityCache, Freshness, load_through};
 use crate::config::InventoryConfig;
 use crate::gateway::code;
 use crate::gateway::extension::{
-    FieldRequest, Merged, MergedData, MergedExtension, Product, SourceFailure,
+    FieldRequest, Merged, MergedData, MergedExtension, MergedValue, Product, SourceFailure,
 };
 use crate::sources::commerce::ForwardedHeaders;
 use crate::sources::inventory::{Inventory, StockItem};
@@ -23,16 +23,38 @@ use crate::sources::resilience::{Guard, GuardSettings, SourceError, SourceHealth
 pub struct StockService {
     inventory: Option<Arc<dyn Inventory>>,
     guard: Guard,
-    cache: EntityCache<String, StockItem>,
+    cache: EntityCache<String, Arc<CachedStock>>,
     max_batch: usize,
     overwrite_stock_status: bool,
     only_x_left_threshold: f64,
     max_age_secs: u64,
 }
 
+/// One SKU's stock as the inventory answered it, with its fresh `LiveStock` object built once
+/// per answer rather than once per request.
+struct CachedStock {
+    item: StockItem,
+    fresh: Arc<Value>,
+}
+
+impl CachedStock {
+    fn new(item: StockItem) -> Self {
+        let fresh = Arc::new(live_stock_json(&item, Freshness::Fresh));
+        Self { item, fresh }
+    }
+
+    /// The `LiveStock` object for `freshness`.
+    fn live_stock(&self, freshness: Freshness) -> Arc<Value> {
+        match freshness {
+            Freshness::Fresh => self.fresh.clone(),
+            Freshness::Stale => Arc::new(live_stock_json(&self.item, freshness)),
+        }
+    }
+}
+
 /// Live stock for an answer's SKUs, and whether the inventory failed.
 struct StockData {
-    items: HashMap<String, (StockItem, Freshness)>,
+    items: HashMap<String, (Arc<CachedStock>, Freshness)>,
     failed: bool,
     /// When the first of these answers stops being fresh (`None`: nothing was looked up).
     fresh_until: Option<Instant>,
@@ -85,7 +107,7 @@ impl StockService {
             let mut found = HashMap::new();
             for answer in answers {
                 for item in answer? {
-                    found.insert(item.sku.clone(), item);
+                    found.insert(item.sku.clone(), Arc::new(CachedStock::new(item)));
                 }
             }
             Ok(found)
@@ -132,16 +154,16 @@ impl MergedExtension for StockService {
 }
 
 impl StockData {
-    fn item(&self, product: &Product) -> Option<&(StockItem, Freshness)> {
+    fn item(&self, product: &Product) -> Option<&(Arc<CachedStock>, Freshness)> {
         self.items.get(product.sku.as_deref()?)
     }
 }
 
 impl MergedData for StockData {
-    fn field(&self, field: &FieldRequest<'_>, product: &Product) -> Option<Merged> {
-        let (item, freshness) = self.item(product)?;
+    fn field(&self, _: &FieldRequest<'_>, product: &Product) -> Option<Merged> {
+        let (cached, freshness) = self.item(product)?;
         Some(Merged {
-            value: field.project(&live_stock_json(item, *freshness)),
+            value: MergedValue::Unshaped(cached.live_stock(*freshness)),
             stale: *freshness == Freshness::Stale,
         })
     }
@@ -152,8 +174,8 @@ impl MergedData for StockData {
         product: &Product,
         _: &RawValue,
     ) -> Option<Merged> {
-        let (item, freshness) = self.item(product)?;
-        let qty = item.salable();
+        let (cached, freshness) = self.item(product)?;
+        let qty = cached.item.salable();
         let value = match field.name() {
             "stock_status" => Value::from(status(qty)),
             "only_x_left_in_stock" if qty <= self.only_x_left_threshold => Value::from(qty),
@@ -161,7 +183,7 @@ impl MergedData for StockData {
             _ => return None,
         };
         Some(Merged {
-            value,
+            value: MergedValue::Shaped(value),
             stale: *freshness == Freshness::Stale,
         })
     }

@@ -1,9 +1,11 @@
 //! What the gateway asks of a merged-data extension (live stock, contract prices, …), and the
 //! small types it hands one. An extension names its fields on Commerce's product types and the
 //! Commerce fields it may overwrite, fetches its data once per request for the products of an
-//! answer, and shapes its values through the client's selection; the gateway plans, collects
+//! answer, and hands back its values keyed by schema field names, which the gateway shapes
+//! through the client's selection as it writes them; the gateway plans, collects
 //! fields, walks Commerce's answer and writes the result. Extensions import only this module.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::value::RawValue;
@@ -63,9 +65,20 @@ pub trait MergedData: Send + Sync {
 /// A merged value.
 #[derive(Debug)]
 pub struct Merged {
-    pub value: Value,
+    pub value: MergedValue,
     /// Served past its TTL because the source failed: the answer must not be cached.
     pub stale: bool,
+}
+
+/// A merged value, shaped by the client's selection or still to be shaped by it.
+#[derive(Debug)]
+pub enum MergedValue {
+    /// Written as it is (already in the client's response keys).
+    Shaped(Value),
+    /// Keyed by schema field names, objects carrying `__typename`: written through the field's
+    /// selection (see [`FieldRequest::write_projected`]). Shared, so a value computed once per
+    /// source answer can serve every request without a copy.
+    Unshaped(Arc<Value>),
 }
 
 /// The error a failed source adds to the answer.
@@ -120,23 +133,48 @@ impl<'r> FieldRequest<'r> {
             .collect()
     }
 
-    /// `value` (keyed by schema field names, objects carrying `__typename`) shaped by the
-    /// selection: response keys, the spec's field collection and order.
-    pub fn project(&self, value: &Value) -> Value {
+    /// Writes `value` (keyed by schema field names, objects carrying `__typename`) shaped by
+    /// the selection as JSON: response keys, the spec's field collection and order.
+    pub fn write_projected(&self, value: &Value, out: &mut Vec<u8>) -> serde_json::Result<()> {
         match value {
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.project(v)).collect()),
-            Value::Object(map) => {
-                let typename = map.get("__typename").and_then(Value::as_str).unwrap_or("");
-                let mut out = Map::new();
-                for (key, sub) in self.subfields(typename) {
-                    let v = map.get(sub.name()).unwrap_or(&Value::Null);
-                    let leaf = sub.fields.iter().all(|f| f.selection.is_empty());
-                    let v = if leaf { v.clone() } else { sub.project(v) };
-                    out.insert(key.to_string(), v);
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    self.write_projected(item, out)?;
                 }
-                Value::Object(out)
+                out.push(b']');
             }
-            other => other.clone(),
+            Value::Object(map) => {
+                let typename = member(map, "__typename")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                out.push(b'{');
+                for (i, (key, sub)) in self.subfields(typename).into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, key)?;
+                    out.push(b':');
+                    let v = member(map, sub.name()).unwrap_or(&Value::Null);
+                    if sub.fields.iter().all(|f| f.selection.is_empty()) {
+                        serde_json::to_writer(&mut *out, v)?;
+                    } else {
+                        sub.write_projected(v, out)?;
+                    }
+                }
+                out.push(b'}');
+            }
+            other => serde_json::to_writer(&mut *out, other)?,
         }
+        Ok(())
     }
+}
+
+/// The member `name` of an object: a scan, as merged objects have a handful of members and
+/// comparing their keys costs less than hashing.
+fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
 }

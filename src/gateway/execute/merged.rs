@@ -184,12 +184,14 @@ impl Gateway {
             variables: &variables,
         };
         let mut merge_errors = MergeErrors::default();
-        let data_json = write_data(shaped.as_ref(), &input, &mut merge_errors)
+        // Room for Commerce's answer and the merged values, so the body is written in one go.
+        let capacity = commerce.body.len() + commerce.body.len() / 2 + 1024;
+        let data_json = write_data(shaped.as_ref(), &input, &mut merge_errors, capacity)
             .map_err(|_| GatewayError::internal())?;
         let stale = merge_errors.stale;
         let mut errors = answer.errors;
         errors.extend(merge_errors.into_errors(&data));
-        let body = merged_body(&errors, &data_json, answer.extensions)
+        let body = merged_body(&errors, data_json, answer.extensions)
             .map_err(|_| GatewayError::internal())?;
         let cacheability = match commerce.cacheability {
             _ if stale || !errors.is_empty() => Cacheability::NoStore,
@@ -220,13 +222,18 @@ impl Gateway {
     }
 }
 
-/// The merged `data`, slots filled (`null` when Commerce answered none).
+/// How the body of a merged answer begins when it has no errors: `data` comes first.
+const DATA_FIRST: &[u8] = b"{\"data\":";
+
+/// `{"data":` and the merged `data`, slots filled (`null` when Commerce answered none).
 fn write_data(
     shaped: Option<&Shaped<'_, '_>>,
     input: &MergeInput<'_>,
     errors: &mut MergeErrors,
+    capacity: usize,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let mut out = Vec::with_capacity(16 * 1024);
+    let mut out = Vec::with_capacity(capacity);
+    out.extend_from_slice(DATA_FIRST);
     match shaped {
         Some(shaped) => write(shaped, input, &mut Vec::new(), errors, &mut out)?,
         None => out.extend_from_slice(b"null"),
@@ -234,25 +241,29 @@ fn write_data(
     Ok(out)
 }
 
-/// The merged answer's body: errors, the merged `data`, Commerce's `extensions`.
+/// The merged answer's body: errors, the merged `data` (as [`write_data`] wrote it),
+/// Commerce's `extensions`. Without errors, `data` is already where it belongs.
 fn merged_body(
     errors: &[Value],
-    data: &[u8],
+    data: Vec<u8>,
     extensions: Option<&RawValue>,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let mut body = Vec::with_capacity(data.len() + 256);
-    body.push(b'{');
-    if !errors.is_empty() {
-        body.extend_from_slice(b"\"errors\":");
+    let mut body = if errors.is_empty() {
+        data
+    } else {
+        let mut body = Vec::with_capacity(data.len() + 256);
+        body.extend_from_slice(b"{\"errors\":");
         serde_json::to_writer(&mut body, errors)?;
         body.push(b',');
-    }
-    body.extend_from_slice(b"\"data\":");
-    body.extend_from_slice(data);
+        body.extend_from_slice(data.get(1..).unwrap_or_default());
+        body
+    };
     if let Some(extensions) = extensions {
         body.extend_from_slice(b",\"extensions\":");
         body.extend_from_slice(extensions.get().as_bytes());
     }
     body.push(b'}');
+    // The body may be kept in the merged-answer cache: it holds no spare room.
+    body.shrink_to_fit();
     Ok(body)
 }

@@ -1,7 +1,7 @@
 //! Merging: the extensions' fields and overwrites applied to Commerce's answer (DESIGN §2.1
 //! steps 2, 4, 5). The plan is built once per document; fields are collected per object as the
 //! spec's CollectFields does; the data comes from the extensions (one batched fetch each per
-//! request), which shape their own values through [`crate::gateway::extension`].
+//! request), whose values are shaped through the client's selection as the answer is written.
 
 mod apply;
 mod collect;

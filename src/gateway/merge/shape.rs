@@ -5,6 +5,7 @@
 //! merge does not walk into stays raw JSON text and is copied out as it came. [`write`] then
 //! fills the slots from the sources and writes the answer.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::apply::{MergeErrors, MergeInput, resolve_slot};
+use super::apply::{MergeErrors, MergeInput, PathSegment, write_slot};
 use super::collect::{Collected, collect_fields};
 use super::plan::{JoinKeys, MergePlan, PlannedField, Role};
 use crate::gateway::extension::Product;
@@ -73,6 +74,14 @@ fn shape_value<'a, 'p>(
 ) -> Result<Shaped<'a, 'p>, serde_json::Error> {
     let text = raw.get().trim_start();
     if text.starts_with('[') {
+        // A list of objects (the usual case) has its items' members read in the same pass.
+        if let Ok(objects) = serde_json::from_str::<Vec<Members<'a>>>(raw.get()) {
+            return objects
+                .into_iter()
+                .map(|members| shape_object(members, sets, static_type, cx))
+                .collect::<Result<_, _>>()
+                .map(Shaped::List);
+        }
         let items: Vec<&'a RawValue> = serde_json::from_str(raw.get())?;
         return items
             .into_iter()
@@ -83,13 +92,28 @@ fn shape_value<'a, 'p>(
     if !text.starts_with('{') {
         return Ok(Shaped::Raw(raw));
     }
-    let Members(members) = serde_json::from_str(raw.get())?;
-    let member = |key: &str| members.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+    shape_object(serde_json::from_str(raw.get())?, sets, static_type, cx)
+}
+
+/// An object rebuilt from the fields collected for its type.
+fn shape_object<'a, 'p>(
+    Members(members): Members<'a>,
+    sets: &[&'p [PlannedField]],
+    static_type: &str,
+    cx: &mut ShapeContext<'p>,
+) -> Result<Shaped<'a, 'p>, serde_json::Error> {
+    let member = |key: &str| members.iter().find(|(k, _)| k.0 == key).map(|(_, v)| *v);
     let keys = &cx.plan.keys;
     let typename = member(&keys.typename)
-        .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
-        .unwrap_or_else(|| static_type.to_string());
-    let product = Arc::new(product_of(&member, keys));
+        .and_then(|v| serde_json::from_str::<Key<'_>>(v.get()).ok())
+        .map_or(Cow::Borrowed(static_type), |Key(name)| name);
+    // Built on the first slot: most objects on the way hold none.
+    let mut product: Option<Arc<Product>> = None;
+    let mut product = || {
+        product
+            .get_or_insert_with(|| Arc::new(product_of(&member, keys)))
+            .clone()
+    };
     let collected = collect_fields(sets, &typename, cx.variables);
     let mut out = Vec::with_capacity(collected.len());
     for c in collected {
@@ -110,14 +134,16 @@ fn shape_value<'a, 'p>(
                 }
             }
             Role::Extension(i) => {
+                let product = product();
                 note_needed(cx, *i, &product, false);
-                slot(c, &product, None)
+                slot(c, product, None)
             }
             Role::Overwrite(i) => {
                 let Some(value) = value else { continue };
                 let variants = cx.plan.fetches_variants.get(*i).copied().unwrap_or(false);
+                let product = product();
                 note_needed(cx, *i, &product, variants);
-                slot(c, &product, Some(value))
+                slot(c, product, Some(value))
             }
         };
         out.push((key, shaped));
@@ -127,12 +153,12 @@ fn shape_value<'a, 'p>(
 
 fn slot<'a, 'p>(
     c: Collected<'p>,
-    product: &Arc<Product>,
+    product: Arc<Product>,
     commerce: Option<&'a RawValue>,
 ) -> Shaped<'a, 'p> {
     Shaped::Slot(Box::new(Slot {
         fields: c.fields,
-        product: product.clone(),
+        product,
         commerce,
     }))
 }
@@ -150,7 +176,7 @@ fn note_needed(cx: &mut ShapeContext<'_>, extension: usize, product: &Product, v
 fn product_of<'a>(member: &impl Fn(&str) -> Option<&'a RawValue>, keys: &JoinKeys) -> Product {
     let parse =
         |key: &str| member(key).and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
-    let sku = parse(&keys.sku).and_then(|v| v.as_str().map(str::to_owned));
+    let sku = member(&keys.sku).and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
     let regular = parse(&keys.regular_prices).map_or((None, None), |prices| {
         let at = |which: &str| {
             prices
@@ -179,10 +205,10 @@ fn product_of<'a>(member: &impl Fn(&str) -> Option<&'a RawValue>, keys: &JoinKey
 
 /// Writes `shaped` as JSON, filling its slots from `input`; `path` is the response path so far
 /// (for the errors of failed sources).
-pub(crate) fn write(
-    shaped: &Shaped<'_, '_>,
+pub(crate) fn write<'p>(
+    shaped: &Shaped<'_, 'p>,
     input: &MergeInput<'_>,
-    path: &mut Vec<Value>,
+    path: &mut Vec<PathSegment<'p>>,
     errors: &mut MergeErrors,
     out: &mut Vec<u8>,
 ) -> Result<(), serde_json::Error> {
@@ -194,7 +220,7 @@ pub(crate) fn write(
                 if i > 0 {
                     out.push(b',');
                 }
-                path.push(Value::from(i));
+                path.push(PathSegment::Index(i));
                 write(item, input, path, errors, out)?;
                 path.pop();
             }
@@ -208,25 +234,23 @@ pub(crate) fn write(
                 }
                 serde_json::to_writer(&mut *out, key)?;
                 out.push(b':');
-                path.push(Value::from(*key));
+                path.push(PathSegment::Key(key));
                 write(value, input, path, errors, out)?;
                 path.pop();
             }
             out.push(b'}');
         }
-        Shaped::Slot(slot) => match resolve_slot(slot, input, path, errors) {
-            Some(value) => serde_json::to_writer(&mut *out, &value)?,
-            None => match slot.commerce {
-                Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
-                None => out.extend_from_slice(b"null"),
-            },
-        },
+        Shaped::Slot(slot) => write_slot(slot, input, path, errors, out)?,
     }
     Ok(())
 }
 
+/// A string, borrowed from the JSON text unless it has escapes.
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
 /// An object's members in order, values left raw.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
+struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -238,7 +262,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     members.push((key, value));
                 }
                 Ok(Members(members))
