@@ -99,13 +99,20 @@ pub struct CachedMerged {
     pub ttl: Duration,
 }
 
+/// A stored merged answer and how long it stays fresh.
+#[derive(Clone)]
+struct MergedEntry {
+    stored: Arc<StoredResponse>,
+    ttl: Duration,
+}
+
 struct MergedExpiry;
 
-impl moka::Expiry<CacheKey, CachedMerged> for MergedExpiry {
+impl moka::Expiry<CacheKey, MergedEntry> for MergedExpiry {
     fn expire_after_create(
         &self,
         _key: &CacheKey,
-        value: &CachedMerged,
+        value: &MergedEntry,
         _now: std::time::Instant,
     ) -> Option<Duration> {
         Some(value.ttl)
@@ -117,7 +124,7 @@ impl moka::Expiry<CacheKey, CachedMerged> for MergedExpiry {
 pub struct ResponseCache {
     entries: Cache<CacheKey, Arc<StoredResponse>>,
     /// Answers with merged data, keyed like Commerce's part (a distinct key space).
-    merged: Cache<CacheKey, CachedMerged>,
+    merged: Cache<CacheKey, MergedEntry>,
 }
 
 /// What one entry costs beyond its body, tags and cache id: the 32-byte key, moka's node, its
@@ -157,25 +164,25 @@ impl ResponseCache {
             .build();
         let merged = Cache::builder()
             .max_capacity(merged_share)
-            .weigher(|_k: &CacheKey, v: &CachedMerged| weigh(&v.response))
+            .weigher(|_k: &CacheKey, v: &MergedEntry| weigh_stored(&v.stored))
             .expire_after(MergedExpiry)
             .support_invalidation_closures()
             .build();
         Self { entries, merged }
     }
 
-    /// A merged answer, while its live data is fresh.
-    pub async fn get_merged(&self, key: &CacheKey) -> Option<CachedResponse> {
-        self.merged.get(key).await.map(|m| m.response)
+    /// A merged answer with its ready-made headers, while its live data is fresh.
+    pub async fn get_merged(&self, key: &CacheKey) -> Option<Arc<StoredResponse>> {
+        self.merged.get(key).await.map(|m| m.stored)
     }
 
     pub async fn insert_merged(&self, key: CacheKey, merged: CachedMerged) {
         if !merged.ttl.is_zero() {
-            let merged = CachedMerged {
-                response: merged.response.detached(),
+            let entry = MergedEntry {
+                stored: Arc::new(StoredResponse::new(merged.response)),
                 ttl: merged.ttl,
             };
-            self.merged.insert(key, merged).await;
+            self.merged.insert(key, entry).await;
         }
     }
 
@@ -213,7 +220,11 @@ impl ResponseCache {
             v.response.tags.iter().any(|t| shared.contains(t))
         })?;
         self.merged.invalidate_entries_if(move |_, v| {
-            v.response.tags.iter().any(|t| for_merged.contains(t))
+            v.stored
+                .response
+                .tags
+                .iter()
+                .any(|t| for_merged.contains(t))
         })?;
         Ok(())
     }
@@ -225,8 +236,9 @@ impl ResponseCache {
         let for_merged = pattern.clone();
         self.entries
             .invalidate_entries_if(move |_, v| pattern.is_match(&v.response.tags.join(",")))?;
-        self.merged
-            .invalidate_entries_if(move |_, v| for_merged.is_match(&v.response.tags.join(",")))?;
+        self.merged.invalidate_entries_if(move |_, v| {
+            for_merged.is_match(&v.stored.response.tags.join(","))
+        })?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use super::extension::MergedExtension;
 use super::merge::MergedFields;
 use super::plan::{Plan, Planner, Route};
 use super::schema::ComposedSchema;
-use super::{Answer, Caller, GatewayError, GatewayResponse, GraphqlRequest, code};
+use super::{Answer, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest, code};
 use crate::cache::{CacheKey, CacheKeyBuilder, InFlight, ResponseCache};
 use crate::config::Config;
 use crate::sources::commerce::{
@@ -135,7 +135,7 @@ impl Gateway {
             )),
             None => None,
         };
-        let response = match plan.route {
+        let answer = match plan.route {
             Route::Forward => {
                 let query = plan
                     .upstream_query
@@ -147,34 +147,36 @@ impl Gateway {
                     plan.operation_name.as_deref(),
                     &caller.headers,
                 );
-                // The hit path: nothing is built for Commerce. (A cost report rewrites the body,
-                // so it takes the general path.)
+                // The hit path: nothing is built for Commerce.
                 if plan.cacheable
-                    && !caller.report_cost
                     && let Some(cache) = &self.cache
                     && let Some(stored) = cache.get(&key).await
                 {
-                    let private = caller.headers.customer_token().is_some();
-                    return Ok(Answer::Hit { stored, private });
+                    Answer::Hit {
+                        stored,
+                        cacheability: cacheability_for(&caller.headers, Cacheability::Public),
+                    }
+                } else {
+                    let upstream = self.upstream_request(&plan, variables_text, caller)?;
+                    Answer::Response(self.forward(&plan, upstream, Some(key)).await?)
                 }
-                let upstream = self.upstream_request(&plan, variables_text, caller)?;
-                self.forward(&plan, upstream, Some(key)).await
             }
             Route::Merge(ref merge) => {
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
                 let request = MergeRequest::new(&plan, merge, upstream, &query, variables, caller);
-                self.forward_and_merge(request).await
+                self.forward_and_merge(request).await?
             }
-            Route::Local => {
+            Route::Local => Answer::Response(
                 self.execute_locally(&plan, query, variables, variables_text, caller)
-                    .await
-            }
-        }?;
-        Ok(Answer::Response(if caller.report_cost {
-            report_cost(response, cost)
+                    .await?,
+            ),
+        };
+        // A cost report rewrites the body, so a hit becomes a response of its own.
+        Ok(if caller.report_cost {
+            Answer::Response(report_cost(answer.into_response(), cost))
         } else {
-            response
-        }))
+            answer
+        })
     }
 
     /// The plan `execute` would follow for `request` (cached), for checks at the HTTP edge.
@@ -262,6 +264,16 @@ fn cache_key(upstream: &UpstreamRequest) -> CacheKey {
         upstream.operation_name.as_deref(),
         &upstream.headers,
     )
+}
+
+/// How an answer for a caller with these headers may be cached downstream: privately for a
+/// customer (a customer token), else as `public`.
+fn cacheability_for(headers: &ForwardedHeaders, public: Cacheability) -> Cacheability {
+    if headers.customer_token().is_some() {
+        Cacheability::Private
+    } else {
+        public
+    }
 }
 
 /// [`cache_key`] from the parts of the upstream request, before it is built.

@@ -104,11 +104,11 @@ pub struct GatewayResponse {
 #[derive(Debug)]
 pub enum Answer {
     Response(GatewayResponse),
-    /// A response-cache hit, with the headers built when it was stored; `private` when the
-    /// caller sent a customer token.
+    /// A response-cache hit (Commerce's answer or a merged one), with the headers built when
+    /// it was stored.
     Hit {
         stored: Arc<StoredResponse>,
-        private: bool,
+        cacheability: Cacheability,
     },
 }
 
@@ -117,14 +117,13 @@ impl Answer {
     pub fn into_response(self) -> GatewayResponse {
         match self {
             Answer::Response(response) => response,
-            Answer::Hit { stored, private } => GatewayResponse {
+            Answer::Hit {
+                stored,
+                cacheability,
+            } => GatewayResponse {
                 status: 200,
                 body: stored.response.body.clone(),
-                cacheability: if private {
-                    Cacheability::Private
-                } else {
-                    Cacheability::Public
-                },
+                cacheability,
                 cache_status: CacheStatus::Hit,
                 cache_id: stored.response.cache_id.clone(),
                 tags: stored.response.tags.clone(),

@@ -214,7 +214,10 @@ async fn answer(state: &AppState, request: GraphqlRequest, caller: &Caller) -> R
     }
     match state.gateway.answer(request, caller).await {
         Answer::Response(response) => respond(response, &state.public_cache_control),
-        Answer::Hit { stored, private } => respond_hit(&stored, private, state),
+        Answer::Hit {
+            stored,
+            cacheability,
+        } => respond_hit(&stored, cacheability, &state.public_cache_control),
     }
 }
 
@@ -273,39 +276,46 @@ fn is_json(headers: &HeaderMap) -> bool {
 fn respond(answer: GatewayResponse, public: &HeaderValue) -> Response {
     let mut response = Response::new(Body::from(answer.body));
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let public_answer = matches!(
-        answer.cacheability,
-        Cacheability::Public | Cacheability::PublicFor(_)
-    );
     set_headers(
         response.headers_mut(),
         public,
         answer.cacheability,
         answer.cache_status,
         answer.cache_id,
-        public_answer.then(|| surrogate_key(&answer.tags)).flatten(),
+        is_public(answer.cacheability)
+            .then(|| surrogate_key(&answer.tags))
+            .flatten(),
     );
     response
 }
 
 /// A response-cache hit: the same headers as [`respond`] gives the answer when it is stored,
 /// from the values kept with the entry.
-fn respond_hit(stored: &StoredResponse, private: bool, state: &AppState) -> Response {
+fn respond_hit(
+    stored: &StoredResponse,
+    cacheability: Cacheability,
+    public: &HeaderValue,
+) -> Response {
     let mut response = Response::new(Body::from(stored.response.body.clone()));
-    let (cacheability, surrogate) = if private {
-        (Cacheability::Private, None)
-    } else {
-        (Cacheability::Public, stored.surrogate_key.clone())
-    };
     set_headers(
         response.headers_mut(),
-        &state.public_cache_control,
+        public,
         cacheability,
         CacheStatus::Hit,
         stored.response.cache_id.clone(),
-        surrogate,
+        is_public(cacheability)
+            .then(|| stored.surrogate_key.clone())
+            .flatten(),
     );
     response
+}
+
+/// Whether shared caches may keep the answer (and so may purge it by its `Surrogate-Key`).
+fn is_public(cacheability: Cacheability) -> bool {
+    matches!(
+        cacheability,
+        Cacheability::Public | Cacheability::PublicFor(_)
+    )
 }
 
 /// A batch answers with the most restrictive cacheability of its parts, never publicly.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::Gateway;
+use super::{Gateway, cacheability_for};
 use crate::cache::{CacheKey, CachedResponse};
 use crate::gateway::plan::Plan;
 use crate::gateway::response::inspect;
@@ -22,12 +22,7 @@ impl Gateway {
         upstream: UpstreamRequest,
         key: Option<CacheKey>,
     ) -> Result<GatewayResponse, GatewayError> {
-        let private = upstream.headers.customer_token().is_some();
-        let cacheability = if private {
-            Cacheability::Private
-        } else {
-            Cacheability::Public
-        };
+        let cacheability = cacheability_for(&upstream.headers, Cacheability::Public);
         let Some(key) = key.filter(|_| plan.cacheable) else {
             let answer = self.send(upstream).await?;
             return Ok(relay(answer, CacheStatus::Bypass, Cacheability::NoStore)?.0);

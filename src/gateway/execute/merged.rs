@@ -1,20 +1,21 @@
 //! The merged route: Commerce's answer (forwarded as usual) with the extensions' fields and
 //! overwrites applied, kept in the merged-answer cache while its live data is fresh.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{Gateway, cache_key};
-use crate::cache::{CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse};
+use super::{Gateway, cache_key, cacheability_for};
+use crate::cache::{CacheKey, CacheKeyBuilder, CachedMerged, CachedResponse, StoredResponse};
 use crate::gateway::extension::MergedData;
 use crate::gateway::merge::{
     MergeErrors, MergeInput, MergePlan, ShapeContext, Shaped, shape, write,
 };
 use crate::gateway::plan::Plan;
-use crate::gateway::{CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse};
+use crate::gateway::{Answer, Cacheability, Caller, GatewayError, GatewayResponse};
 use crate::sources::commerce::UpstreamRequest;
 
 /// One operation on the merge route.
@@ -66,7 +67,7 @@ impl Gateway {
     pub(super) async fn forward_and_merge(
         &self,
         request: MergeRequest<'_>,
-    ) -> Result<GatewayResponse, GatewayError> {
+    ) -> Result<Answer, GatewayError> {
         let MergeRequest {
             plan,
             merge,
@@ -86,36 +87,29 @@ impl Gateway {
             && let Some(mk) = merged_key
         {
             // Identical concurrent requests share the Commerce call and the merge too.
-            return self
+            let response = self
                 .in_flight
                 .run(mk, async {
                     let commerce = self.forward(plan, upstream, Some(key)).await?;
                     Ok(self.merge(merge, commerce, variables, caller).await?.0)
                 })
-                .await;
+                .await?;
+            return Ok(Answer::Response(response));
         }
         let commerce = self.forward(plan, upstream, Some(key)).await?;
         let (response, fresh_for) = self.merge(merge, commerce, variables, caller).await?;
         if let (Some(mk), Some(ttl)) = (merged_key, fresh_for) {
             self.store_merged(mk, &response, ttl).await;
         }
-        Ok(response)
+        Ok(Answer::Response(response))
     }
 
     /// A merged answer from the cache.
-    fn merged_hit(&self, hit: CachedResponse, caller: &Caller) -> GatewayResponse {
-        let private = caller.headers.customer_token().is_some();
-        GatewayResponse {
-            status: 200,
-            body: hit.body,
-            cacheability: if private {
-                Cacheability::Private
-            } else {
-                Cacheability::PublicFor(self.live_max_age_secs)
-            },
-            cache_status: CacheStatus::Hit,
-            cache_id: hit.cache_id,
-            tags: hit.tags,
+    fn merged_hit(&self, stored: Arc<StoredResponse>, caller: &Caller) -> Answer {
+        let public = Cacheability::PublicFor(self.live_max_age_secs);
+        Answer::Hit {
+            stored,
+            cacheability: cacheability_for(&caller.headers, public),
         }
     }
 
