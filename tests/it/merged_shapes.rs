@@ -30,6 +30,15 @@ async fn acme(app: &TestApp) -> String {
     format!("Bearer {}", app.customer_token(email, password).await)
 }
 
+/// Acme's contract tiers, from the CPQ itself, for the products listed in an answer.
+async fn acme_tiers_of_items(app: &TestApp, answer: &Value) -> HashMap<String, Vec<(f64, f64)>> {
+    let skus: Vec<&str> = items(answer)
+        .iter()
+        .filter_map(|i| i["sku"].as_str())
+        .collect();
+    acme_tiers(app, &skus).await
+}
+
 /// Acme's contract tiers per SKU, straight from the CPQ connector: (min quantity, unit price).
 async fn acme_tiers(app: &TestApp, skus: &[&str]) -> HashMap<String, Vec<(f64, f64)>> {
     let truth = app
@@ -103,11 +112,7 @@ async fn a_cached_merged_answer_is_never_served_for_another_quantity_or_selectio
         commerce_calls,
         "Commerce's part of the answer is still shared"
     );
-    let skus: Vec<&str> = items(&hundred.body)
-        .iter()
-        .filter_map(|i| i["sku"].as_str())
-        .collect();
-    let tiers = acme_tiers(&app, &skus).await;
+    let tiers = acme_tiers_of_items(&app, &hundred.body).await;
     for item in contract_items(&app, &hundred.body) {
         let sku = item["sku"].as_str().expect("sku");
         assert_eq!(
@@ -148,11 +153,7 @@ async fn with_the_cache_off_concurrent_requests_of_different_shapes_get_their_ow
         app.query(stock, json!({})),
         app.query(&status, json!({})),
     );
-    let skus: Vec<&str> = items(&one.body)
-        .iter()
-        .filter_map(|i| i["sku"].as_str())
-        .collect();
-    let tiers = acme_tiers(&app, &skus).await;
+    let tiers = acme_tiers_of_items(&app, &one.body).await;
     for (answer, quantity) in [(&one, 1.0), (&hundred, 100.0)] {
         for item in contract_items(&app, &answer.body) {
             let sku = item["sku"].as_str().expect("sku");
@@ -293,11 +294,7 @@ async fn variable_defaults_hold_for_merged_arguments_and_directives() {
         .query_with(query, json!({ "from": "0" }), &[("Authorization", &token)])
         .await;
     assert!(answer.body.get("errors").is_none(), "{}", answer.body);
-    let skus: Vec<&str> = items(&answer.body)
-        .iter()
-        .filter_map(|i| i["sku"].as_str())
-        .collect();
-    let tiers = acme_tiers(&app, &skus).await;
+    let tiers = acme_tiers_of_items(&app, &answer.body).await;
     for item in contract_items(&app, &answer.body) {
         assert_eq!(keys(item), ["sku", "contract_price", "stock"], "{item}");
         assert_eq!(item["contract_price"]["quantity"].as_f64(), Some(100.0));
@@ -322,11 +319,7 @@ async fn one_alias_may_carry_different_arguments_on_different_product_types() {
         .query_with(query, json!({}), &[("Authorization", &token)])
         .await;
     assert!(answer.body.get("errors").is_none(), "{}", answer.body);
-    let skus: Vec<&str> = items(&answer.body)
-        .iter()
-        .filter_map(|i| i["sku"].as_str())
-        .collect();
-    let tiers = acme_tiers(&app, &skus).await;
+    let tiers = acme_tiers_of_items(&app, &answer.body).await;
     let mut seen = (false, false);
     for item in contract_items(&app, &answer.body) {
         let cp = &item["cp"];
