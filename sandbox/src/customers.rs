@@ -129,6 +129,8 @@ pub(crate) struct Customers {
     next_serial: AtomicU64,
     /// Per customer: tokens with a lower serial are revoked.
     revoked_below: Mutex<HashMap<u32, u64>>,
+    /// How many of `accounts` (the first ones) were seeded.
+    seeded: usize,
 }
 
 impl Customers {
@@ -193,6 +195,7 @@ impl Customers {
             .chain_update(seed.to_le_bytes())
             .finalize();
         Customers {
+            seeded: accounts.len(),
             accounts,
             key: key.into(),
             lifetime,
@@ -203,6 +206,13 @@ impl Customers {
 
     pub fn all(&self) -> &[Customer] {
         &self.accounts
+    }
+
+    /// Whether `id` is a seeded account (seeded accounts start with a seeded cart, accounts
+    /// created at runtime with an empty one).
+    pub fn is_seeded(&self, id: u32) -> bool {
+        let all = self.all();
+        all[..self.seeded.min(all.len())].iter().any(|c| c.id == id)
     }
 
     pub fn by_id(&self, id: u32) -> Option<&Customer> {

@@ -28,6 +28,14 @@ pub const NO_CONTRACT_COMPANY_ID: &str = "NQ==";
 /// (`SandboxConfig::connector_token`).
 pub const CONNECTOR_TOKEN: &str = "sandbox-connector-token";
 
+/// Coupon of the seeded cart rule "10% off everything" (percent off every item).
+pub const COUPON_PERCENT: &str = "SAVE10";
+/// Coupon of the seeded cart rule "$15 off your order" (a fixed amount off the cart, converted
+/// into the cart's currency).
+pub const COUPON_FIXED: &str = "TAKE15";
+/// Coupon of the seeded cart rule "Free shipping" (every shipping rate costs nothing).
+pub const COUPON_FREE_SHIPPING: &str = "FREESHIP";
+
 /// The inventory's MSI source codes, in the order every stock answer lists them.
 pub const SOURCES: [&str; 3] = crate::stock::SOURCES;
 

@@ -119,6 +119,18 @@ pub(crate) fn country_json(id: &str, locale: &str) -> Option<Value> {
         .map(|c| country(c, locale))
 }
 
+/// A country's regions: `(id, code, name)`.
+pub(crate) type Regions = &'static [(u32, &'static str, &'static str)];
+
+/// A country's two-letter id, English name and regions, for validating addresses; `None`
+/// when the directory does not list it.
+pub(crate) fn country_regions(id: &str) -> Option<(&'static str, &'static str, Regions)> {
+    COUNTRIES
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(id.trim()))
+        .map(|c| (c.id, c.english, c.regions))
+}
+
 fn country(c: &CountrySeed, locale: &str) -> Value {
     let local = if locale.starts_with("de") {
         c.german

@@ -14,6 +14,8 @@ pub(crate) enum Category {
     Authorization,
     /// `GraphQlAuthenticationException`: answered with HTTP 401.
     Authentication,
+    /// `GraphQlAlreadyExistsException`.
+    AlreadyExists,
     /// webonyx's own errors: syntax and validation.
     Graphql,
 }
@@ -25,6 +27,7 @@ impl Category {
             Category::NoSuchEntity => "graphql-no-such-entity",
             Category::Authorization => "graphql-authorization",
             Category::Authentication => "graphql-authentication",
+            Category::AlreadyExists => "graphql-already-exists",
             Category::Graphql => "graphql",
         }
     }

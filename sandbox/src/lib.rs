@@ -15,7 +15,28 @@
 //! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields and
 //!   the B2B `companies`, `job_title`, `status`), `customerGroup`;
 //! * B2B: `company` (the logged-in customer's company; `null` for customers without one);
-//! * cart (read-only): `customerCart` and `cart(cart_id:)` for the customer's own cart.
+//! * carts, per store view: `createEmptyCart`, `createGuestCart` (with `cart_uid`), `cart`,
+//!   `customerCart`, `mergeCarts`, `addProductsToCart` (simple products, configurable products
+//!   by variant sku or `selected_options`, with `user_errors`), `addSimpleProductsToCart`,
+//!   `addConfigurableProductsToCart`, `updateCartItems` (0 removes), `removeItemFromCart`;
+//! * checkout: `applyCouponToCart` / `removeCouponFromCart`, `setGuestEmailOnCart`,
+//!   `setShippingAddressesOnCart`, `setBillingAddressOnCart` (with `same_as_shipping`),
+//!   `available_shipping_methods`, `setShippingMethodsOnCart`, `available_payment_methods`,
+//!   `setPaymentMethodOnCart`, `setGiftOptionsOnCart`, `estimateShippingMethods`,
+//!   `estimateTotals`, `checkoutAgreements`, `placeOrder` (2.4.9's `errors` list);
+//! * orders: `customer { orders(filter, currentPage, pageSize, sort) }` and `customerOrders`.
+//!
+//! Guest carts have a 32-character masked id anyone who knows it may use; a customer's cart
+//! answers only that customer (Commerce's authorization error otherwise), and a cart only its
+//! store view ("Wrong store code specified for cart"). `placeOrder` gives Commerce's next
+//! increment id ("000000001", …), status "Pending", no invoice or shipment; it reserves the
+//! ordered units (the salable quantity `products` shows drops at once) and deactivates the cart
+//! ("The cart isn't active."). Totals, in the request's display currency: the customer group's
+//! price and quantity tier per line; the coupon's rule; tax on items after discounts for
+//! US-CA 8.25 %, US-NY 8.375 % and DE 19 %; shipping by flat rate ($5 per item), table rate
+//! (by country) or free shipping from a discounted subtotal of $100; payment by check / money
+//! order, or `free` when the grand total is 0. Coupons ([`demo`]): `SAVE10` (10 % off every
+//! item), `TAKE15` ($15 off the cart) and `FREESHIP` (every shipping rate free).
 //!
 //! Every other root field answers a `graphql-no-such-entity` error saying the sandbox does not
 //! emulate it yet. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
@@ -67,7 +88,8 @@
 //! product's contract price expired 30 days ago and the third's is valid only from 30 days on
 //! ([`demo::expired_contract_sku`], [`demo::future_contract_sku`]; `24-TV01` and `24-UG01` with
 //! the default configuration). Every customer's cart holds seeded lines (four for consumers,
-//! five with larger quantities for company users). The names are constants in [`demo`].
+//! five with larger quantities for company users); customers created at runtime start with an
+//! empty cart. The names are constants in [`demo`].
 //!
 //! Tokens come from `generateCustomerToken` (or [`Sandbox::customer_token`] in tests) and go in
 //! `Authorization: Bearer <token>`; an invalid or expired token is answered with HTTP 401 and a
@@ -94,7 +116,8 @@
 //! # Modules
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
-//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
+//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`, `orders`: the other
+//!   Commerce domains.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
 //! * `http`: `/graphql`; `connectors`: the inventory and CPQ routes; `admin`: call counters
@@ -113,6 +136,7 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
+pub(crate) mod orders;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
@@ -232,6 +256,7 @@ impl Sandbox {
             ),
             companies: companies::Companies::seeded(),
             carts: carts::Carts::new(config.seed),
+            orders: orders::Orders::default(),
             base_url: OnceLock::new(),
         });
         if let Some(url) = &config.base_url {

@@ -11,6 +11,7 @@ pub(crate) mod aggregations;
 pub(crate) mod attributes;
 pub(crate) mod pricing;
 pub(crate) mod query;
+pub(crate) mod reservations;
 pub(crate) mod search;
 mod seed;
 
@@ -180,6 +181,8 @@ pub(crate) struct Catalog {
     /// Rank of each product when sorted by name (ties by id).
     name_rank: Vec<u32>,
     pub search: SearchIndex,
+    /// What placed orders reserved: the only part of the catalog that changes.
+    pub reservations: reservations::Reservations,
 }
 
 impl Catalog {
@@ -222,6 +225,7 @@ impl Catalog {
             category_by_url_path,
             name_rank,
             search,
+            reservations: reservations::Reservations::default(),
         }
     }
 
@@ -308,8 +312,15 @@ impl Catalog {
         false
     }
 
-    /// Salable quantity of a variant: derived from the seed, about one in twelve sold out.
+    /// Salable quantity of a variant: the seeded quantity less what orders reserved.
     pub fn variant_qty(&self, variant_id: u32) -> u16 {
+        let seeded = self.seeded_variant_qty(variant_id);
+        let reserved = self.reservations.reserved(variant_id);
+        u16::try_from(u32::from(seeded).saturating_sub(reserved)).unwrap_or(seeded)
+    }
+
+    /// Seeded quantity of a variant: derived from the seed, about one in twelve sold out.
+    pub fn seeded_variant_qty(&self, variant_id: u32) -> u16 {
         let h = mix(self.seed ^ u64::from(variant_id).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         if h.is_multiple_of(12) {
             0
@@ -326,7 +337,17 @@ impl Catalog {
                 .variants()
                 .map(|v| u32::from(self.variant_qty(v.id)))
                 .sum(),
-            None => u32::from(p.qty),
+            None => u32::from(p.qty)
+                .saturating_sub(self.reservations.reserved(Catalog::product_id(product))),
+        }
+    }
+
+    /// Seeded quantity of a simple product or variant, before reservations: what the
+    /// inventory connector's ledger starts from.
+    pub fn seeded_qty(&self, product: u32, variant: Option<Variant>) -> u32 {
+        match variant {
+            Some(v) => u32::from(self.seeded_variant_qty(v.id)),
+            None => u32::from(self.product(product).qty),
         }
     }
 

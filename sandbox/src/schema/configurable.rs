@@ -104,6 +104,17 @@ impl Attribute {
     }
 }
 
+/// The variant option value uids choose: one value of each attribute, offered by `matrix`.
+pub(super) fn variant_by_uids(matrix: &Configurable, uids: &[String]) -> Option<Variant> {
+    let color = uids
+        .iter()
+        .find_map(|u| Attribute::Color.decode(matrix, u))?;
+    let size = uids
+        .iter()
+        .find_map(|u| Attribute::Size.decode(matrix, u))?;
+    matrix.variant_in(color, size)
+}
+
 pub(super) fn options(at: &At<'_>) -> Value {
     let Some(matrix) = at
         .product

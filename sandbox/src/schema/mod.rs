@@ -18,6 +18,7 @@ mod configurable;
 mod content;
 mod customer;
 mod media;
+mod orders;
 mod product;
 mod stores;
 
@@ -39,6 +40,7 @@ use crate::catalog::Catalog;
 use crate::companies::Companies;
 use crate::customers::Customers;
 use crate::errors::{Category, commerce_error, input_error};
+use crate::orders::Orders;
 use crate::scope::RequestScope;
 use crate::store::{StoreView, Stores};
 
@@ -52,6 +54,7 @@ pub(crate) struct Data {
     pub customers: Customers,
     pub companies: Companies,
     pub carts: Carts,
+    pub orders: Orders,
     /// Absolute base URL (with trailing slash) for media and store URLs; set when the sandbox
     /// binds, unless configured. Relative ("/") until then.
     pub base_url: OnceLock<String>,
@@ -100,6 +103,7 @@ impl Resolvers for SandboxResolvers {
             "SimpleProduct" | "ConfigurableProduct" => product::field(type_name, name),
             "CategoryTree" => category::field(name),
             "Cart" if name == "itemsV2" => Some(Arc::new(cart::items_v2) as Handler),
+            "Customer" if name == "orders" => Some(Arc::new(orders::customer_orders) as Handler),
             _ => None,
         }?;
         let data = Arc::clone(&self.data);
@@ -156,6 +160,8 @@ fn query_handler(name: &str) -> Handler {
         "company" => Arc::new(company::company),
         "customerCart" => Arc::new(cart::customer_cart),
         "cart" => Arc::new(cart::cart),
+        "customerOrders" => Arc::new(orders::customer_orders),
+        "checkoutAgreements" => Arc::new(cart::checkout_agreements),
         other => not_emulated("query", other),
     }
 }
@@ -164,8 +170,35 @@ fn mutation_handler(name: &str) -> Handler {
     match name {
         "generateCustomerToken" => Arc::new(customer::generate_customer_token),
         "revokeCustomerToken" => Arc::new(customer::revoke_customer_token),
-        other => not_emulated("mutation", other),
+        other => cart_mutation(other).unwrap_or_else(|| not_emulated("mutation", other)),
     }
+}
+
+/// The cart and checkout mutations (`crate::carts`, `crate::orders`).
+fn cart_mutation(name: &str) -> Option<Handler> {
+    use cart::{checkout, items};
+    Some(match name {
+        "createEmptyCart" => Arc::new(cart::create_empty_cart),
+        "createGuestCart" => Arc::new(cart::create_guest_cart),
+        "mergeCarts" => Arc::new(cart::merge_carts),
+        "addProductsToCart" => Arc::new(items::add_products_to_cart),
+        "addSimpleProductsToCart" => Arc::new(items::add_simple_products_to_cart),
+        "addConfigurableProductsToCart" => Arc::new(items::add_configurable_products_to_cart),
+        "updateCartItems" => Arc::new(items::update_cart_items),
+        "removeItemFromCart" => Arc::new(items::remove_item_from_cart),
+        "applyCouponToCart" => Arc::new(checkout::apply_coupon_to_cart),
+        "removeCouponFromCart" => Arc::new(checkout::remove_coupon_from_cart),
+        "setGuestEmailOnCart" => Arc::new(checkout::set_guest_email_on_cart),
+        "setShippingAddressesOnCart" => Arc::new(checkout::set_shipping_addresses_on_cart),
+        "setBillingAddressOnCart" => Arc::new(checkout::set_billing_address_on_cart),
+        "setShippingMethodsOnCart" => Arc::new(checkout::set_shipping_methods_on_cart),
+        "setPaymentMethodOnCart" => Arc::new(checkout::set_payment_method_on_cart),
+        "setGiftOptionsOnCart" => Arc::new(checkout::set_gift_options_on_cart),
+        "estimateShippingMethods" => Arc::new(checkout::estimate_shipping_methods),
+        "estimateTotals" => Arc::new(checkout::estimate_totals),
+        "placeOrder" => Arc::new(checkout::place_order),
+        _ => return None,
+    })
 }
 
 /// Root fields of Adobe's schema the sandbox answers with an error rather than data.

@@ -611,14 +611,14 @@ async fn fields_the_sandbox_does_not_emulate_say_so() {
     assert_eq!(answer.data()["storeConfig"]["store_code"], "default");
     let answer = post(
         &sandbox,
-        "mutation { createGuestCart { cart { id } } }",
+        "mutation { clearCart(input: { uid: \"abc\" }) { cart { id } } }",
         json!({}),
         &[],
     )
     .await;
     assert_eq!(
         answer.error().0,
-        "The sandbox does not emulate the `createGuestCart` mutation yet."
+        "The sandbox does not emulate the `clearCart` mutation yet."
     );
 }
 
@@ -983,4 +983,5 @@ async fn every_leaf_field_of_the_emulated_types_resolves_with_its_declared_type(
 }
 
 mod b2b;
+mod carts;
 mod directives;

@@ -159,8 +159,13 @@ impl Inventory {
         if let Some(stock) = changed.get(&id) {
             return *stock;
         }
+        // The ERP's stock starts from Commerce's seeded stock; orders placed in Commerce reach
+        // the ERP only through the export flows, so reservations do not move it.
         let qty = match variant {
-            Some(v) => u32::from(catalog.variant_qty(v.id)),
+            Some(v) => catalog.seeded_qty(product, Some(v)),
+            None if catalog.product(product).configurable.is_none() => {
+                catalog.seeded_qty(product, None)
+            }
             None => catalog.product_qty(product),
         };
         self.seeded(id, qty)
