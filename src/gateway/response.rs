@@ -35,7 +35,8 @@ pub fn inspect(body: Bytes) -> Result<Inspected, serde_json::Error> {
     // `data` stays raw so field order and number formatting are exactly Commerce's.
     #[derive(Deserialize)]
     struct Answer<'a> {
-        #[serde(borrow, default)]
+        // `"data": null` is kept as written: an `Option` alone would read it as absent.
+        #[serde(borrow, default, deserialize_with = "present")]
         data: Option<&'a RawValue>,
         #[serde(default)]
         errors: Vec<Value>,
@@ -54,6 +55,11 @@ pub fn inspect(body: Bytes) -> Result<Inspected, serde_json::Error> {
         body: Bytes::from(out),
         has_errors: !errors.is_empty(),
     })
+}
+
+/// A key that is present, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// Splits a Commerce answer into `data` and its cleaned `errors` (for local execution).
@@ -169,6 +175,18 @@ mod tests {
             json!({"message":"No such entity.","path":["products"],"locations":[{"line":1,"column":3}],"extensions":{"category":"graphql-no-such-entity"}})
         );
         assert_eq!(v["data"], json!({"products": null}));
+    }
+
+    #[test]
+    fn a_null_data_next_to_errors_stays_in_the_answer() {
+        let body = Bytes::from_static(
+            br#"{"errors":[{"message":"The current customer isn't authorized.","extensions":{"category":"graphql-authorization"}}],"data":null}"#,
+        );
+        let v: Value = serde_json::from_slice(&inspect(body).expect("json").body).expect("json");
+        assert_eq!(v.get("data"), Some(&Value::Null));
+        let absent = Bytes::from_static(br#"{"errors":[{"message":"x"}]}"#);
+        let v: Value = serde_json::from_slice(&inspect(absent).expect("json").body).expect("json");
+        assert_eq!(v.get("data"), None, "no data key is invented");
     }
 
     #[test]
