@@ -667,3 +667,82 @@ async fn estimates_price_shipping_and_tax_for_an_address_without_changing_the_ca
     .await;
     assert_eq!(agreements.data()["checkoutAgreements"][0]["mode"], "MANUAL");
 }
+
+#[tokio::test]
+async fn every_leaf_field_of_a_checked_out_cart_and_its_order_resolves_with_its_declared_type() {
+    let sandbox = sandbox();
+    let roni = bearer(
+        &sandbox,
+        ("roni_cost@example.com", "roni_cost3@example.com"),
+    )
+    .await;
+    let own = gql(&sandbox, "{ customerCart { id } }", json!({}), Some(&roni)).await;
+    let id = own.data()["customerCart"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    checkout(&sandbox, Some(&roni), &id).await;
+    let money = "{ value currency }";
+    let cart = format!(
+        "{} prices {{ {} grand_total {money} subtotal_including_tax {money} discounts {{ {} amount {money} coupon {{ code }} }}
+            applied_taxes {{ {} amount {money} }} discount {{ {} amount {money} }} }}
+          shipping_addresses {{ {} region {{ {} }} country {{ {} }} available_shipping_methods {{ {} amount {money} price_incl_tax {money} }}
+            selected_shipping_method {{ {} amount {money} }} }}
+          billing_address {{ {} }} available_payment_methods {{ {} }} selected_payment_method {{ {} }} applied_coupons {{ {} }}",
+        leaf_selection("Cart"),
+        leaf_selection("CartPrices"),
+        leaf_selection("Discount"),
+        leaf_selection("CartTaxItem"),
+        leaf_selection("CartDiscount"),
+        leaf_selection("ShippingCartAddress"),
+        leaf_selection("CartAddressRegion"),
+        leaf_selection("CartAddressCountry"),
+        leaf_selection("AvailableShippingMethod"),
+        leaf_selection("SelectedShippingMethod"),
+        leaf_selection("BillingCartAddress"),
+        leaf_selection("AvailablePaymentMethod"),
+        leaf_selection("SelectedPaymentMethod"),
+        leaf_selection("AppliedCoupon"),
+    );
+    let read = gql(
+        &sandbox,
+        &format!("query($id: String!) {{ cart(cart_id: $id) {{ {cart} }} }}"),
+        json!({ "id": id }),
+        Some(&roni),
+    )
+    .await;
+    assert!(read.body.get("errors").is_none(), "{}", read.body["errors"]);
+    let order = format!(
+        "{} items {{ {} ... on ConfigurableOrderItem {{ parent_sku selected_options {{ label value }} }}
+            product_sale_price {money} prices {{ {} price {money} row_total {money} }} }}
+          total {{ grand_total {money} subtotal_excl_tax {money} total_tax {money} taxes {{ {} amount {money} }}
+            shipping_handling {{ total_amount {money} }} discounts {{ label amount {money} }} }}
+          shipping_address {{ {} }} billing_address {{ {} }} payment_methods {{ {} }} customer_info {{ {} }} applied_coupons {{ code }}",
+        leaf_selection("CustomerOrder"),
+        leaf_selection("OrderItem"),
+        leaf_selection("OrderItemPrices"),
+        leaf_selection("TaxItem"),
+        leaf_selection("OrderAddress"),
+        leaf_selection("OrderAddress"),
+        leaf_selection("OrderPaymentMethod"),
+        leaf_selection("OrderCustomerInfo"),
+    );
+    let placed = on_cart(&sandbox, Some(&roni), &id, &format!("placeOrder(input: {{ cart_id: $id }}) {{ errors {{ code }} order {{ order_number }} orderV2 {{ {order} }} }}")).await;
+    assert!(
+        placed.body.get("errors").is_none(),
+        "{}",
+        placed.body["errors"]
+    );
+    assert_eq!(placed.data()["placeOrder"]["errors"], json!([]));
+    let listed = gql(&sandbox, &format!("{{ customer {{ orders {{ total_count page_info {{ current_page total_pages }} items {{ {order} }} }} }} customerOrders {{ total_count }} }}"), json!({}), Some(&roni)).await;
+    assert!(
+        listed.body.get("errors").is_none(),
+        "{}",
+        listed.body["errors"]
+    );
+    assert_eq!(
+        listed.data()["customer"]["orders"]["items"][0],
+        placed.data()["placeOrder"]["orderV2"]
+    );
+    assert_eq!(listed.data()["customerOrders"]["total_count"], 1);
+}
