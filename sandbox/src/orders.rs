@@ -91,6 +91,11 @@ impl Orders {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether another order fits (checked before stock is reserved for it).
+    pub fn has_room(&self) -> bool {
+        self.lock().len() < MAX_ORDERS
+    }
+
     /// Stores a new order and returns it.
     pub fn place(&self, placement: Placement<'_>) -> Result<Order, OrderError> {
         let mut orders = self.lock();

@@ -424,6 +424,11 @@ pub(in crate::schema) fn place_order(
                 (l.stock_item(), l.quantity, seeded)
             })
             .collect();
+        if !data.orders.has_room() {
+            return Err(CartError::Input(
+                crate::orders::OrderError::Full.to_string(),
+            ));
+        }
         if !data.catalog.reservations.reserve_all(&reserved) {
             return Ok(Err(checkout::out_of_stock()));
         }

@@ -658,6 +658,14 @@ async fn estimates_price_shipping_and_tax_for_an_address_without_changing_the_ca
         json!([]),
         "the estimate is not saved"
     );
+    let gift = on_cart(&sandbox, None, &id, r#"setGiftOptionsOnCart(input: { cart_id: $id, gift_message: { to: "Bo", from: "Ada", message: "Enjoy" },
+        gift_receipt_included: true, printed_card_included: false }) { cart { gift_message { to from message } gift_receipt_included printed_card_included } }"#).await;
+    assert_eq!(
+        gift.data()["setGiftOptionsOnCart"]["cart"],
+        json!({ "gift_message": { "to": "Bo", "from": "Ada", "message": "Enjoy" }, "gift_receipt_included": true, "printed_card_included": false })
+    );
+    let wrapping = on_cart(&sandbox, None, &id, r#"setGiftOptionsOnCart(input: { cart_id: $id, gift_wrapping_id: "MQ==", gift_receipt_included: false, printed_card_included: false }) { cart { id } }"#).await;
+    assert_eq!(wrapping.error().1, "graphql-no-such-entity");
     let agreements = gql(
         &sandbox,
         "{ checkoutAgreements { agreement_id name mode } }",
