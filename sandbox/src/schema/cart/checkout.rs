@@ -412,54 +412,7 @@ pub(in crate::schema) fn place_order(
     let input: CartIdInput = input(ctx)?;
     let cart_id = input.cart_id.unwrap_or_default();
     let placed = data.carts.update(caller(scope), cart_id.trim(), |cart| {
-        let totals = totals_of(data, scope, cart);
-        if let Err(e) = checkout::check_before_order(cart, &totals) {
-            return Ok(Err(e));
-        }
-        let reserved: Vec<(u32, u32, u32)> = cart
-            .items
-            .iter()
-            .map(|l| {
-                let seeded = data.catalog.seeded_qty(l.product, l.variant());
-                (l.stock_item(), l.quantity, seeded)
-            })
-            .collect();
-        if !data.orders.has_room() {
-            return Err(CartError::Input(
-                crate::orders::OrderError::Full.to_string(),
-            ));
-        }
-        if !data.catalog.reservations.reserve_all(&reserved) {
-            return Ok(Err(checkout::out_of_stock()));
-        }
-        let items = cart
-            .items
-            .iter()
-            .map(|l| {
-                let product = data.catalog.product(l.product);
-                let sku = match l.variant() {
-                    Some(v) => data.catalog.variant_sku(l.product, v),
-                    None => product.sku.clone(),
-                };
-                (sku, product.name.clone())
-            })
-            .collect();
-        let email = super::cart_email(data, cart).unwrap_or_default();
-        let (code, _) = cart.payment_method.clone().unwrap_or(("", None));
-        let title = totals::payment_method(code).map_or("", |m| m.title);
-        let order = data
-            .orders
-            .place(Placement {
-                cart,
-                email,
-                totals: &totals,
-                items,
-                payment: (code, title),
-                now: crate::clock::now(),
-            })
-            .map_err(|e| CartError::Input(e.to_string()))?;
-        cart.active = false;
-        Ok(Ok(order))
+        order_cart(data, scope, cart)
     });
     match placed {
         Ok((Ok(order), _)) => Ok(json!({
@@ -473,4 +426,61 @@ pub(in crate::schema) fn place_order(
             None => Err(cart_error(error)),
         },
     }
+}
+
+/// Turns an active cart into an order: Commerce's checks, the stock reservation, the order,
+/// and the cart's deactivation. `Ok(Err(…))` is a problem `placeOrder` lists in `errors`.
+fn order_cart(
+    data: &Data,
+    scope: &RequestScope,
+    cart: &mut crate::carts::Cart,
+) -> Result<Result<crate::orders::Order, PlaceOrderError>, CartError> {
+    let totals = totals_of(data, scope, cart);
+    if let Err(e) = checkout::check_before_order(cart, &totals) {
+        return Ok(Err(e));
+    }
+    let reserved: Vec<(u32, u32, u32)> = cart
+        .items
+        .iter()
+        .map(|l| {
+            let seeded = data.catalog.seeded_qty(l.product, l.variant());
+            (l.stock_item(), l.quantity, seeded)
+        })
+        .collect();
+    if !data.orders.has_room() {
+        return Err(CartError::Input(
+            crate::orders::OrderError::Full.to_string(),
+        ));
+    }
+    if !data.catalog.reservations.reserve_all(&reserved) {
+        return Ok(Err(checkout::out_of_stock()));
+    }
+    let items = cart
+        .items
+        .iter()
+        .map(|l| {
+            let product = data.catalog.product(l.product);
+            let sku = match l.variant() {
+                Some(v) => data.catalog.variant_sku(l.product, v),
+                None => product.sku.clone(),
+            };
+            (sku, product.name.clone())
+        })
+        .collect();
+    let email = super::cart_email(data, cart).unwrap_or_default();
+    let (code, _) = cart.payment_method.clone().unwrap_or(("", None));
+    let title = totals::payment_method(code).map_or("", |m| m.title);
+    let order = data
+        .orders
+        .place(Placement {
+            cart,
+            email,
+            totals: &totals,
+            items,
+            payment: (code, title),
+            now: crate::clock::now(),
+        })
+        .map_err(|e| CartError::Input(e.to_string()))?;
+    cart.active = false;
+    Ok(Ok(order))
 }
