@@ -25,7 +25,6 @@ use ahash::AHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{Catalog, Variant, mix};
-use crate::customers::Customer;
 use crate::errors::Category;
 
 pub(crate) use checkout::{CartAddress, GiftOptions};
@@ -125,6 +124,17 @@ impl Cart {
     pub fn total_quantity(&self) -> u32 {
         self.items.iter().map(|l| l.quantity).sum()
     }
+}
+
+/// The customer whose cart is wanted, as far as carts care (plain values, so callers holding
+/// a customer by reference or by `Arc` build it alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shopper {
+    pub id: u32,
+    /// A B2B company user: seeded with larger quantities.
+    pub company_user: bool,
+    /// A seeded account: its first cart holds seeded lines.
+    pub seeded: bool,
 }
 
 /// Who is asking: the request's store view and customer.
@@ -251,13 +261,7 @@ impl Carts {
     /// The customer's active cart, created on first use (with seeded items for a seeded
     /// customer's first cart); it moves to the store view the customer shops in, as
     /// `customerCart` does in Commerce.
-    pub fn customer_cart(
-        &self,
-        catalog: &Catalog,
-        customer: &Customer,
-        seeded: bool,
-        store: usize,
-    ) -> Cart {
+    pub fn customer_cart(&self, catalog: &Catalog, customer: Shopper, store: usize) -> Cart {
         let mut state = self.lock();
         let active = state
             .active_of_customer
@@ -268,7 +272,7 @@ impl Carts {
             Some(id) => id,
             None => {
                 let first = state.seeded.insert(customer.id);
-                let (masked_id, items) = if first && seeded {
+                let (masked_id, items) = if first && customer.seeded {
                     (
                         self.masked_id(customer.id),
                         self.seed_lines(catalog, customer),
@@ -375,8 +379,8 @@ impl Carts {
         Ok(cart)
     }
 
-    fn seed_lines(&self, catalog: &Catalog, customer: &Customer) -> Vec<CartLine> {
-        let plan: &[(bool, u32)] = if customer.company.is_some() {
+    fn seed_lines(&self, catalog: &Catalog, customer: Shopper) -> Vec<CartLine> {
+        let plan: &[(bool, u32)] = if customer.company_user {
             &COMPANY_LINES
         } else {
             &CONSUMER_LINES
@@ -444,7 +448,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::customers::Customers;
+    use crate::customers::{Customer, Customers};
+
+    fn shopper(customer: &Customer, seeded: bool) -> Shopper {
+        Shopper {
+            id: customer.id,
+            company_user: customer.company.is_some(),
+            seeded,
+        }
+    }
 
     const SHOP: Caller = Caller {
         store: 0,
@@ -457,15 +469,15 @@ mod tests {
         let customers = Customers::seeded(7, Duration::from_secs(60), 0);
         let carts = Carts::new(7);
         let roni = customers.by_id(1).expect("roni");
-        let cart = carts.customer_cart(&catalog, roni, true, 0);
+        let cart = carts.customer_cart(&catalog, shopper(roni, true), 0);
         assert_eq!(cart.items.len(), 4);
         assert!(cart.items.iter().any(|l| l.variant().is_some()));
         assert!(cart.items.iter().any(|l| l.variant().is_none()));
         assert_eq!(cart.masked_id.len(), 32);
         assert!(cart.masked_id.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_eq!(carts.customer_cart(&catalog, roni, true, 0), cart);
+        assert_eq!(carts.customer_cart(&catalog, shopper(roni, true), 0), cart);
         let buyer = customers.by_email("buyer@acme.example").expect("buyer");
-        let b2b = carts.customer_cart(&catalog, buyer, true, 0);
+        let b2b = carts.customer_cart(&catalog, shopper(buyer, true), 0);
         assert_eq!(b2b.items.len(), 5);
         assert_eq!(b2b.total_quantity(), 85);
         assert_ne!(b2b.masked_id, cart.masked_id);
@@ -481,7 +493,7 @@ mod tests {
         let roni = customers.by_id(1).expect("roni");
         assert!(
             carts
-                .customer_cart(&catalog, roni, false, 0)
+                .customer_cart(&catalog, shopper(roni, false), 0)
                 .items
                 .is_empty()
         );

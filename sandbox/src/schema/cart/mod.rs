@@ -20,7 +20,7 @@ use super::customer::{logged_in, not_authorized};
 use super::{Data, Page, arg};
 use crate::carts::checkout::CartAddress;
 use crate::carts::totals::{self, Destination, ShippingRate, Totals, round_cents};
-use crate::carts::{Caller, Cart, CartError};
+use crate::carts::{Caller, Cart, CartError, Shopper};
 use crate::catalog::pricing::PriceView;
 use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
@@ -31,6 +31,17 @@ fn caller(scope: &RequestScope) -> Caller {
         store: scope.store,
         customer: scope.customer,
     }
+}
+
+/// The customer's active cart (created on first use).
+fn active_cart(data: &Data, scope: &RequestScope, id: u32, company_user: bool) -> Cart {
+    let shopper = Shopper {
+        id,
+        company_user,
+        seeded: data.customers.is_seeded(id),
+    };
+    data.carts
+        .customer_cart(&data.catalog, shopper, scope.store)
 }
 
 /// A domain error as Commerce's GraphQL error.
@@ -64,10 +75,7 @@ pub(super) fn customer_cart(
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
     let customer = logged_in(data, scope)?;
-    let seeded = data.customers.is_seeded(customer.id);
-    let cart = data
-        .carts
-        .customer_cart(&data.catalog, customer, seeded, scope.store);
+    let cart = active_cart(data, scope, customer.id, customer.company.is_some());
     Ok(cart_json(data, scope, &cart))
 }
 
@@ -105,10 +113,7 @@ pub(super) fn create_empty_cart(
             ));
         }
         let customer = data.customers.by_id(customer).ok_or_else(not_authorized)?;
-        let seeded = data.customers.is_seeded(customer.id);
-        let cart = data
-            .carts
-            .customer_cart(&data.catalog, customer, seeded, scope.store);
+        let cart = active_cart(data, scope, customer.id, customer.company.is_some());
         return Ok(json!(cart.masked_id));
     }
     let cart = data
@@ -159,12 +164,7 @@ pub(super) fn merge_carts(
     let source = required(&source, "source_cart_id")?;
     let destination = match destination.filter(|d| !d.trim().is_empty()) {
         Some(id) => id,
-        None => {
-            let seeded = data.customers.is_seeded(customer.id);
-            data.carts
-                .customer_cart(&data.catalog, customer, seeded, scope.store)
-                .masked_id
-        }
+        None => active_cart(data, scope, customer.id, customer.company.is_some()).masked_id,
     };
     let cart = data
         .carts
