@@ -128,7 +128,16 @@ impl AddressChoice {
             ))),
             (Some(address), None) => {
                 let mut address = checkout::validate_address(address)?;
-                address.customer_notes = self.customer_notes.filter(|n| n.len() <= 1_000);
+                if self
+                    .customer_notes
+                    .as_ref()
+                    .is_some_and(|n| n.chars().count() > 1_000)
+                {
+                    return Err(CartError::Input(
+                        "\"customer_notes\" cannot contain more than 1000 characters.".into(),
+                    ));
+                }
+                address.customer_notes = self.customer_notes;
                 Ok(Some(address))
             }
             (None, None) => Ok(None),
