@@ -47,6 +47,14 @@
 //!   ([`SandboxHandle::crm_url`]): company users with their company, one blocked person
 //!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer.
 //!
+//! # The demo OpenID Provider
+//!
+//! Under `/oidc` ([`SandboxHandle::oidc_issuer`]) the sandbox plays a small OpenID Provider for
+//! the BFF's demo single sign-on: code flow with PKCE S256, `client_secret_basic` /
+//! `client_secret_post`, RS256 id_tokens signed with a public demo key (demo only), a login page
+//! listing the demo people, userinfo and RP-initiated logout. Client id, secret and issuer path
+//! are in [`demo`] (`OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_ISSUER_PATH`).
+//!
 //! # Demo logins
 //!
 //! | email | password | group | company (`Company.id`) | CPQ |
@@ -100,6 +108,7 @@
 //! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
+//! * `oidc`: the demo OpenID Provider.
 //! * `http`: `/graphql`; `connectors`: the inventory, CPQ and CRM routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
@@ -116,6 +125,7 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
+pub(crate) mod oidc;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
@@ -172,6 +182,13 @@ pub struct SandboxConfig {
     /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
     /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
     pub order_stream: bool,
+    /// `redirect_uri`s registered for the demo OpenID Provider's client (exact match). Default:
+    /// `http://localhost:4000/auth/callback` and `http://127.0.0.1:4000/auth/callback`, the
+    /// BFF's demo callback; more with [`Sandbox::register_oidc_redirect_uri`].
+    pub oidc_redirect_uris: Vec<String>,
+    /// `post_logout_redirect_uri`s registered for the demo client. Default:
+    /// `http://localhost:4000/` and `http://127.0.0.1:4000/`.
+    pub oidc_post_logout_redirect_uris: Vec<String>,
     /// B2B buyers added to the seeded logins, spread in turn over Acme, Globex and Initech
     /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
     /// sessions. Default 0.
@@ -194,6 +211,12 @@ impl Default for SandboxConfig {
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            oidc_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/auth/callback"))
+                .to_vec(),
+            oidc_post_logout_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/"))
+                .to_vec(),
         }
     }
 }
@@ -224,6 +247,8 @@ struct Inner {
     connector_token: String,
     /// Whether `spawn` starts the order stream.
     order_stream: bool,
+    /// The demo OpenID Provider's client, codes and tokens.
+    oidc: oidc::Provider,
 }
 
 impl Sandbox {
@@ -272,11 +297,16 @@ impl Sandbox {
                 crm_controls: connectors::Connector::new(config.crm_latency, config.seed ^ 0x3),
                 connector_token: config.connector_token,
                 order_stream: config.order_stream,
+                oidc: oidc::Provider::new(
+                    config.oidc_redirect_uris,
+                    config.oidc_post_logout_redirect_uris,
+                ),
             }),
         }
     }
 
-    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, `/admin/*` and
+    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, the
+    /// demo OpenID Provider under `/oidc`, `/admin/*` and
     /// placeholder product images under `/media`.
     pub fn router(&self) -> Router {
         Router::new()
@@ -309,6 +339,7 @@ impl Sandbox {
             )
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
+            .nest(demo::OIDC_ISSUER_PATH, oidc::routes())
             .with_state(self.clone())
     }
 
@@ -492,6 +523,12 @@ impl SandboxHandle {
     /// `http://<addr>/cpq`: the CPQ connector's base URL (`cpq.url`).
     pub fn cpq_url(&self) -> String {
         format!("http://{}/cpq", self.addr)
+    }
+
+    /// `http://<addr>/oidc`: the demo OpenID Provider's issuer (discovery at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub fn oidc_issuer(&self) -> String {
+        format!("http://{}{}", self.addr, demo::OIDC_ISSUER_PATH)
     }
 
     /// `http://<addr>/crm`: the CRM connector's base URL (`crm.url`).
