@@ -68,6 +68,7 @@ impl App {
             let settings = sandbox::SandboxConfig {
                 products: config.sandbox.products,
                 latency: Duration::from_millis(config.sandbox.latency_ms),
+                product_types: true,
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings)

@@ -74,6 +74,12 @@
 //! `Buyer1!`, `buyer2@globex.example` / `Buyer2!`, `buyer3@initech.example` / `Buyer3!`,
 //! `buyer4@acme.example` / `Buyer4!`, … each in the group of its company's buyer above.
 //!
+//! With [`SandboxConfig::product_types`] (on in the BFF's demo and `storefront-bff sandbox`),
+//! six more products follow the seeded ones: virtual (`SVC-ASSEMBLY`, `SVC-WARRANTY-2Y`),
+//! downloadable (`DL-YOGA-COURSE` with links bought separately, `DL-TRAIL-GUIDE`) and
+//! dynamic-price bundles of seeded simple products (`BNDL-YOGA-KIT`, `BNDL-TRAVEL-SET`),
+//! answered as Adobe's `VirtualProduct`, `DownloadableProduct` and `BundleProduct`.
+//!
 //! Contract prices are off Commerce's regular price. In every price list the second seeded
 //! product's contract price expired 30 days ago and the third's is valid only from 30 days on
 //! ([`demo::expired_contract_sku`], [`demo::future_contract_sku`]; `24-TV01` and `24-UG01` with
@@ -182,6 +188,11 @@ pub struct SandboxConfig {
     /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
     /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
     pub order_stream: bool,
+    /// Whether the virtual, downloadable and bundle products (`SVC-…`, `DL-…`, `BNDL-…`) are
+    /// appended after the seeded ones, with ids after the last variant's. Default off, so a
+    /// catalog of `products` holds exactly that many; the BFF's demo and `storefront-bff
+    /// sandbox` turn it on.
+    pub product_types: bool,
     /// `redirect_uri`s registered for the demo OpenID Provider's client (exact match). Default:
     /// `http://localhost:4000/auth/callback` and `http://127.0.0.1:4000/auth/callback`, the
     /// BFF's demo callback; more with [`Sandbox::register_oidc_redirect_uri`].
@@ -211,6 +222,7 @@ impl Default for SandboxConfig {
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            product_types: false,
             oidc_redirect_uris: ["localhost", "127.0.0.1"]
                 .map(|host| format!("http://{host}:4000/auth/callback"))
                 .to_vec(),
@@ -255,7 +267,12 @@ impl Sandbox {
     /// Seeds the data and builds the schema.
     pub fn new(config: SandboxConfig) -> Sandbox {
         let data = Arc::new(schema::Data {
-            catalog: catalog::Catalog::seed(config.products, config.categories, config.seed),
+            catalog: catalog::Catalog::seed_with(
+                config.products,
+                config.categories,
+                config.seed,
+                config.product_types,
+            ),
             stores: store::Stores::seeded(),
             customers: customers::Customers::seeded(
                 config.seed,
