@@ -118,6 +118,9 @@ struct Claims {
     jti: u64,
 }
 
+/// Customer id of the first of `SandboxConfig::extra_buyers`; the named demo logins are below it.
+pub(crate) const FIRST_EXTRA_BUYER_ID: u32 = 1_001;
+
 /// User type id of customers in Commerce's tokens.
 const CUSTOMER_USER_TYPE: u32 = 3;
 
@@ -179,7 +182,7 @@ impl Customers {
         for i in 1..=extra_buyers {
             let (domain, company, group) = contracted[(i - 1) % contracted.len()];
             accounts.push(Customer {
-                id: u32::try_from(1_000 + i).unwrap_or(u32::MAX),
+                id: u32::try_from(FIRST_EXTRA_BUYER_ID as usize - 1 + i).unwrap_or(u32::MAX),
                 email: Cow::Owned(format!("buyer{i}@{domain}.example")),
                 password: Cow::Owned(format!("Buyer{i}!")),
                 firstname: "Load",

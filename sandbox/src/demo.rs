@@ -17,6 +17,22 @@ pub const UNKNOWN_TO_CPQ_BUYER: (&str, &str) = ("buyer@hooli.example", "Hooli123
 /// Vandelay Industries' buyer: known to the CPQ without a contract (`price_list: null`).
 pub const NO_CONTRACT_BUYER: (&str, &str) = ("buyer@vandelay.example", "Vandelay123!");
 
+/// A contact of Acme Corp the CRM blocks (`verdict: blocked`, `PERSON_BLOCKED`): an SSO login
+/// with this e-mail gets no session and no Commerce account (it has none in the sandbox).
+pub const BLOCKED_PERSON: &str = "blocked@acme.example";
+
+/// The demo OpenID Provider's one client: the BFF's demo wiring uses these.
+pub const OIDC_CLIENT_ID: &str = "storefront-bff-demo";
+/// Its secret (`client_secret_basic` or `client_secret_post`). Public on purpose: demo only.
+pub const OIDC_CLIENT_SECRET: &str = "storefront-bff-demo-secret";
+/// Where the provider lives on the sandbox's port; the issuer is `http://<sandbox><path>`.
+pub const OIDC_ISSUER_PATH: &str = "/oidc";
+/// A person the provider knows who has no Commerce account yet (the BFF creates it at sign-in;
+/// the CRM says consumer).
+pub const OIDC_NEW_PERSON: &str = "new.shopper@example.com";
+/// A person whose id_token says `email_verified: false` (no Commerce account).
+pub const OIDC_UNVERIFIED_PERSON: &str = "unverified@example.com";
+
 /// `Company.id` of each company, as the CPQ expects it in `company_id`.
 pub const ACME_COMPANY_ID: &str = "MQ==";
 pub const GLOBEX_COMPANY_ID: &str = "Mg==";
@@ -24,7 +40,7 @@ pub const INITECH_COMPANY_ID: &str = "Mw==";
 pub const UNKNOWN_TO_CPQ_COMPANY_ID: &str = "NA==";
 pub const NO_CONTRACT_COMPANY_ID: &str = "NQ==";
 
-/// The bearer token the inventory and CPQ connectors accept by default
+/// The bearer token the inventory, CPQ and CRM connectors accept by default
 /// (`SandboxConfig::connector_token`).
 pub const CONNECTOR_TOKEN: &str = "sandbox-connector-token";
 

@@ -63,7 +63,18 @@
 //!   spawned, unless [`SandboxConfig::order_stream`] is off;
 //! * CPQ (contract prices) at `POST /cpq/v1/contract-prices/lookup`
 //!   ([`SandboxHandle::cpq_url`]): price lists of the B2B companies, tiers 1/10/50-style, in
-//!   USD or EUR, with validity dates.
+//!   USD or EUR, with validity dates;
+//! * CRM (person verification at SSO sign-in) at `POST /crm/v1/persons/verify`
+//!   ([`SandboxHandle::crm_url`]): company users with their company, one blocked person
+//!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer.
+//!
+//! # The demo OpenID Provider
+//!
+//! Under `/oidc` ([`SandboxHandle::oidc_issuer`]) the sandbox plays a small OpenID Provider for
+//! the BFF's demo single sign-on: code flow with PKCE S256, `client_secret_basic` /
+//! `client_secret_post`, RS256 id_tokens signed with a public demo key (demo only), a login page
+//! listing the demo people, userinfo and RP-initiated logout. Client id, secret and issuer path
+//! are in [`demo`] (`OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_ISSUER_PATH`).
 //!
 //! # Demo logins
 //!
@@ -83,6 +94,12 @@
 //! load tests, spread in turn over the three companies with a contract: `buyer1@acme.example` /
 //! `Buyer1!`, `buyer2@globex.example` / `Buyer2!`, `buyer3@initech.example` / `Buyer3!`,
 //! `buyer4@acme.example` / `Buyer4!`, … each in the group of its company's buyer above.
+//!
+//! With [`SandboxConfig::product_types`] (on in the BFF's demo and `storefront-bff sandbox`),
+//! six more products follow the seeded ones: virtual (`SVC-ASSEMBLY`, `SVC-WARRANTY-2Y`),
+//! downloadable (`DL-YOGA-COURSE` with links bought separately, `DL-TRAIL-GUIDE`) and
+//! dynamic-price bundles of seeded simple products (`BNDL-YOGA-KIT`, `BNDL-TRAVEL-SET`),
+//! answered as Adobe's `VirtualProduct`, `DownloadableProduct` and `BundleProduct`.
 //!
 //! Contract prices are off Commerce's regular price. In every price list the second seeded
 //! product's contract price expired 30 days ago and the third's is valid only from 30 days on
@@ -105,9 +122,9 @@
 //!   HTTP 500/503 with an HTML body for a share of calls, or 503 to everything at once.
 //! * The same as methods: [`Sandbox::calls`], [`Sandbox::reset_calls`], [`Sandbox::faults`],
 //!   [`Sandbox::set_faults`].
-//! * Per service ([`Service`]: Commerce, inventory, CPQ): [`Sandbox::service_calls`] (requests
+//! * Per service ([`Service`]: Commerce, inventory, CPQ, CRM): [`Sandbox::service_calls`] (requests
 //!   and SKUs asked for), [`Sandbox::reset_service_calls`], [`Sandbox::service_faults`],
-//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq}/calls`,
+//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq,crm}/calls`,
 //!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
 //!   A large latency (say 10 s) makes a source hang.
 //! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
@@ -120,7 +137,8 @@
 //!   Commerce domains.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
-//! * `http`: `/graphql`; `connectors`: the inventory and CPQ routes; `admin`: call counters
+//! * `oidc`: the demo OpenID Provider.
+//! * `http`: `/graphql`; `connectors`: the inventory, CPQ and CRM routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
@@ -137,6 +155,7 @@ pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
 pub(crate) mod orders;
+pub(crate) mod oidc;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
@@ -184,13 +203,27 @@ pub struct SandboxConfig {
     pub inventory_latency: Duration,
     /// Latency added to every CPQ lookup from the start. Default zero.
     pub cpq_latency: Duration,
-    /// Bearer token the inventory and CPQ connectors require. Default
+    /// Latency added to every CRM verification from the start. Default zero.
+    pub crm_latency: Duration,
+    /// Bearer token the inventory, CPQ and CRM connectors require. Default
     /// `sandbox-connector-token` ([`demo::CONNECTOR_TOKEN`]).
     pub connector_token: String,
     /// Whether a spawned sandbox runs the simulated order stream (a step every
     /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
     /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
     pub order_stream: bool,
+    /// Whether the virtual, downloadable and bundle products (`SVC-…`, `DL-…`, `BNDL-…`) are
+    /// appended after the seeded ones, with ids after the last variant's. Default off, so a
+    /// catalog of `products` holds exactly that many; the BFF's demo and `storefront-bff
+    /// sandbox` turn it on.
+    pub product_types: bool,
+    /// `redirect_uri`s registered for the demo OpenID Provider's client (exact match). Default:
+    /// `http://localhost:4000/auth/callback` and `http://127.0.0.1:4000/auth/callback`, the
+    /// BFF's demo callback; more with [`Sandbox::register_oidc_redirect_uri`].
+    pub oidc_redirect_uris: Vec<String>,
+    /// `post_logout_redirect_uri`s registered for the demo client. Default:
+    /// `http://localhost:4000/` and `http://127.0.0.1:4000/`.
+    pub oidc_post_logout_redirect_uris: Vec<String>,
     /// B2B buyers added to the seeded logins, spread in turn over Acme, Globex and Initech
     /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
     /// sessions. Default 0.
@@ -209,9 +242,17 @@ impl Default for SandboxConfig {
             base_url: None,
             inventory_latency: Duration::ZERO,
             cpq_latency: Duration::ZERO,
+            crm_latency: Duration::ZERO,
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            product_types: false,
+            oidc_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/auth/callback"))
+                .to_vec(),
+            oidc_post_logout_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/"))
+                .to_vec(),
         }
     }
 }
@@ -237,17 +278,25 @@ struct Inner {
     contracts: contracts::Contracts,
     inventory_controls: connectors::Connector,
     cpq_controls: connectors::Connector,
+    crm_controls: connectors::Connector,
     /// Bearer token of the connectors.
     connector_token: String,
     /// Whether `spawn` starts the order stream.
     order_stream: bool,
+    /// The demo OpenID Provider's client, codes and tokens.
+    oidc: oidc::Provider,
 }
 
 impl Sandbox {
     /// Seeds the data and builds the schema.
     pub fn new(config: SandboxConfig) -> Sandbox {
         let data = Arc::new(schema::Data {
-            catalog: catalog::Catalog::seed(config.products, config.categories, config.seed),
+            catalog: catalog::Catalog::seed_with(
+                config.products,
+                config.categories,
+                config.seed,
+                config.product_types,
+            ),
             stores: store::Stores::seeded(),
             customers: customers::Customers::seeded(
                 config.seed,
@@ -287,13 +336,19 @@ impl Sandbox {
                     config.seed ^ 0x1,
                 ),
                 cpq_controls: connectors::Connector::new(config.cpq_latency, config.seed ^ 0x2),
+                crm_controls: connectors::Connector::new(config.crm_latency, config.seed ^ 0x3),
                 connector_token: config.connector_token,
                 order_stream: config.order_stream,
+                oidc: oidc::Provider::new(
+                    config.oidc_redirect_uris,
+                    config.oidc_post_logout_redirect_uris,
+                ),
             }),
         }
     }
 
-    /// `/graphql` (GET and POST), the connectors under `/inventory` and `/cpq`, `/admin/*` and
+    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, the
+    /// demo OpenID Provider under `/oidc`, `/admin/*` and
     /// placeholder product images under `/media`.
     pub fn router(&self) -> Router {
         Router::new()
@@ -306,6 +361,7 @@ impl Sandbox {
                 "/cpq/v1/contract-prices/lookup",
                 post(connectors::cpq::lookup),
             )
+            .route("/crm/v1/persons/verify", post(connectors::crm::verify))
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
             .route("/admin/calls/all", get(admin::get_all_calls))
@@ -318,12 +374,14 @@ impl Sandbox {
                 admin::service_routes(Service::Inventory),
             )
             .nest("/admin/cpq", admin::service_routes(Service::Cpq))
+            .nest("/admin/crm", admin::service_routes(Service::Crm))
             .route(
                 "/admin/inventory/order-stream/step",
                 post(admin::step_order_stream),
             )
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
+            .nest(demo::OIDC_ISSUER_PATH, oidc::routes())
             .with_state(self.clone())
     }
 
@@ -431,6 +489,7 @@ impl Sandbox {
             Service::Commerce => None,
             Service::Inventory => Some(&self.inner.inventory_controls),
             Service::Cpq => Some(&self.inner.cpq_controls),
+            Service::Crm => Some(&self.inner.crm_controls),
         }
     }
 
@@ -506,6 +565,17 @@ impl SandboxHandle {
     /// `http://<addr>/cpq`: the CPQ connector's base URL (`cpq.url`).
     pub fn cpq_url(&self) -> String {
         format!("http://{}/cpq", self.addr)
+    }
+
+    /// `http://<addr>/oidc`: the demo OpenID Provider's issuer (discovery at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub fn oidc_issuer(&self) -> String {
+        format!("http://{}{}", self.addr, demo::OIDC_ISSUER_PATH)
+    }
+
+    /// `http://<addr>/crm`: the CRM connector's base URL (`crm.url`).
+    pub fn crm_url(&self) -> String {
+        format!("http://{}/crm", self.addr)
     }
 
     /// Stops the order stream, stops accepting connections and waits (up to five seconds) for

@@ -69,6 +69,7 @@ fn every_option_is_documented_in_the_example_config() {
             "hooks.commerce_secret",
             "inventory.token",
             "cpq.token",
+            "crm.token",
         ]
         .map(String::from),
     );

@@ -65,9 +65,9 @@ impl CartLine {
     }
 
     /// Entity id of the simple product that ships: the product's or the variant's.
-    pub fn stock_item(&self) -> u32 {
+    pub fn stock_item(&self, catalog: &Catalog) -> u32 {
         self.variant()
-            .map_or(Catalog::product_id(self.product), |v| v.id)
+            .map_or_else(|| catalog.product_id(self.product), |v| v.id)
     }
 
     /// Commerce's salable quantity of what this line ships.
@@ -385,7 +385,7 @@ impl Carts {
         } else {
             &CONSUMER_LINES
         };
-        let count = catalog.products.len() as u32;
+        let count = catalog.seeded_products();
         if count == 0 {
             return Vec::new();
         }

@@ -21,6 +21,7 @@ mod media;
 mod orders;
 mod product;
 mod stores;
+mod types;
 
 pub(crate) use media::placeholder_svg;
 
@@ -100,7 +101,11 @@ impl Resolvers for SandboxResolvers {
         let handler = match type_name {
             "Query" => Some(query_handler(name)),
             "Mutation" => Some(mutation_handler(name)),
-            "SimpleProduct" | "ConfigurableProduct" => product::field(type_name, name),
+            "SimpleProduct"
+            | "ConfigurableProduct"
+            | "VirtualProduct"
+            | "DownloadableProduct"
+            | "BundleProduct" => product::field(type_name, name),
             "CategoryTree" => category::field(name),
             "Cart" if name == "itemsV2" => Some(Arc::new(cart::items_v2) as Handler),
             "Customer" if name == "orders" => Some(Arc::new(orders::customer_orders) as Handler),

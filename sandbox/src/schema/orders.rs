@@ -271,7 +271,7 @@ fn item_json(catalog: &Catalog, scope: &RequestScope, order: &Order, line: &Orde
         item["product_type"] = json!("configurable");
         item["parent_sku"] = json!(product.sku);
         let options =
-            configurable::selected_options(Catalog::product_id(line.line.product), &variant);
+            configurable::selected_options(catalog.product_id(line.line.product), &variant);
         item["selected_options"] = options
             .as_array()
             .map(|options| {

@@ -453,7 +453,7 @@ fn order_cart(
         .iter()
         .map(|l| {
             let seeded = data.catalog.seeded_qty(l.product, l.variant());
-            (l.stock_item(), l.quantity, seeded)
+            (l.stock_item(&data.catalog), l.quantity, seeded)
         })
         .collect();
     if !data.orders.has_room() {
