@@ -260,17 +260,24 @@ fn request_scope(sandbox: &Sandbox, headers: &HeaderMap) -> Result<RequestScope,
                 "Please correct the target currency",
             )
         })?;
-    let customer = match bearer_token(headers) {
-        None => None,
-        Some(token) => {
-            let customer = data
-                .customers
-                .verify_token(token)
-                .map_err(|e| refuse(Some(store), Category::Authentication, &e.to_string()))?;
-            Some((customer.id, customer.group))
-        }
+    let Some(token) = bearer_token(headers) else {
+        return Ok(RequestScope::new(store, currency, None));
     };
-    Ok(RequestScope::new(store, currency, customer))
+    match data.customers.verify_token(token) {
+        Ok(customer) => Ok(RequestScope::new(
+            store,
+            currency,
+            Some((customer.id, customer.group)),
+        )),
+        Err(e) => match data.admins.identify(token) {
+            Some(caller) => Ok(RequestScope::new(store, currency, None).with_back_office(caller)),
+            None => Err(refuse(
+                Some(store),
+                Category::Authentication,
+                &e.to_string(),
+            )),
+        },
+    }
 }
 
 /// The HTTP answer to an executed operation: Commerce's status for its errors, its cache

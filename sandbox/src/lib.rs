@@ -13,7 +13,8 @@
 //! * content and configuration: `cmsPage`, `cmsBlocks`, `storeConfig`, `availableStores`,
 //!   `currency`, `countries`, `country`;
 //! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields and
-//!   the B2B `companies`, `job_title`, `status`), `customerGroup`;
+//!   the B2B `companies`, `job_title`, `status`), `customerGroup`, and Login as Customer's
+//!   `generateCustomerTokenAsAdmin` (with an admin token, see below);
 //! * B2B: `company` (the logged-in customer's company; `null` for customers without one);
 //! * cart (read-only): `customerCart` and `cart(cart_id:)` for the customer's own cart.
 //!
@@ -28,6 +29,26 @@
 //! third configurable with color × size variants); both configurable (100,000 products seed in
 //! well under a second in release builds). Two store views: `default` (USD, EUR allowed) and
 //! `de` (EUR only); EUR = 0.92 USD. Customer groups change prices: Wholesale −20%, Retailer −10%.
+//!
+//! # Commerce's REST admin subset
+//!
+//! What a sign-on flow needs of Commerce's REST API (Adobe's 2.4.9 Swagger), under `/rest/V1/…`
+//! and `/rest/<store_code>/V1/…`, with Commerce's bodies, error bodies
+//! (`{"message": "…%placeholder…", "parameters": {…}}`) and statuses:
+//!
+//! * `POST /V1/integration/admin/token` `{"username", "password"}` → the admin token (a JSON
+//!   string; the demo admin is [`demo::ADMIN_USER`], `admin` / `Admin123!`);
+//! * `GET /V1/customers/search?searchCriteria[filterGroups][0][filters][0][field]=email&…`
+//!   → `{items, search_criteria, total_count}`;
+//! * `POST /V1/customers` `{"customer": {…}, "password": "…"}` → the new customer (anonymous, as
+//!   in Commerce; setting `group_id` needs a back-office token);
+//! * `GET` / `PUT /V1/customers/{id}` → the customer.
+//!
+//! Search, get and update need `Authorization: Bearer <admin token>` or the integration token
+//! ([`SandboxConfig::integration_token`], default [`demo::INTEGRATION_TOKEN`]); otherwise 401
+//! "The consumer isn't authorized to access %resources.". `generateCustomerTokenAsAdmin` takes
+//! only an admin token, as Commerce (user type 2). REST calls count in `/admin/calls` under
+//! `REST <METHOD> <route>` (e.g. `REST GET /V1/customers/search`).
 //!
 //! # The connectors
 //!
@@ -94,13 +115,15 @@
 //! # Modules
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
-//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
+//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains;
+//!   `admin_users`: admin users and the integration token; `tokens`: Commerce-shaped JWTs.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
-//! * `http`: `/graphql`; `connectors`: the inventory and CPQ routes; `admin`: call counters
+//! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory and CPQ routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
+pub(crate) mod admin_users;
 pub(crate) mod carts;
 pub(crate) mod catalog;
 pub(crate) mod clock;
@@ -113,10 +136,12 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
+pub(crate) mod rest;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
 pub(crate) mod store;
+pub(crate) mod tokens;
 pub(crate) mod uid;
 
 use std::net::SocketAddr;
@@ -171,6 +196,10 @@ pub struct SandboxConfig {
     /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
     /// sessions. Default 0.
     pub extra_buyers: usize,
+    /// The integration access token the REST admin subset (`/rest/V1/…`) accepts as
+    /// `Authorization: Bearer`, beside admin tokens. Default `sandbox-integration-token`
+    /// ([`demo::INTEGRATION_TOKEN`]); empty turns it off.
+    pub integration_token: String,
 }
 
 impl Default for SandboxConfig {
@@ -188,6 +217,7 @@ impl Default for SandboxConfig {
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            integration_token: demo::INTEGRATION_TOKEN.to_owned(),
         }
     }
 }
@@ -231,6 +261,7 @@ impl Sandbox {
                 config.extra_buyers,
             ),
             companies: companies::Companies::seeded(),
+            admins: admin_users::AdminUsers::seeded(config.seed, config.integration_token),
             carts: carts::Carts::new(config.seed),
             base_url: OnceLock::new(),
         });
@@ -299,6 +330,7 @@ impl Sandbox {
             )
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
+            .merge(rest::routes())
             .with_state(self.clone())
     }
 
@@ -431,7 +463,7 @@ impl Sandbox {
     /// counting a call). `None` for unknown emails.
     pub fn customer_token(&self, email: &str) -> Option<String> {
         let customers = &self.inner.data.customers;
-        customers.by_email(email).map(|c| customers.issue_token(c))
+        customers.by_email(email).map(|c| customers.issue_token(&c))
     }
 
     /// The `X-Magento-Cache-Id` Commerce would send for this store code, currency code and

@@ -2,17 +2,20 @@
 //! `revokeCustomerToken`, `customer` (with the B2B fields `companies`, `job_title`, `status`
 //! of company users), `customerGroup`.
 
+use std::sync::Arc;
+
 use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
 use serde_json::{Value, json};
 
 use super::{Data, arg};
+use crate::admin_users::BackOffice;
 use crate::customers::Customer;
-use crate::errors::{Category, commerce_error};
+use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
 
 /// The logged-in customer, or Commerce's authorization error for guests.
-pub(super) fn logged_in<'d>(data: &'d Data, scope: &RequestScope) -> Result<&'d Customer, Error> {
+pub(super) fn logged_in(data: &Data, scope: &RequestScope) -> Result<Arc<Customer>, Error> {
     scope
         .customer
         .and_then(|id| data.customers.by_id(id))
@@ -40,7 +43,62 @@ pub(super) fn generate_customer_token(
         )
     })?;
     scope.logged_in(customer.id, customer.group);
-    Ok(json!({ "token": data.customers.issue_token(customer) }))
+    Ok(json!({ "token": data.customers.issue_token(&customer) }))
+}
+
+/// Login as Customer's `generateCustomerTokenAsAdmin` (`RequestCustomerToken`): only an admin
+/// user's token may ask (Commerce checks the user type is 2, so an integration token is refused
+/// too), for any account; Login as Customer is enabled in the sandbox.
+pub(super) fn generate_customer_token_as_admin(
+    data: &Data,
+    scope: &RequestScope,
+    ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    let input: Value = arg(ctx, "input")?.unwrap_or(Value::Null);
+    let email = input
+        .get("customer_email")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if email.trim_matches(' ').is_empty() {
+        return Err(input_error("Specify the \"customer email\" value."));
+    }
+    if !matches!(scope.back_office, Some(BackOffice::Admin(_))) {
+        return Err(not_authorized());
+    }
+    let customer = data
+        .customers
+        .by_email(email)
+        .ok_or_else(|| input_error("Customer email provided does not exist"))?;
+    Ok(json!({ "customer_token": data.customers.issue_token(&customer) }))
+}
+
+/// `changeCustomerPassword`: Commerce checks the current password first (an authentication
+/// error), then the new one's strength (an input error).
+pub(super) fn change_customer_password(
+    data: &Data,
+    scope: &RequestScope,
+    ctx: &ResolverContext<'_>,
+) -> Result<Value, Error> {
+    let customer = logged_in(data, scope)?;
+    let current: String = arg(ctx, "currentPassword")?.unwrap_or_default();
+    let new: String = arg(ctx, "newPassword")?.unwrap_or_default();
+    if current.is_empty() {
+        return Err(input_error("Specify the \"currentPassword\" value."));
+    }
+    if new.is_empty() {
+        return Err(input_error("Specify the \"newPassword\" value."));
+    }
+    if !customer.password_matches(&current) {
+        return Err(commerce_error(
+            Category::Authentication,
+            "Invalid login or password.",
+        ));
+    }
+    let changed = data
+        .customers
+        .set_password(customer.id, &new)
+        .map_err(|e| input_error(e.to_string()))?;
+    Ok(customer_json(data, &changed))
 }
 
 pub(super) fn revoke_customer_token(
@@ -59,7 +117,7 @@ pub(super) fn customer(
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
     let customer = logged_in(data, scope)?;
-    Ok(customer_json(data, customer))
+    Ok(customer_json(data, &customer))
 }
 
 /// A `Customer`, with the B2B fields of company users.

@@ -34,6 +34,7 @@ use commerce_schema::{
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::admin_users::AdminUsers;
 use crate::carts::Carts;
 use crate::catalog::Catalog;
 use crate::companies::Companies;
@@ -51,6 +52,8 @@ pub(crate) struct Data {
     pub stores: Stores,
     pub customers: Customers,
     pub companies: Companies,
+    /// Admin users and the integration token (REST and `generateCustomerTokenAsAdmin`).
+    pub admins: AdminUsers,
     pub carts: Carts,
     /// Absolute base URL (with trailing slash) for media and store URLs; set when the sandbox
     /// binds, unless configured. Relative ("/") until then.
@@ -164,6 +167,8 @@ fn mutation_handler(name: &str) -> Handler {
     match name {
         "generateCustomerToken" => Arc::new(customer::generate_customer_token),
         "revokeCustomerToken" => Arc::new(customer::revoke_customer_token),
+        "generateCustomerTokenAsAdmin" => Arc::new(customer::generate_customer_token_as_admin),
+        "changeCustomerPassword" => Arc::new(customer::change_customer_password),
         other => not_emulated("mutation", other),
     }
 }
