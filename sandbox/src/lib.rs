@@ -12,14 +12,24 @@
 //!   `categoryList`, `category`, `route`, `urlResolver`;
 //! * content and configuration: `cmsPage`, `cmsBlocks`, `storeConfig`, `availableStores`,
 //!   `currency`, `countries`, `country`;
-//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields and
-//!   the B2B `companies`, `job_title`, `status`), `customerGroup`, and Login as Customer's
-//!   `generateCustomerTokenAsAdmin` (with an admin token, see below);
+//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (profile, address
+//!   book, wish lists, reviews, and the B2B `companies`, `job_title`, `status`),
+//!   `customerGroup`, Login as Customer's `generateCustomerTokenAsAdmin` (with an admin token,
+//!   see below); accounts: `createCustomer(V2)`, `updateCustomer(V2)`, `updateCustomerEmail`,
+//!   `changeCustomerPassword`, `requestPasswordResetEmail` + `resetPassword` (the token goes to
+//!   the mail outbox), `isEmailAvailable`, `subscribeEmailToNewsletter`, address CRUD,
+//!   `customerPaymentTokens` / `deletePaymentToken` (no vaulted cards yet);
+//! * wish lists: `createWishlist` (up to 3, as a B2B store with multiple wish lists on),
+//!   `addProductsToWishlist`, `updateProductsInWishlist`, `removeProductsFromWishlist`,
+//!   `updateWishlist`, `deleteWishlist`;
+//! * reviews: `createProductReview` (pending until approved), `productReviewRatingsMetadata`,
+//!   products' `reviews`, `rating_summary`, `review_count`;
+//! * forms: `contactUs` (to the mail outbox), `recaptchaV3Config` (disabled);
 //! * B2B: `company` (the logged-in customer's company; `null` for customers without one);
 //! * cart (read-only): `customerCart` and `cart(cart_id:)` for the customer's own cart.
 //!
 //! Every other root field answers a `graphql-no-such-entity` error saying the sandbox does not
-//! emulate it yet. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
+//! emulate it yet. A field that fails is `null` in `data` beside its error, as in Commerce. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
 //! `Content-Currency` and `Authorization` headers, `X-Magento-Cache-Id` on every response,
 //! `X-Magento-Tags` and public `Cache-Control` on cacheable GET responses for guests.
 //!
@@ -109,6 +119,9 @@
 //!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq}/calls`,
 //!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
 //!   A large latency (say 10 s) makes a source hang.
+//! * Mail Commerce would have sent (password reset tokens, contact form messages):
+//!   `GET /admin/mail`, [`Sandbox::mail`]. Reviews waiting for moderation:
+//!   `POST /admin/reviews/approve`, [`Sandbox::approve_reviews`].
 //! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
 //!   [`Sandbox::set_stock`] (`PUT /admin/inventory/stock`).
 //!
@@ -116,7 +129,8 @@
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
 //! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains;
-//!   `admin_users`: admin users and the integration token; `tokens`: Commerce-shaped JWTs.
+//!   `admin_users`: admin users and the integration token; `tokens`: Commerce-shaped JWTs;
+//!   `wishlists`, `reviews`; `mail`: the outbox.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
 //! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory and CPQ routes; `admin`: call counters
@@ -136,13 +150,16 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
+pub(crate) mod mail;
 pub(crate) mod rest;
+pub(crate) mod reviews;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
 pub(crate) mod store;
 pub(crate) mod tokens;
 pub(crate) mod uid;
+pub(crate) mod wishlists;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -156,6 +173,7 @@ use tokio::task::JoinHandle;
 pub use admin::{CallCounts, Faults};
 pub use connectors::{Service, ServiceCalls};
 pub use customers::CustomerGroup;
+pub use mail::Mail;
 
 /// How often a spawned sandbox steps the simulated order stream.
 pub const ORDER_STREAM_INTERVAL: Duration = Duration::from_millis(250);
@@ -262,6 +280,9 @@ impl Sandbox {
             ),
             companies: companies::Companies::seeded(),
             admins: admin_users::AdminUsers::seeded(config.seed, config.integration_token),
+            outbox: mail::Outbox::default(),
+            wishlists: wishlists::Wishlists::new(),
+            reviews: reviews::Reviews::new(config.seed),
             carts: carts::Carts::new(config.seed),
             base_url: OnceLock::new(),
         });
@@ -315,6 +336,8 @@ impl Sandbox {
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
             .route("/admin/calls/all", get(admin::get_all_calls))
+            .route("/admin/mail", get(admin::get_mail))
+            .route("/admin/reviews/approve", post(admin::approve_reviews))
             .route(
                 "/admin/faults",
                 get(admin::get_faults).put(admin::put_faults),
@@ -457,6 +480,18 @@ impl Sandbox {
         self.inner
             .inventory
             .set(&self.inner.data.catalog, sku, source_code, quantity)
+    }
+
+    /// What Commerce would have e-mailed so far (password reset tokens, contact form messages),
+    /// oldest first; at most the last 200.
+    pub fn mail(&self) -> Vec<Mail> {
+        self.inner.data.outbox.messages()
+    }
+
+    /// Approves every review waiting for moderation (as a moderator would in Commerce's admin),
+    /// so it shows on its product and counts in `rating_summary` / `review_count`; how many.
+    pub fn approve_reviews(&self) -> usize {
+        self.inner.data.reviews.approve_all()
     }
 
     /// A customer token for a seeded account, as `generateCustomerToken` would issue (without

@@ -37,15 +37,19 @@
 //! `crate::tokens`), valid for the configured lifetime (Commerce's default is one hour).
 //! `revokeCustomerToken` revokes every token the customer holds.
 
+mod addresses;
 mod passwords;
+mod reset;
 mod seed;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 pub(crate) use crate::tokens::TokenError;
 use crate::tokens::{TokenSigner, UserType};
+pub(crate) use addresses::{Address, Defaults};
 pub(crate) use passwords::{PasswordError, PasswordHash, check_strength};
 
 /// Commerce's customer groups, with their default ids.
@@ -130,6 +134,10 @@ pub(crate) struct Customer {
     pub is_subscribed: bool,
     /// Login as Customer: whether the customer allows remote shopping assistance.
     pub assistance_allowed: bool,
+    pub addresses: Vec<Address>,
+    /// Address ids of the default billing and shipping addresses.
+    pub default_billing: Option<u32>,
+    pub default_shipping: Option<u32>,
 }
 
 impl Customer {
@@ -158,6 +166,9 @@ impl Customer {
             job_title: None,
             is_subscribed: false,
             assistance_allowed: false,
+            addresses: Vec::new(),
+            default_billing: None,
+            default_shipping: None,
         }
     }
 
@@ -178,6 +189,11 @@ pub(crate) enum AccountError {
     InvalidEmail(String),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error("Could not find a address with ID \"{0}\"")]
+    NoSuchAddress(u32),
+    /// Any other refusal, its message Commerce's.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The accounts and their indexes, behind `Customers::accounts`.
@@ -198,6 +214,11 @@ pub(crate) struct Customers {
     lifetime: Duration,
     /// Per customer: tokens with a lower serial are revoked.
     revoked_below: Mutex<HashMap<u32, u64>>,
+    next_address_id: AtomicU32,
+    /// Per customer: the pending password-reset token and when it expires (Unix seconds).
+    reset_tokens: Mutex<HashMap<u32, (String, u64)>>,
+    /// Makes each reset token distinct.
+    reset_serial: AtomicU64,
 }
 
 /// Longest email Commerce's `customer_entity.email` column takes.
@@ -237,7 +258,14 @@ impl Customers {
             signer: TokenSigner::new(seed),
             lifetime,
             revoked_below: Mutex::new(HashMap::new()),
+            next_address_id: AtomicU32::new(1),
+            reset_tokens: Mutex::new(HashMap::new()),
+            reset_serial: AtomicU64::new(1),
         }
+    }
+
+    fn next_address_id(&self) -> u32 {
+        self.next_address_id.fetch_add(1, Ordering::Relaxed)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Accounts> {

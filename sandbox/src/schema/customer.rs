@@ -72,35 +72,6 @@ pub(super) fn generate_customer_token_as_admin(
     Ok(json!({ "customer_token": data.customers.issue_token(&customer) }))
 }
 
-/// `changeCustomerPassword`: Commerce checks the current password first (an authentication
-/// error), then the new one's strength (an input error).
-pub(super) fn change_customer_password(
-    data: &Data,
-    scope: &RequestScope,
-    ctx: &ResolverContext<'_>,
-) -> Result<Value, Error> {
-    let customer = logged_in(data, scope)?;
-    let current: String = arg(ctx, "currentPassword")?.unwrap_or_default();
-    let new: String = arg(ctx, "newPassword")?.unwrap_or_default();
-    if current.is_empty() {
-        return Err(input_error("Specify the \"currentPassword\" value."));
-    }
-    if new.is_empty() {
-        return Err(input_error("Specify the \"newPassword\" value."));
-    }
-    if !customer.password_matches(&current) {
-        return Err(commerce_error(
-            Category::Authentication,
-            "Invalid login or password.",
-        ));
-    }
-    let changed = data
-        .customers
-        .set_password(customer.id, &new)
-        .map_err(|e| input_error(e.to_string()))?;
-    Ok(customer_json(data, &changed))
-}
-
 pub(super) fn revoke_customer_token(
     data: &Data,
     scope: &RequestScope,
@@ -127,20 +98,35 @@ pub(super) fn customer_json(data: &Data, customer: &Customer) -> Value {
         .iter()
         .map(|c| json!({ "id": c.uid(), "name": c.name, "legal_name": c.legal_name, "status": "APPROVED" }))
         .collect();
+    let addresses: Vec<Value> = customer
+        .addresses
+        .iter()
+        .map(|a| super::account::address_json(customer, a))
+        .collect();
     json!({
         "id": crate::uid::encode_id(customer.id),
         "email": customer.email,
         "firstname": customer.firstname,
         "lastname": customer.lastname,
+        "middlename": customer.middlename,
+        "prefix": customer.prefix,
+        "suffix": customer.suffix,
+        "date_of_birth": customer.dob,
+        "dob": customer.dob,
+        "gender": if customer.gender == 0 { Value::Null } else { json!(customer.gender) },
+        "taxvat": customer.taxvat,
         "group_id": customer.group.id(),
         "group": { "uid": crate::uid::encode_id(customer.group.id()) },
         "created_at": customer.created_at,
-        "is_subscribed": false,
+        "is_subscribed": customer.is_subscribed,
         "confirmation_status": "ACCOUNT_CONFIRMATION_NOT_REQUIRED",
-        "allow_remote_shopping_assistance": false,
+        "allow_remote_shopping_assistance": customer.assistance_allowed,
         "purchase_orders_enabled": false,
-        "addresses": [],
+        "addresses": addresses,
+        "default_billing": customer.default_billing.map(|id| id.to_string()),
+        "default_shipping": customer.default_shipping.map(|id| id.to_string()),
         "custom_attributes": [],
+        super::account::CUSTOMER_ID_KEY: customer.id,
         "job_title": customer.job_title,
         "status": company.map(|_| "ACTIVE"),
         "structure_id": crate::uid::encode_id(customer.id),
