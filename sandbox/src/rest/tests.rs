@@ -530,6 +530,28 @@ async fn rest_answers_match_adobes_swagger() {
     let schema = response_schema(&swagger, "/V1/customers", "post", "200");
     conforms(&created, &schema, definitions, "created").expect("created customer");
 
+    let address = crate::customers::Address {
+        firstname: "Bugs".into(),
+        lastname: "Bunny".into(),
+        street: vec!["1 Acme Way".into()],
+        city: "Austin".into(),
+        region: Some((57, Some("TX".into()), "Texas".into())),
+        postcode: "73301".into(),
+        country_code: "US".into(),
+        telephone: "555-0100".into(),
+        company: Some("Acme Corp".into()),
+        ..Default::default()
+    };
+    let defaults = crate::customers::Defaults {
+        billing: Some(true),
+        shipping: Some(true),
+    };
+    let address_id = sandbox
+        .inner
+        .data
+        .customers
+        .add_address(5, address, defaults)
+        .expect("address");
     let (_, b2b) = call(&sandbox, "GET", "/rest/V1/customers/5", Some(&admin), None).await;
     let schema = response_schema(&swagger, "/V1/customers/{customerId}", "get", "200");
     conforms(&b2b, &schema, definitions, "company user").expect("company user");
@@ -537,6 +559,8 @@ async fn rest_answers_match_adobes_swagger() {
         b2b["extension_attributes"]["company_attributes"]["company_id"],
         1
     );
+    assert_eq!(b2b["default_billing"], address_id.to_string());
+    assert_eq!(b2b["addresses"][0]["region"]["region_code"], "TX");
 
     let search = format!(
         "{}&searchCriteria[sortOrders][0][field]=email&searchCriteria[pageSize]=5",
