@@ -593,3 +593,31 @@ async fn rest_answers_match_adobes_swagger() {
     shaped["parameters"] = json!([refused["parameters"]]);
     conforms(&shaped, error, definitions, "error").expect("error response");
 }
+
+#[tokio::test]
+async fn a_commerce_that_is_down_is_down_for_rest_too() {
+    let sandbox = sandbox();
+    sandbox.set_faults(crate::Faults {
+        down: true,
+        ..crate::Faults::default()
+    });
+    let (status, _) = call(
+        &sandbox,
+        "GET",
+        &email_search("a@b.c"),
+        Some(INTEGRATION_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    sandbox.set_faults(crate::Faults::default());
+    let (status, _) = call(
+        &sandbox,
+        "GET",
+        &email_search("a@b.c"),
+        Some(INTEGRATION_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
