@@ -204,6 +204,8 @@ struct Accounts {
     next_id: u32,
     /// Counts password changes, so each new hash gets a fresh salt.
     password_changes: u64,
+    /// Accounts created by clients (not seeded).
+    created: usize,
 }
 
 /// Every account, plus the token state.
@@ -220,6 +222,10 @@ pub(crate) struct Customers {
     /// Makes each reset token distinct.
     reset_serial: AtomicU64,
 }
+
+/// Accounts clients may create beyond the seeded ones (a bound on what a client can make the
+/// sandbox hold).
+pub(crate) const MAX_CREATED_ACCOUNTS: usize = 100_000;
 
 /// Longest email Commerce's `customer_entity.email` column takes.
 const MAX_EMAIL_LENGTH: usize = 255;
@@ -246,6 +252,7 @@ impl Customers {
             by_email: HashMap::new(),
             next_id: 1,
             password_changes: 0,
+            created: 0,
         };
         for customer in seed::accounts(seed, extra_buyers) {
             accounts.insert(customer);
@@ -317,6 +324,12 @@ impl Customers {
         if accounts.by_email.contains_key(&draft.email.to_lowercase()) {
             return Err(AccountError::EmailTaken);
         }
+        if accounts.created >= MAX_CREATED_ACCOUNTS {
+            return Err(AccountError::Invalid(format!(
+                "The sandbox holds at most {MAX_CREATED_ACCOUNTS} created accounts."
+            )));
+        }
+        accounts.created += 1;
         draft.id = accounts.next_id;
         if let Some(password) = password {
             draft.password = Some(accounts.hash(self.seed, draft.id, password));
