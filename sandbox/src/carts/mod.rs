@@ -469,15 +469,15 @@ mod tests {
         let customers = Customers::seeded(7, Duration::from_secs(60), 0);
         let carts = Carts::new(7);
         let roni = customers.by_id(1).expect("roni");
-        let cart = carts.customer_cart(&catalog, shopper(roni, true), 0);
+        let cart = carts.customer_cart(&catalog, shopper(&roni, true), 0);
         assert_eq!(cart.items.len(), 4);
         assert!(cart.items.iter().any(|l| l.variant().is_some()));
         assert!(cart.items.iter().any(|l| l.variant().is_none()));
         assert_eq!(cart.masked_id.len(), 32);
         assert!(cart.masked_id.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_eq!(carts.customer_cart(&catalog, shopper(roni, true), 0), cart);
+        assert_eq!(carts.customer_cart(&catalog, shopper(&roni, true), 0), cart);
         let buyer = customers.by_email("buyer@acme.example").expect("buyer");
-        let b2b = carts.customer_cart(&catalog, shopper(buyer, true), 0);
+        let b2b = carts.customer_cart(&catalog, shopper(&buyer, true), 0);
         assert_eq!(b2b.items.len(), 5);
         assert_eq!(b2b.total_quantity(), 85);
         assert_ne!(b2b.masked_id, cart.masked_id);
@@ -493,7 +493,7 @@ mod tests {
         let roni = customers.by_id(1).expect("roni");
         assert!(
             carts
-                .customer_cart(&catalog, shopper(roni, false), 0)
+                .customer_cart(&catalog, shopper(&roni, false), 0)
                 .items
                 .is_empty()
         );

@@ -231,8 +231,8 @@ impl Sandbox {
         if let Some(customer) = self.inner.data.customers.by_email(email) {
             return Some(identity(
                 &customer.email,
-                customer.firstname,
-                customer.lastname,
+                &customer.firstname,
+                &customer.lastname,
                 true,
             ));
         }
@@ -243,10 +243,11 @@ impl Sandbox {
 
     /// Everyone the login page lists: the named seeded customers, then the provider's own.
     pub(crate) fn oidc_people(&self) -> Vec<Identity> {
-        let customers = self.inner.data.customers.all().iter();
+        let customers = self.inner.data.customers.all();
         customers
+            .iter()
             .filter(|c| c.id < crate::customers::FIRST_EXTRA_BUYER_ID)
-            .map(|c| identity(&c.email, c.firstname, c.lastname, true))
+            .map(|c| identity(&c.email, &c.firstname, &c.lastname, true))
             .chain(extra_people())
             .collect()
     }
