@@ -18,6 +18,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 mod load;
+mod store;
+
+pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).
 pub const CONFIG_FILE_VARIABLE: &str = "BFF_CONFIG";
@@ -98,6 +101,8 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
     pub query_cost: QueryCostConfig,
+    pub store: StoreConfig,
+    pub session: SessionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -522,6 +527,8 @@ impl Config {
             ),
             ("inventory", "token", self.inventory.token.is_some()),
             ("cpq", "token", self.cpq.token.is_some()),
+            ("store", "url", self.store.url.is_some()),
+            ("session", "secret", self.session.secret.is_some()),
         ];
         let set = resolved.into_iter().chain(
             secrets
@@ -649,6 +656,8 @@ impl Config {
                 );
             }
         }
+        self.store.validate()?;
+        self.session.validate()?;
         let origins = &self.server.cors_allowed_origins;
         for origin in origins {
             if let Err(m) = normalize_origin(origin) {

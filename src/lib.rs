@@ -10,6 +10,8 @@
 //!   fetched (batched, cached per scope, degrading gracefully) and shaped by their services.
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
+//! * [`store`]: the durable state store (SQLite or PostgreSQL via sqlx) and its typed
+//!   repositories: BFF sessions and OIDC login attempts.
 //! * [`telemetry`]: structured logs.
 
 pub mod cache;
@@ -19,4 +21,5 @@ pub mod gateway;
 pub mod http;
 pub mod server;
 pub mod sources;
+pub mod store;
 pub mod telemetry;

@@ -30,6 +30,7 @@ use crate::sources::commerce::{
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
 use crate::sources::inventory::{HttpInventory, Inventory};
+use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -44,6 +45,8 @@ pub enum StartError {
     Commerce(String),
     #[error("the composed schema is invalid: {0}")]
     Schema(#[from] commerce_schema::SchemaError),
+    #[error("the state store cannot be opened: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
@@ -52,6 +55,8 @@ pub struct App {
     pub state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Deletes expired sessions and login attempts until shutdown.
+    purge: JoinHandle<()>,
     sandbox: Option<sandbox::SandboxHandle>,
     grace: Duration,
 }
@@ -113,10 +118,12 @@ impl App {
             extensions,
             config.introspection_enabled(),
         )?);
+        let store = Store::open(&config.store, &config.session).await?;
+        tracing::info!(backend = ?store.backend(), "state store open");
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let state = AppState::new(gateway, commerce, config.clone());
+        let state = AppState::new(gateway, commerce, store.clone(), config.clone());
         let app = http::router(state.clone());
 
         let listener = TcpListener::bind(config.server.listen)
@@ -131,6 +138,10 @@ impl App {
         })?;
         let (stop, stopped) = watch::channel(false);
         let header_read_timeout = Duration::from_millis(config.server.header_read_timeout_ms);
+        let purge = store.spawn_purge(
+            Duration::from_secs(config.store.purge_interval_secs),
+            stopped.clone(),
+        );
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
         Ok(App {
@@ -138,6 +149,7 @@ impl App {
             state,
             stop,
             task,
+            purge,
             sandbox,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
@@ -160,6 +172,10 @@ impl App {
         if tokio::time::timeout(self.grace, self.task).await.is_err() {
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
+        if let Err(e) = self.purge.await {
+            tracing::warn!(error = %e, "the purge task ended abnormally");
+        }
+        self.state.store.close().await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }

@@ -37,6 +37,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError, code};
 use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
+use crate::store::Store;
 
 pub use health::Readiness;
 pub use ratelimit::RateLimits;
@@ -64,12 +65,15 @@ pub struct SharedState {
     pub public_cache_control: HeaderValue,
     /// Rate limits and sensitive-mutation rules, checked before a request is executed.
     pub rate_limits: Arc<RateLimits>,
+    /// The durable state store (sessions, login attempts).
+    pub store: Store,
 }
 
 impl AppState {
     pub fn new(
         gateway: Arc<Gateway>,
         commerce: Arc<dyn CommerceGraphql>,
+        store: Store,
         config: Arc<Config>,
     ) -> Self {
         let cache = &config.cache;
@@ -86,6 +90,7 @@ impl AppState {
             readiness: Arc::new(Readiness::default()),
             public_cache_control,
             rate_limits,
+            store,
         }))
     }
 }

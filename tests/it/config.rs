@@ -69,6 +69,8 @@ fn every_option_is_documented_in_the_example_config() {
             "hooks.commerce_secret",
             "inventory.token",
             "cpq.token",
+            "store.url",
+            "session.secret",
         ]
         .map(String::from),
     );

@@ -18,4 +18,5 @@ mod ops;
 mod playground;
 mod schema_contract;
 mod shapes;
+mod store;
 mod transport;
