@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
+use crate::auth::Sessions;
 use crate::config::Config;
 use crate::extensions::{PricingService, StockService};
 use crate::gateway::extension::MergedExtension;
@@ -123,7 +124,10 @@ impl App {
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let state = AppState::new(gateway, commerce, store.clone(), config.clone());
+        // The SSO wiring supplies the Commerce token minter; without one a session's token is
+        // not re-minted and the session ends with it.
+        let sessions = Arc::new(Sessions::new(store.clone(), &config.session, None));
+        let state = AppState::new(gateway, commerce, sessions, config.clone());
         let app = http::router(state.clone());
 
         let listener = TcpListener::bind(config.server.listen)
