@@ -8,7 +8,8 @@ pub mod session;
 use secrecy::SecretString;
 
 pub use session::{
-    ActiveSession, NewSession, SESSION_COOKIE, SessionError, Sessions, is_trusted_origin,
+    ActiveSession, NewSession, SESSION_COOKIE, SessionError, SessionLookup, Sessions,
+    is_trusted_origin,
 };
 
 /// A Commerce customer token and when Commerce stops accepting it.
