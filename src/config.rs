@@ -18,6 +18,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 mod load;
+mod store;
+
+pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).
 pub const CONFIG_FILE_VARIABLE: &str = "BFF_CONFIG";
@@ -99,6 +102,8 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
     pub query_cost: QueryCostConfig,
+    pub store: StoreConfig,
+    pub session: SessionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,8 +122,8 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is trusted and passed on to Commerce.
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to call `/graphql` from a browser (CORS), as `scheme://host[:port]`
-    /// (a trailing `/` is dropped); `["*"]`: any origin (never with credentials); empty: same
-    /// origin only.
+    /// (a trailing `/` is dropped); listed origins may send credentials (the session cookie);
+    /// `["*"]`: any origin, never with credentials; empty: same origin only.
     pub cors_allowed_origins: Vec<String>,
     /// How long a client may take to send a request's headers (and its first byte), in
     /// milliseconds; slower connections are closed, and so are HTTP/1 keep-alive connections
@@ -559,6 +564,8 @@ impl Config {
             ("inventory", "token", self.inventory.token.is_some()),
             ("cpq", "token", self.cpq.token.is_some()),
             ("crm", "token", self.crm.token.is_some()),
+            ("store", "url", self.store.url.is_some()),
+            ("session", "secret", self.session.secret.is_some()),
         ];
         let set = resolved.into_iter().chain(
             secrets
@@ -689,6 +696,8 @@ impl Config {
                 );
             }
         }
+        self.store.validate()?;
+        self.session.validate()?;
         let origins = &self.server.cors_allowed_origins;
         for origin in origins {
             if let Err(m) = normalize_origin(origin) {

@@ -17,7 +17,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
-use crate::config::Config;
+use crate::auth::{CustomerTokenMinter, Sessions};
+use crate::config::{Config, Profile};
 use crate::extensions::{PricingService, StockService};
 use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
@@ -30,6 +31,7 @@ use crate::sources::commerce::{
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
 use crate::sources::inventory::{HttpInventory, Inventory};
+use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -44,6 +46,8 @@ pub enum StartError {
     Commerce(String),
     #[error("the composed schema is invalid: {0}")]
     Schema(#[from] commerce_schema::SchemaError),
+    #[error("the state store cannot be opened: {0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
@@ -52,6 +56,8 @@ pub struct App {
     pub state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Deletes expired sessions and login attempts until shutdown.
+    purge: JoinHandle<()>,
     sandbox: Option<sandbox::SandboxHandle>,
     grace: Duration,
 }
@@ -116,10 +122,17 @@ impl App {
             extensions,
             config.introspection_enabled(),
         )?);
+        let store = Store::open(&config.store, &config.session).await?;
+        tracing::info!(backend = ?store.backend(), "state store open");
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let state = AppState::new(gateway, commerce, config.clone());
+        let sessions = Arc::new(Sessions::new(
+            store.clone(),
+            &config.session,
+            customer_token_minter(&config),
+        ));
+        let state = AppState::new(gateway, commerce, sessions, config.clone());
         let app = http::router(state.clone());
 
         let listener = TcpListener::bind(config.server.listen)
@@ -134,6 +147,10 @@ impl App {
         })?;
         let (stop, stopped) = watch::channel(false);
         let header_read_timeout = Duration::from_millis(config.server.header_read_timeout_ms);
+        let purge = store.spawn_purge(
+            Duration::from_secs(config.store.purge_interval_secs),
+            stopped.clone(),
+        );
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
         Ok(App {
@@ -141,6 +158,7 @@ impl App {
             state,
             stop,
             task,
+            purge,
             sandbox,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
@@ -163,6 +181,10 @@ impl App {
         if tokio::time::timeout(self.grace, self.task).await.is_err() {
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
+        if let Err(e) = self.purge.await {
+            tracing::warn!(error = %e, "the purge task ended abnormally");
+        }
+        self.state.store.close().await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
@@ -221,6 +243,13 @@ async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// What re-mints the Commerce customer tokens of sessions (Commerce's
+/// `generateCustomerTokenAsAdmin` through the admin client, with the SSO wiring). None yet: a
+/// session's token is then not re-minted, and the session is a guest's once it expires.
+fn customer_token_minter(_config: &Config) -> Option<Arc<dyn CustomerTokenMinter>> {
+    None
 }
 
 /// The BFF's extension fields composed into Commerce's schema: the merged data (live inventory,
@@ -284,6 +313,14 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
                 "{source}.url is set but {source}.token is not: the connector will most likely answer 401; set {variable}"
             ));
         }
+    }
+    if config.session.secret.is_none()
+        && (config.store.postgres_url().is_some() || config.profile == Profile::Production)
+    {
+        warnings.push(format!(
+            "session.secret is not set: session tokens are sealed with a key generated into {}; replicas with their own keys cannot read each other's sessions: set BFF_SESSION__SECRET (the same on every replica)",
+            config.store.data_dir.join("session.key").display()
+        ));
     }
     let can_purge =
         config.hooks.commerce_secret.is_some() || !config.hooks.purge_allowed_ips.is_empty();

@@ -18,6 +18,8 @@ mod merged_shapes;
 mod ops;
 mod playground;
 mod schema_contract;
+mod sessions;
 mod shapes;
 mod shopper;
+mod store;
 mod transport;
