@@ -12,6 +12,7 @@
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
 //! * [`telemetry`]: structured logs.
 
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod extensions;
