@@ -166,6 +166,18 @@ pub struct CommerceConfig {
     pub breaker_failures: u32,
     /// How long the open breaker refuses Commerce calls before one probe, in milliseconds.
     pub breaker_open_ms: u64,
+    /// Commerce's REST base (e.g. `https://shop.example.com/rest`); empty: `graphql_url` with
+    /// `/graphql` replaced by `/rest`. Used by SSO's admin calls only.
+    pub rest_url: String,
+    /// An integration access token (System → Integrations) with the Customers resource, for
+    /// SSO's admin calls; keep it in the environment (`BFF_COMMERCE__ADMIN_TOKEN`).
+    #[serde(skip_serializing)]
+    pub admin_token: Option<SecretString>,
+    /// Admin user for `POST /V1/integration/admin/token` when no `admin_token` is set.
+    pub admin_username: String,
+    /// That admin user's password (environment: `BFF_COMMERCE__ADMIN_PASSWORD`).
+    #[serde(skip_serializing)]
+    pub admin_password: Option<SecretString>,
 }
 
 impl Default for CommerceConfig {
@@ -178,6 +190,10 @@ impl Default for CommerceConfig {
             max_get_url_bytes: 8_000,
             breaker_failures: 5,
             breaker_open_ms: 10_000,
+            rest_url: String::new(),
+            admin_token: None,
+            admin_username: String::new(),
+            admin_password: None,
         }
     }
 }
@@ -611,6 +627,16 @@ impl Config {
             ),
             ("inventory", "token", self.inventory.token.is_some()),
             ("cpq", "token", self.cpq.token.is_some()),
+            (
+                "commerce",
+                "admin_token",
+                self.commerce.admin_token.is_some(),
+            ),
+            (
+                "commerce",
+                "admin_password",
+                self.commerce.admin_password.is_some(),
+            ),
         ];
         // Provider secrets sit one table deeper than the sections above.
         if let Some(toml::Value::Table(auth)) = value.get_mut("auth")
@@ -880,19 +906,30 @@ impl AuthConfig {
                 );
             }
             if let Err(m) = normalize_origin(origin) {
-                return invalid("auth.return_to_origins", m.replace("server.cors_allowed_origins", "auth.return_to_origins"));
+                return invalid(
+                    "auth.return_to_origins",
+                    m.replace("server.cors_allowed_origins", "auth.return_to_origins"),
+                );
             }
         }
-        if let Some(path) = self.return_to_paths.iter().find(|p| !p.starts_with('/') || p.starts_with("//")) {
+        if let Some(path) = self
+            .return_to_paths
+            .iter()
+            .find(|p| !p.starts_with('/') || p.starts_with("//"))
+        {
             return invalid(
                 "auth.return_to_paths",
                 format!("auth.return_to_paths entries start with a single `/`, got `{path}`"),
             );
         }
-        if !self.default_provider.is_empty() && !self.providers.contains_key(&self.default_provider) {
+        if !self.default_provider.is_empty() && !self.providers.contains_key(&self.default_provider)
+        {
             return invalid(
                 "auth.default_provider",
-                format!("auth.default_provider `{}` is not configured in [auth.providers]", self.default_provider),
+                format!(
+                    "auth.default_provider `{}` is not configured in [auth.providers]",
+                    self.default_provider
+                ),
             );
         }
         for (name, provider) in &self.providers {
@@ -906,8 +943,18 @@ impl OidcProviderConfig {
     fn validate(&self, name: &str) -> Result<(), ConfigError> {
         let key = |field: &str| format!("auth.providers.{name}.{field}");
         let invalid = |field: &str, m: String| Err(ConfigError::invalid(&key(field), m));
-        if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return invalid("issuer", format!("auth.providers: the name `{name}` must be 1-64 letters, digits, `-` or `_`"));
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return invalid(
+                "issuer",
+                format!(
+                    "auth.providers: the name `{name}` must be 1-64 letters, digits, `-` or `_`"
+                ),
+            );
         }
         if let Err(m) = crate::auth::oidc::check_issuer(&self.issuer) {
             return invalid("issuer", format!("{}: {m}", key("issuer")));
@@ -918,11 +965,24 @@ impl OidcProviderConfig {
         if self.client_secret.is_none() && self.client_secret_file.trim().is_empty() {
             return invalid(
                 "client_secret",
-                format!("{} (or client_secret_file) is required", key("client_secret")),
+                format!(
+                    "{} (or client_secret_file) is required",
+                    key("client_secret")
+                ),
             );
         }
-        if let Some(reserved) = self.extra_params.keys().find(|k| crate::auth::oidc::RESERVED_PARAMS.contains(&k.as_str())) {
-            return invalid("extra_params", format!("{}: `{reserved}` is set by the BFF itself", key("extra_params")));
+        if let Some(reserved) = self
+            .extra_params
+            .keys()
+            .find(|k| crate::auth::oidc::RESERVED_PARAMS.contains(&k.as_str()))
+        {
+            return invalid(
+                "extra_params",
+                format!(
+                    "{}: `{reserved}` is set by the BFF itself",
+                    key("extra_params")
+                ),
+            );
         }
         Ok(())
     }

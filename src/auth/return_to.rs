@@ -64,7 +64,7 @@ impl ReturnToPolicy {
                 return Err(ReturnToError::Origin);
             }
             let origin = url.origin().ascii_serialization();
-            if !self.origins.iter().any(|o| *o == origin) {
+            if !self.origins.contains(&origin) {
                 return Err(ReturnToError::Origin);
             }
             url.path().to_string()
@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn relative_paths_and_allowed_origins_under_allowed_prefixes_pass() {
         let p = policy();
-        assert_eq!(p.check(Some("/account/orders?x=1")).as_deref(), Ok("/account/orders?x=1"));
+        assert_eq!(
+            p.check(Some("/account/orders?x=1")).as_deref(),
+            Ok("/account/orders?x=1")
+        );
         assert!(p.check(Some("https://shop.example.com/checkout")).is_ok());
         assert_eq!(p.check(None).as_deref(), Ok("/"));
     }

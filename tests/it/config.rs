@@ -33,7 +33,22 @@ fn documented_keys(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for line in text.lines() {
         let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        // A commented-out table header documents a map entry's options, e.g.
+        // `# [auth.providers.NAME]`.
+        let header = line
+            .strip_prefix("# [")
+            .map(|l| format!("[{l}"))
+            .filter(|l| {
+                l.ends_with(']')
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphabetic() || "[]._".contains(c))
+            });
+        if let Some(name) = header
+            .as_deref()
+            .unwrap_or(line)
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+        {
             section = name.to_string();
             continue;
         }
@@ -69,8 +84,20 @@ fn every_option_is_documented_in_the_example_config() {
             "hooks.commerce_secret",
             "inventory.token",
             "cpq.token",
+            "commerce.admin_token",
+            "commerce.admin_password",
+            "auth.providers.NAME.client_secret",
+            // An empty table by default, so it has no leaf to serialise.
+            "auth.providers.NAME.extra_params",
         ]
         .map(String::from),
+    );
+    // `[auth.providers]` is a map: its entries' options are documented under a NAME placeholder.
+    leaf_keys(
+        "auth.providers.NAME",
+        &toml::Value::try_from(storefront_bff::config::OidcProviderConfig::default())
+            .expect("serialises"),
+        &mut options,
     );
     let missing: Vec<_> = options.difference(&documented).collect();
     assert!(missing.is_empty(), "undocumented options: {missing:?}");

@@ -73,19 +73,22 @@ fn code_client(
     metadata: &ProviderMetadata,
 ) -> Result<CodeClient, OidcError> {
     let bad = |what: &str| OidcError::Metadata(format!("{what} is not a valid URL"));
-    Ok(oauth2::Client::new(ClientId::new(registration.client_id.into()))
-        .set_client_secret(ClientSecret::new(registration.client_secret.into()))
-        .set_auth_uri(
-            AuthUrl::new(metadata.authorization_endpoint.clone())
-                .map_err(|_| bad("authorization_endpoint"))?,
-        )
-        .set_token_uri(
-            TokenUrl::new(metadata.token_endpoint.clone()).map_err(|_| bad("token_endpoint"))?,
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(registration.redirect_uri.into())
-                .map_err(|_| OidcError::Metadata("the redirect URI is not a URL".into()))?,
-        ))
+    Ok(
+        oauth2::Client::new(ClientId::new(registration.client_id.into()))
+            .set_client_secret(ClientSecret::new(registration.client_secret.into()))
+            .set_auth_uri(
+                AuthUrl::new(metadata.authorization_endpoint.clone())
+                    .map_err(|_| bad("authorization_endpoint"))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(metadata.token_endpoint.clone())
+                    .map_err(|_| bad("token_endpoint"))?,
+            )
+            .set_redirect_uri(
+                RedirectUrl::new(registration.redirect_uri.into())
+                    .map_err(|_| OidcError::Metadata("the redirect URI is not a URL".into()))?,
+            ),
+    )
 }
 
 /// Builds the authorization request with fresh random `state`, `nonce` and PKCE verifier.

@@ -111,7 +111,11 @@ fn raw_alg(token: &str) -> Option<String> {
     token
         .split('.')
         .next()
-        .and_then(|h| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|h| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(h)
+                .ok()
+        })
         .and_then(|h| serde_json::from_slice::<serde_json::Value>(&h).ok())
         .and_then(|h| {
             h.get("alg")
@@ -135,25 +139,31 @@ pub(crate) fn verify(
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
     validation.validate_nbf = true;
     let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
-        .map_err(|e| {
-            match e.kind() {
-                ErrorKind::ExpiredSignature => IdTokenRejection::Expired,
-                ErrorKind::InvalidIssuer => IdTokenRejection::Issuer,
-                ErrorKind::InvalidAudience => IdTokenRejection::Audience,
-                ErrorKind::ImmatureSignature => IdTokenRejection::IssuedAt,
-                ErrorKind::MissingRequiredClaim(c) | ErrorKind::InvalidClaimFormat(c) => {
-                    IdTokenRejection::Claims(c.clone())
-                }
-                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-                    IdTokenRejection::Malformed(e.to_string())
-                }
-                _ => IdTokenRejection::Signature,
+        .map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => IdTokenRejection::Expired,
+            ErrorKind::InvalidIssuer => IdTokenRejection::Issuer,
+            ErrorKind::InvalidAudience => IdTokenRejection::Audience,
+            ErrorKind::ImmatureSignature => IdTokenRejection::IssuedAt,
+            ErrorKind::MissingRequiredClaim(c) | ErrorKind::InvalidClaimFormat(c) => {
+                IdTokenRejection::Claims(c.clone())
             }
+            ErrorKind::InvalidToken
+            | ErrorKind::Base64(_)
+            | ErrorKind::Json(_)
+            | ErrorKind::Utf8(_) => IdTokenRejection::Malformed(e.to_string()),
+            _ => IdTokenRejection::Signature,
         })?
         .claims;
     check_claims(&claims, expect)?;
-    let email = claims.email.filter(|e| !e.trim().is_empty()).ok_or(OidcError::EmailMissing)?;
-    if !claims.email_verified.as_ref().is_some_and(EmailVerified::is_true) {
+    let email = claims
+        .email
+        .filter(|e| !e.trim().is_empty())
+        .ok_or(OidcError::EmailMissing)?;
+    if !claims
+        .email_verified
+        .as_ref()
+        .is_some_and(EmailVerified::is_true)
+    {
         return Err(OidcError::EmailUnverified);
     }
     if email.len() > 254 || !email.contains('@') {

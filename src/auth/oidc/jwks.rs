@@ -91,7 +91,11 @@ impl KeySet {
         let keys = document
             .keys
             .into_iter()
-            .filter(|k| k.get("use").and_then(|u| u.as_str()).is_none_or(|u| u == "sig"))
+            .filter(|k| {
+                k.get("use")
+                    .and_then(|u| u.as_str())
+                    .is_none_or(|u| u == "sig")
+            })
             .filter_map(|k| serde_json::from_value::<Jwk>(k).ok())
             .filter_map(|jwk| {
                 let key = DecodingKey::from_jwk(&jwk).ok()?;
