@@ -116,7 +116,7 @@ impl App {
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let state = AppState::new(gateway, commerce, config.clone());
+        let state = AppState::new(gateway, commerce, config.clone(), None);
         let app = http::router(state.clone());
 
         let listener = TcpListener::bind(config.server.listen)

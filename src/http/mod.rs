@@ -7,6 +7,7 @@
 //! `server.max_in_flight_requests` (a 503 at once, never a queue), so health probes still answer
 //! under load. Every refusal renders through `impl IntoResponse for GatewayError`.
 
+mod auth;
 mod graphql;
 mod health;
 mod hooks;
@@ -64,6 +65,8 @@ pub struct SharedState {
     pub public_cache_control: HeaderValue,
     /// Rate limits and sensitive-mutation rules, checked before a request is executed.
     pub rate_limits: Arc<RateLimits>,
+    /// Single sign-on, when providers and Commerce admin credentials are configured.
+    pub sso: Option<crate::auth::sso::Sso>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
         gateway: Arc<Gateway>,
         commerce: Arc<dyn CommerceGraphql>,
         config: Arc<Config>,
+        sso: Option<crate::auth::sso::Sso>,
     ) -> Self {
         let cache = &config.cache;
         let public_cache_control = HeaderValue::from_str(&format!(
@@ -86,8 +90,10 @@ impl AppState {
             readiness: Arc::new(Readiness::default()),
             public_cache_control,
             rate_limits,
+            sso,
         }))
     }
+
 }
 
 /// The whole router with its layers.
@@ -134,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/hooks/commerce/cache", post(hooks::purge_cache))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", get(auth::logout).post(auth::logout))
         .fallback(not_found)
         .layer(hooks::VarnishPurgeLayer::new(state.clone()))
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))

@@ -113,6 +113,11 @@ impl OidcProvider {
         &self.name
     }
 
+    /// The issuer identifier as configured.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// The redirect URI registered at the provider.
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri

@@ -1,8 +1,10 @@
 // A real OpenID Provider (npm `oidc-provider`) for tests/it/sso.rs, started on port 0.
 //
-// Usage: node provider.mjs '{"client_id":"…","client_secret":"…","redirect_uri":"…",
-//                            "post_logout_redirect_uri":"…"}'
+// Usage: node provider.mjs '{"client_id":"…","client_secret":"…"}'
 // Prints one JSON line on stdout once it listens: {"issuer":"http://127.0.0.1:PORT"}.
+// The client's redirect URI is registered afterwards (the BFF's port is known only once it
+// started with this issuer): POST /__test/client {"redirect_uri","post_logout_redirect_uri"};
+// until then every other request gets 503.
 //
 // The BFF is registered as a confidential client (client_secret_basic, code flow, PKCE
 // required). The login interaction is completed automatically for the account set with
@@ -26,8 +28,6 @@ import * as jose from 'jose';
 const options = JSON.parse(process.argv[2] ?? '{}');
 const clientId = options.client_id ?? 'storefront-bff';
 const clientSecret = options.client_secret ?? 'storefront-bff-test-secret';
-const redirectUri = options.redirect_uri ?? 'http://127.0.0.1/auth/callback';
-const postLogout = options.post_logout_redirect_uri ?? redirectUri.replace(/\/auth\/callback$/, '/');
 
 async function newSigningKey() {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -50,7 +50,11 @@ const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
-const provider = new Provider(issuer, {
+let provider = null;
+let handler = null;
+
+function createProvider(redirectUri, postLogout) {
+  const created = new Provider(issuer, {
   clients: [{
     client_id: clientId,
     client_secret: clientSecret,
@@ -90,8 +94,9 @@ const provider = new Provider(issuer, {
     return grant;
   },
 });
-// Plain http on 127.0.0.1: the provider must not insist on secure cookies.
-provider.proxy = true;
+  created.use(controls);
+  return created;
+}
 
 async function readJson(req) {
   let body = '';
@@ -122,7 +127,7 @@ async function resign(idToken, change) {
   return new jose.SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: current.kid }).sign(current.privateKey);
 }
 
-provider.use(async (ctx, next) => {
+async function controls(ctx, next) {
   if (ctx.path.startsWith('/__test/')) {
     if (ctx.path === '/__test/account' && ctx.method === 'POST') {
       account = { ...account, ...(await readJson(ctx.req)) };
@@ -174,9 +179,24 @@ provider.use(async (ctx, next) => {
       ctx.body = { ...body, id_token: await resign(body.id_token, change) };
     }
   }
-});
+}
 
-server.on('request', provider.callback());
+server.on('request', async (req, res) => {
+  if (handler) {
+    handler(req, res);
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/__test/client') {
+    const client = await readJson(req);
+    provider = createProvider(client.redirect_uri, client.post_logout_redirect_uri ?? client.redirect_uri);
+    handler = provider.callback();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+    return;
+  }
+  res.writeHead(503);
+  res.end();
+});
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

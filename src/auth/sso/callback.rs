@@ -1,0 +1,170 @@
+//! `/auth/callback`: the provider sends the browser back with `code` and `state`. Every check
+//! that can refuse runs before anything is created: the pre-login cookie, the single-use
+//! attempt, `state`, the token exchange, the id_token, then the CRM. Only then is the Commerce
+//! customer found or created, its token minted, the guest cart merged and the session started.
+
+use secrecy::SecretString;
+use subtle::ConstantTimeEq;
+
+use super::ports::{PendingLogin, PersonVerdict, SignedIn};
+use super::{
+    CUSTOMER_TOKEN_LIFETIME_SECS, LOGIN_COOKIE, Sso, SsoError, now_secs, request_cookie,
+};
+use crate::auth::oidc::VerifiedIdentity;
+use crate::sources::commerce::admin::AdminError;
+use crate::sources::commerce::admin::model::{AdminCustomer, NewCustomer};
+
+/// Query parameters of `/auth/callback` (RFC 6749 §4.1.2, RFC 9207 `iss`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub iss: Option<String>,
+}
+
+/// Where to send the signed-in browser, and the cookies to set.
+pub struct LoginFinished {
+    pub location: String,
+    pub session_cookie: String,
+}
+
+/// `Set-Cookie` that removes the pre-login cookie (sent with success and failure alike).
+pub fn clear_login_cookie() -> String {
+    format!("{LOGIN_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+}
+
+impl Sso {
+    pub async fn finish_login(
+        &self,
+        cookies: &axum::http::HeaderMap,
+        params: CallbackParams,
+    ) -> Result<LoginFinished, SsoError> {
+        let attempt_id = request_cookie(cookies, LOGIN_COOKIE)
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .ok_or(SsoError::NotStarted)?;
+        let login = self
+            .logins
+            .take(attempt_id)
+            .await
+            .map_err(SsoError::Store)?
+            .filter(|l| l.expires_at > now_secs())
+            .ok_or(SsoError::AttemptExpired)?;
+        let state = params.state.as_deref().ok_or(SsoError::StateMismatch)?;
+        if !bool::from(state.as_bytes().ct_eq(login.state.as_bytes())) {
+            return Err(SsoError::StateMismatch);
+        }
+        if let Some(error) = params.error {
+            return Err(SsoError::ProviderDenied(error.chars().take(64).collect()));
+        }
+        let provider = self.providers.get(Some(&login.provider))?;
+        if let Some(iss) = &params.iss
+            && iss.trim_end_matches('/') != provider.issuer().trim_end_matches('/')
+        {
+            // RFC 9207: the answer came from another provider (mix-up attack).
+            return Err(SsoError::ProviderDenied("iss mismatch".into()));
+        }
+        let code = params
+            .code
+            .filter(|c| !c.is_empty() && c.len() <= 2048)
+            .ok_or(SsoError::BadParameter("code"))?;
+        let tokens = provider
+            .finish_login(&code, &login.pkce_verifier, &login.nonce)
+            .await?;
+        match self
+            .crm
+            .verify(&tokens.identity, provider.issuer())
+            .await
+            .map_err(SsoError::CrmUnavailable)?
+        {
+            PersonVerdict::Blocked { reason } => return Err(SsoError::PersonBlocked(reason)),
+            PersonVerdict::CompanyUser { company } => {
+                tracing::info!(company = %company, "SSO: verified company user");
+            }
+            PersonVerdict::Consumer => {}
+        }
+        let customer = self.find_or_create_customer(&tokens.identity).await?;
+        let token = self.admin.generate_customer_token(&customer.email).await?;
+        let cart_id = self.merge_guest_cart(&token, &login).await;
+        let session_cookie = self
+            .sessions
+            .start(SignedIn {
+                provider: login.provider.clone(),
+                email: customer.email,
+                customer_token: token,
+                customer_token_expires_at: now_secs() + CUSTOMER_TOKEN_LIFETIME_SECS,
+                cart_id,
+                id_token: tokens.id_token,
+            })
+            .await
+            .map_err(SsoError::Store)?;
+        Ok(LoginFinished {
+            location: login.return_to,
+            session_cookie,
+        })
+    }
+
+    /// The customer with the verified e-mail, created on the first sign-in. A concurrent first
+    /// sign-in may create it between the search and the create: then it is searched again.
+    async fn find_or_create_customer(
+        &self,
+        identity: &VerifiedIdentity,
+    ) -> Result<AdminCustomer, SsoError> {
+        if let Some(found) = self.admin.find_customer_by_email(&identity.email).await? {
+            return Ok(found);
+        }
+        match self.admin.create_customer(&new_customer(identity)).await {
+            Ok(created) => Ok(created),
+            Err(AdminError::Status { status: 400, .. }) => self
+                .admin
+                .find_customer_by_email(&identity.email)
+                .await?
+                .ok_or_else(|| SsoError::Commerce(AdminError::Malformed("customer vanished".into()))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The customer's cart id, with the guest cart merged in when one was given. A guest cart
+    /// that cannot be merged (already ordered, someone else's) does not fail the sign-in.
+    async fn merge_guest_cart(&self, token: &SecretString, login: &PendingLogin) -> Option<String> {
+        let cart_id = match self.admin.customer_cart_id(token).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::warn!(error = %e, "SSO: customerCart failed");
+                return None;
+            }
+        };
+        if let Some(guest) = &login.guest_cart_id
+            && let Err(e) = self.admin.merge_carts(token, guest, &cart_id).await
+        {
+            tracing::warn!(error = %e, "SSO: the guest cart was not merged");
+        }
+        Some(cart_id)
+    }
+}
+
+/// Commerce requires a first and last name: the provider's, else split from `name`, else
+/// the e-mail's local part.
+fn new_customer(identity: &VerifiedIdentity) -> NewCustomer {
+    let clean = |s: &Option<String>| {
+        s.as_deref()
+            .map(|v| v.trim().chars().take(255).collect::<String>())
+            .filter(|v| !v.is_empty())
+    };
+    let full = clean(&identity.name);
+    let mut split = full.as_deref().unwrap_or("").splitn(2, ' ');
+    let local = identity.email.split('@').next().unwrap_or("Customer").to_string();
+    let firstname = clean(&identity.given_name)
+        .or_else(|| split.next().filter(|s| !s.is_empty()).map(str::to_owned))
+        .unwrap_or(local);
+    let lastname = clean(&identity.family_name)
+        .or_else(|| split.next().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "-".into());
+    NewCustomer {
+        email: identity.email.clone(),
+        firstname,
+        lastname,
+        group_id: None,
+        website_id: None,
+    }
+}

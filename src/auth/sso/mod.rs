@@ -1,0 +1,180 @@
+//! The single sign-on flow (DESIGN §2.4): `/auth/login` stores a pending login and sends the
+//! browser to the provider; `/auth/callback` checks it came back from THAT login (pre-login
+//! cookie, single-use attempt, `state`), validates the id_token, asks the CRM about the person,
+//! finds or creates the Commerce customer, mints its token, merges the guest cart and starts
+//! the session; `/auth/logout` undoes it. Routes are in `src/http/auth.rs`.
+//!
+//! * [`ports`]: the store, sessions, CRM and Commerce as the flow needs them.
+//! * [`login`], [`callback`], [`logout`]: one file per step.
+
+mod callback;
+mod login;
+mod logout;
+pub mod ports;
+
+use std::sync::Arc;
+
+use crate::auth::oidc::{OidcError, OidcProviders};
+use crate::auth::return_to::{ReturnToError, ReturnToPolicy};
+use crate::gateway::code;
+use crate::sources::commerce::admin::{AdminError, CommerceAdmin};
+
+pub use callback::{CallbackParams, LoginFinished, clear_login_cookie};
+pub use login::{LoginParams, LoginStarted};
+pub use logout::LoggedOut;
+use ports::{PendingLogins, PersonVerifier, SessionIssuer};
+
+/// The pre-login cookie: binds a pending login to the browser that started it.
+pub const LOGIN_COOKIE: &str = "__Host-bff_login";
+
+/// Commerce's default customer-token lifetime (Stores → Configuration → Services → OAuth →
+/// Access Token Expiration → Customer: 1 hour).
+const CUSTOMER_TOKEN_LIFETIME_SECS: i64 = 3_600;
+
+/// Why a login or logout step failed; [`SsoError::code`] is what the client sees, the rest
+/// goes to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum SsoError {
+    #[error("single sign-on is not configured")]
+    NotConfigured,
+    #[error(transparent)]
+    Oidc(#[from] OidcError),
+    #[error("return_to refused: {0}")]
+    ReturnTo(#[from] ReturnToError),
+    #[error("a parameter is invalid: {0}")]
+    BadParameter(&'static str),
+    #[error("the callback came without the pre-login cookie (login CSRF or another browser)")]
+    NotStarted,
+    #[error("the login attempt is unknown, used or expired")]
+    AttemptExpired,
+    #[error("`state` does not match the login attempt")]
+    StateMismatch,
+    #[error("the provider answered with an error: {0}")]
+    ProviderDenied(String),
+    #[error("the CRM refused the person: {0}")]
+    PersonBlocked(String),
+    #[error("the CRM could not be asked: {0}")]
+    CrmUnavailable(String),
+    #[error("Commerce: {0}")]
+    Commerce(#[from] AdminError),
+    #[error("the state store failed: {0}")]
+    Store(String),
+}
+
+impl SsoError {
+    /// The catalogue code (src/gateway/error.rs) a client is shown.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SsoError::NotConfigured => code::SSO_NOT_CONFIGURED,
+            SsoError::Oidc(OidcError::UnknownProvider(_)) => code::SSO_UNKNOWN_PROVIDER,
+            SsoError::Oidc(OidcError::Provider(_) | OidcError::Metadata(_)) => {
+                code::SSO_PROVIDER_UNAVAILABLE
+            }
+            SsoError::Oidc(OidcError::TokenExchange(_)) => code::SSO_CODE_REJECTED,
+            SsoError::Oidc(OidcError::IdToken(_)) => code::SSO_ID_TOKEN_INVALID,
+            SsoError::Oidc(OidcError::EmailMissing | OidcError::EmailUnverified) => {
+                code::SSO_EMAIL_UNVERIFIED
+            }
+            SsoError::ReturnTo(_) => code::SSO_RETURN_TO_REFUSED,
+            SsoError::BadParameter(_) => code::BAD_REQUEST,
+            SsoError::NotStarted => code::SSO_LOGIN_NOT_STARTED,
+            SsoError::AttemptExpired => code::SSO_LOGIN_EXPIRED,
+            SsoError::StateMismatch => code::SSO_STATE_MISMATCH,
+            SsoError::ProviderDenied(_) => code::SSO_PROVIDER_DENIED,
+            SsoError::PersonBlocked(_) => code::SSO_PERSON_BLOCKED,
+            SsoError::CrmUnavailable(_) => code::SSO_CRM_UNAVAILABLE,
+            SsoError::Commerce(_) => code::UPSTREAM_UNAVAILABLE,
+            SsoError::Store(_) => code::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A message safe for the shopper: says what to do, names nothing internal.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            SsoError::NotConfigured => "Single sign-on is not configured.",
+            SsoError::Oidc(OidcError::UnknownProvider(_)) => "Unknown sign-in provider.",
+            SsoError::ReturnTo(_) => "The page to return to after sign-in is not allowed.",
+            SsoError::BadParameter(_) => "The sign-in request is malformed.",
+            SsoError::NotStarted | SsoError::AttemptExpired | SsoError::StateMismatch => {
+                "This sign-in link is not valid for this browser or has expired. Please sign in again."
+            }
+            SsoError::Oidc(OidcError::EmailMissing | OidcError::EmailUnverified) => {
+                "Your e-mail address is not verified at the sign-in provider."
+            }
+            SsoError::PersonBlocked(_) => "Your account is not allowed to sign in to this shop.",
+            SsoError::Oidc(OidcError::Provider(_) | OidcError::Metadata(_))
+            | SsoError::CrmUnavailable(_)
+            | SsoError::Commerce(_) => "Sign-in is unavailable right now; please try again shortly.",
+            SsoError::Oidc(_) | SsoError::ProviderDenied(_) => {
+                "Sign-in failed. Please try again."
+            }
+            SsoError::Store(_) => "Internal server error.",
+        }
+    }
+}
+
+/// Everything the SSO routes share. Cheap to clone.
+#[derive(Clone)]
+pub struct Sso {
+    providers: OidcProviders,
+    return_to: ReturnToPolicy,
+    admin: Arc<CommerceAdmin>,
+    logins: Arc<dyn PendingLogins>,
+    sessions: Arc<dyn SessionIssuer>,
+    crm: Arc<dyn PersonVerifier>,
+    attempt_ttl_secs: u64,
+    /// Where the provider sends the browser after its own logout.
+    post_logout_redirect_uri: String,
+}
+
+/// The parts [`Sso::new`] wires together.
+pub struct SsoParts {
+    pub providers: OidcProviders,
+    pub return_to: ReturnToPolicy,
+    pub admin: Arc<CommerceAdmin>,
+    pub logins: Arc<dyn PendingLogins>,
+    pub sessions: Arc<dyn SessionIssuer>,
+    pub crm: Arc<dyn PersonVerifier>,
+    pub attempt_ttl_secs: u64,
+    /// The BFF's public base URL (`auth.public_base_url` or the listen address).
+    pub base_url: String,
+}
+
+impl Sso {
+    pub fn new(parts: SsoParts) -> Self {
+        Self {
+            providers: parts.providers,
+            return_to: parts.return_to,
+            admin: parts.admin,
+            logins: parts.logins,
+            sessions: parts.sessions,
+            crm: parts.crm,
+            attempt_ttl_secs: parts.attempt_ttl_secs,
+            post_logout_redirect_uri: format!("{}/", parts.base_url.trim_end_matches('/')),
+        }
+    }
+
+    pub fn providers(&self) -> &OidcProviders {
+        &self.providers
+    }
+}
+
+/// Unix seconds now.
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// `name=value` of a cookie in the request's `Cookie` headers.
+pub fn request_cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
