@@ -94,6 +94,7 @@ pub struct Config {
     pub hooks: HooksConfig,
     pub inventory: InventoryConfig,
     pub cpq: CpqConfig,
+    pub crm: CrmConfig,
     pub log: LogConfig,
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
@@ -386,6 +387,41 @@ impl Default for CpqConfig {
     }
 }
 
+/// The CRM's real-time person verification at SSO sign-in (docs/connectors/crm.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmConfig {
+    /// Base URL of the connector (the BFF appends `/v1/persons/verify`). Empty: the embedded
+    /// sandbox's in the demo profile, otherwise no CRM and every SSO user is a consumer.
+    pub url: String,
+    /// Bearer token for the connector; set it as `BFF_CRM__TOKEN`.
+    #[serde(skip_serializing)]
+    pub token: Option<SecretString>,
+    /// Deadline of one verification including retries, in milliseconds; past it the login fails
+    /// (closed).
+    pub timeout_ms: u64,
+    /// Retries after a failed verification (connection errors, 502/503/504).
+    pub retries: u32,
+    /// Consecutive failed verifications that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the open breaker refuses verifications (and so SSO logins) before one probe, in
+    /// milliseconds.
+    pub breaker_open_ms: u64,
+}
+
+impl Default for CrmConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            token: None,
+            timeout_ms: 1_000,
+            retries: 1,
+            breaker_failures: 5,
+            breaker_open_ms: 10_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -637,6 +673,7 @@ impl Config {
                 "admin_password",
                 self.commerce.admin_password.is_some(),
             ),
+            ("crm", "token", self.crm.token.is_some()),
         ];
         // Provider secrets sit one table deeper than the sections above.
         if let Some(toml::Value::Table(auth)) = value.get_mut("auth")
@@ -714,6 +751,8 @@ impl Config {
             ("cpq.ttl_ms", self.cpq.ttl_ms),
             ("cpq.max_batch", self.cpq.max_batch as u64),
             ("cpq.breaker_failures", self.cpq.breaker_failures.into()),
+            ("crm.timeout_ms", self.crm.timeout_ms),
+            ("crm.breaker_failures", self.crm.breaker_failures.into()),
             (
                 "server.header_read_timeout_ms",
                 self.server.header_read_timeout_ms,
@@ -738,6 +777,7 @@ impl Config {
         for (name, url) in [
             ("inventory.url", &self.inventory.url),
             ("cpq.url", &self.cpq.url),
+            ("crm.url", &self.crm.url),
         ] {
             let url = url.trim();
             if !url.is_empty()

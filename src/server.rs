@@ -75,7 +75,8 @@ impl App {
                 .await
                 .map_err(StartError::Sandbox)?;
             config.commerce.graphql_url = handle.graphql_url();
-            // The sandbox also stands in for the ERP/WMS and the CPQ unless they are configured.
+            // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
+            // configured.
             let base = handle.base_url();
             let base = base.trim_end_matches('/');
             for (url, token, path) in [
@@ -85,6 +86,7 @@ impl App {
                     "inventory",
                 ),
                 (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
+                (&mut config.crm.url, &mut config.crm.token, "crm"),
             ] {
                 if url.is_empty() {
                     *url = format!("{base}/{path}");
@@ -274,6 +276,7 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
             "BFF_INVENTORY__TOKEN",
         ),
         ("cpq", &config.cpq.url, &config.cpq.token, "BFF_CPQ__TOKEN"),
+        ("crm", &config.crm.url, &config.crm.token, "BFF_CRM__TOKEN"),
     ] {
         if !url.trim().is_empty() && token.is_none() {
             warnings.push(format!(

@@ -9,7 +9,7 @@
 //! * `PUT /admin/faults` with the same shape (missing fields take their defaults) → the new
 //!   faults; `422` when `error_rate` is outside 0..=1.
 //!
-//! The connectors, under `/admin/inventory` and `/admin/cpq`:
+//! The connectors, under `/admin/inventory`, `/admin/cpq` and `/admin/crm`:
 //! * `GET …/calls` → `{"total": N, "skus": n}`; `POST …/calls/reset` → `204`
 //! * `GET …/faults`, `PUT …/faults`: as for Commerce.
 //!
@@ -19,7 +19,8 @@
 //! * `PUT /admin/inventory/stock` with `{"sku": "…", "source_code": "wh-east", "quantity": 0}`
 //!   → `204`; `404` for an unknown SKU or source or a configurable parent.
 //!
-//! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n}` (totals).
+//! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n, "crm": n}`
+//! (totals).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -211,6 +212,7 @@ pub(crate) async fn get_all_calls(State(sandbox): State<Sandbox>) -> Json<serde_
         "commerce": total(Service::Commerce),
         "inventory": total(Service::Inventory),
         "cpq": total(Service::Cpq),
+        "crm": total(Service::Crm),
     }))
 }
 

@@ -17,6 +17,10 @@ pub const UNKNOWN_TO_CPQ_BUYER: (&str, &str) = ("buyer@hooli.example", "Hooli123
 /// Vandelay Industries' buyer: known to the CPQ without a contract (`price_list: null`).
 pub const NO_CONTRACT_BUYER: (&str, &str) = ("buyer@vandelay.example", "Vandelay123!");
 
+/// A contact of Acme Corp the CRM blocks (`verdict: blocked`, `PERSON_BLOCKED`): an SSO login
+/// with this e-mail gets no session and no Commerce account (it has none in the sandbox).
+pub const BLOCKED_PERSON: &str = "blocked@acme.example";
+
 /// `Company.id` of each company, as the CPQ expects it in `company_id`.
 pub const ACME_COMPANY_ID: &str = "MQ==";
 pub const GLOBEX_COMPANY_ID: &str = "Mg==";
@@ -24,7 +28,7 @@ pub const INITECH_COMPANY_ID: &str = "Mw==";
 pub const UNKNOWN_TO_CPQ_COMPANY_ID: &str = "NA==";
 pub const NO_CONTRACT_COMPANY_ID: &str = "NQ==";
 
-/// The bearer token the inventory and CPQ connectors accept by default
+/// The bearer token the inventory, CPQ and CRM connectors accept by default
 /// (`SandboxConfig::connector_token`).
 pub const CONNECTOR_TOKEN: &str = "sandbox-connector-token";
 

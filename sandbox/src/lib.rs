@@ -42,7 +42,10 @@
 //!   spawned, unless [`SandboxConfig::order_stream`] is off;
 //! * CPQ (contract prices) at `POST /cpq/v1/contract-prices/lookup`
 //!   ([`SandboxHandle::cpq_url`]): price lists of the B2B companies, tiers 1/10/50-style, in
-//!   USD or EUR, with validity dates.
+//!   USD or EUR, with validity dates;
+//! * CRM (person verification at SSO sign-in) at `POST /crm/v1/persons/verify`
+//!   ([`SandboxHandle::crm_url`]): company users with their company, one blocked person
+//!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer.
 //!
 //! # Demo logins
 //!
@@ -83,9 +86,9 @@
 //!   HTTP 500/503 with an HTML body for a share of calls, or 503 to everything at once.
 //! * The same as methods: [`Sandbox::calls`], [`Sandbox::reset_calls`], [`Sandbox::faults`],
 //!   [`Sandbox::set_faults`].
-//! * Per service ([`Service`]: Commerce, inventory, CPQ): [`Sandbox::service_calls`] (requests
+//! * Per service ([`Service`]: Commerce, inventory, CPQ, CRM): [`Sandbox::service_calls`] (requests
 //!   and SKUs asked for), [`Sandbox::reset_service_calls`], [`Sandbox::service_faults`],
-//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq}/calls`,
+//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq,crm}/calls`,
 //!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
 //!   A large latency (say 10 s) makes a source hang.
 //! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
@@ -97,7 +100,7 @@
 //! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
-//! * `http`: `/graphql`; `connectors`: the inventory and CPQ routes; `admin`: call counters
+//! * `http`: `/graphql`; `connectors`: the inventory, CPQ and CRM routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
@@ -160,7 +163,9 @@ pub struct SandboxConfig {
     pub inventory_latency: Duration,
     /// Latency added to every CPQ lookup from the start. Default zero.
     pub cpq_latency: Duration,
-    /// Bearer token the inventory and CPQ connectors require. Default
+    /// Latency added to every CRM verification from the start. Default zero.
+    pub crm_latency: Duration,
+    /// Bearer token the inventory, CPQ and CRM connectors require. Default
     /// `sandbox-connector-token` ([`demo::CONNECTOR_TOKEN`]).
     pub connector_token: String,
     /// Whether a spawned sandbox runs the simulated order stream (a step every
@@ -185,6 +190,7 @@ impl Default for SandboxConfig {
             base_url: None,
             inventory_latency: Duration::ZERO,
             cpq_latency: Duration::ZERO,
+            crm_latency: Duration::ZERO,
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
@@ -213,6 +219,7 @@ struct Inner {
     contracts: contracts::Contracts,
     inventory_controls: connectors::Connector,
     cpq_controls: connectors::Connector,
+    crm_controls: connectors::Connector,
     /// Bearer token of the connectors.
     connector_token: String,
     /// Whether `spawn` starts the order stream.
@@ -262,13 +269,14 @@ impl Sandbox {
                     config.seed ^ 0x1,
                 ),
                 cpq_controls: connectors::Connector::new(config.cpq_latency, config.seed ^ 0x2),
+                crm_controls: connectors::Connector::new(config.crm_latency, config.seed ^ 0x3),
                 connector_token: config.connector_token,
                 order_stream: config.order_stream,
             }),
         }
     }
 
-    /// `/graphql` (GET and POST), the connectors under `/inventory` and `/cpq`, `/admin/*` and
+    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, `/admin/*` and
     /// placeholder product images under `/media`.
     pub fn router(&self) -> Router {
         Router::new()
@@ -281,6 +289,7 @@ impl Sandbox {
                 "/cpq/v1/contract-prices/lookup",
                 post(connectors::cpq::lookup),
             )
+            .route("/crm/v1/persons/verify", post(connectors::crm::verify))
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
             .route("/admin/calls/all", get(admin::get_all_calls))
@@ -293,6 +302,7 @@ impl Sandbox {
                 admin::service_routes(Service::Inventory),
             )
             .nest("/admin/cpq", admin::service_routes(Service::Cpq))
+            .nest("/admin/crm", admin::service_routes(Service::Crm))
             .route(
                 "/admin/inventory/order-stream/step",
                 post(admin::step_order_stream),
@@ -406,6 +416,7 @@ impl Sandbox {
             Service::Commerce => None,
             Service::Inventory => Some(&self.inner.inventory_controls),
             Service::Cpq => Some(&self.inner.cpq_controls),
+            Service::Crm => Some(&self.inner.crm_controls),
         }
     }
 
@@ -481,6 +492,11 @@ impl SandboxHandle {
     /// `http://<addr>/cpq`: the CPQ connector's base URL (`cpq.url`).
     pub fn cpq_url(&self) -> String {
         format!("http://{}/cpq", self.addr)
+    }
+
+    /// `http://<addr>/crm`: the CRM connector's base URL (`crm.url`).
+    pub fn crm_url(&self) -> String {
+        format!("http://{}/crm", self.addr)
     }
 
     /// Stops the order stream, stops accepting connections and waits (up to five seconds) for

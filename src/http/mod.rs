@@ -93,7 +93,6 @@ impl AppState {
             sso,
         }))
     }
-
 }
 
 /// The whole router with its layers.

@@ -60,6 +60,17 @@ impl ConnectorClient {
         path: &str,
         body: &B,
     ) -> Result<A, SourceError> {
+        self.post_bounded(path, body, usize::MAX).await
+    }
+
+    /// [`Self::post`] for contracts that bound their answers: an answer longer than
+    /// `max_answer_bytes` is a decode failure, read no further than the bound.
+    pub async fn post_bounded<B: Serialize, A: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        max_answer_bytes: usize,
+    ) -> Result<A, SourceError> {
         let mut request = self.http.post(format!("{}{path}", self.base)).json(body);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose_secret());
@@ -75,12 +86,32 @@ impl ConnectorClient {
         if !status.is_success() {
             return Err(SourceError::Status(status.as_u16()));
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?;
+        let bytes = read_bounded(response, max_answer_bytes).await?;
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Decode(e.to_string()))
     }
+}
+
+/// The answer's body, refused as soon as it is known to exceed `max` bytes.
+async fn read_bounded(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, SourceError> {
+    let too_long = || SourceError::Decode(format!("answer longer than {max} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|length| length > max as u64)
+    {
+        return Err(too_long());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?
+    {
+        if bytes.len() + chunk.len() > max {
+            return Err(too_long());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

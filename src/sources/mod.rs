@@ -6,6 +6,7 @@
 pub mod commerce;
 pub mod connector;
 pub mod cpq;
+pub mod crm;
 pub mod inventory;
 pub mod resilience;
 pub mod transport;

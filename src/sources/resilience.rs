@@ -56,6 +56,7 @@ fn token_variable(source: &str) -> Option<&'static str> {
     match source {
         "inventory" => Some("BFF_INVENTORY__TOKEN"),
         "cpq" => Some("BFF_CPQ__TOKEN"),
+        "crm" => Some("BFF_CRM__TOKEN"),
         _ => None,
     }
 }

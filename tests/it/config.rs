@@ -89,6 +89,7 @@ fn every_option_is_documented_in_the_example_config() {
             "auth.providers.NAME.client_secret",
             // An empty table by default, so it has no leaf to serialise.
             "auth.providers.NAME.extra_params",
+            "crm.token",
         ]
         .map(String::from),
     );

@@ -8,6 +8,7 @@ mod cache;
 mod cli;
 mod config;
 mod cors;
+mod crm;
 mod edge;
 mod forwarding;
 mod fuzz;

@@ -89,12 +89,15 @@ impl TestApp {
         config.inventory.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         config.cpq.url = format!("{base}/cpq");
         config.cpq.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+        config.crm.url = format!("{base}/crm");
+        config.crm.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         configure(&mut config);
         config.validate().expect("test config is valid");
         let app = App::start(config, extensions).await.expect("BFF starts");
         sandbox.sandbox.reset_calls();
         sandbox.sandbox.reset_service_calls(Service::Inventory);
         sandbox.sandbox.reset_service_calls(Service::Cpq);
+        sandbox.sandbox.reset_service_calls(Service::Crm);
         TestApp {
             app,
             sandbox,

@@ -1,6 +1,6 @@
 //! The back-office systems the BFF reaches through its connector contracts
-//! (`docs/connectors/`), emulated over HTTP: the inventory service (`inventory`) and the CPQ
-//! (`cpq`).
+//! (`docs/connectors/`), emulated over HTTP: the inventory service (`inventory`), the CPQ
+//! (`cpq`) and the CRM (`crm`).
 //!
 //! What every connector shares lives here: the bearer token (401 with an `error` body when it
 //! is missing or wrong), call counters (requests and SKUs asked for), injectable faults with
@@ -9,6 +9,7 @@
 //! A call is counted as it arrives, before faults and authentication, as Commerce's calls are.
 
 pub(crate) mod cpq;
+pub(crate) mod crm;
 pub(crate) mod inventory;
 
 use crate::Sandbox;
@@ -34,6 +35,8 @@ pub enum Service {
     Inventory,
     /// The CPQ's contract prices (`/cpq/v1/contract-prices/lookup`).
     Cpq,
+    /// The CRM's person verification at SSO sign-in (`/crm/v1/persons/verify`).
+    Crm,
 }
 
 /// Calls one service received since the start or the last reset.
@@ -41,7 +44,8 @@ pub enum Service {
 pub struct ServiceCalls {
     /// Requests received, faulted, refused and invalid ones included.
     pub total: u64,
-    /// SKUs the requests asked for, summed (duplicates included); always 0 for Commerce.
+    /// SKUs the requests asked for, summed (duplicates included); always 0 for Commerce and
+    /// the CRM.
     pub skus: u64,
 }
 

@@ -238,7 +238,7 @@ async fn connectors_refuse_missing_or_wrong_tokens_and_bad_bodies() {
     let calls = admin(&sandbox, "GET", "/admin/calls/all", None).await;
     assert_eq!(
         calls.body,
-        json!({ "commerce": 0, "inventory": 3, "cpq": 3 })
+        json!({ "commerce": 0, "inventory": 3, "cpq": 3, "crm": 0 })
     );
 }
 
@@ -426,4 +426,99 @@ async fn a_spawned_sandbox_runs_the_order_stream_until_shut_down() {
     .expect("binds");
     tokio::time::sleep(crate::ORDER_STREAM_INTERVAL * 8).await;
     assert_eq!(quiet.sandbox.inner.inventory.changed_skus(), 0);
+}
+
+const VERIFY: &str = "/crm/v1/persons/verify";
+
+fn person(email: &str) -> Value {
+    json!({ "email": email, "subject": "sub-1", "issuer": "https://idp.example/" })
+}
+
+#[tokio::test]
+async fn the_crm_names_the_company_of_every_company_user() {
+    let sandbox = sandbox();
+    let buyer = lookup(&sandbox, VERIFY, person(demo::ACME_BUYER.0)).await;
+    assert_eq!(buyer.status, StatusCode::OK);
+    assert_eq!(buyer.headers["x-request-id"], "req-42");
+    assert_eq!(
+        buyer.body,
+        json!({
+            "verdict": "company_user",
+            "person": { "email": "buyer@acme.example", "firstname": "Bugs", "lastname": "Bunny", "job_title": "Buyer" },
+            "company": { "id": demo::ACME_COMPANY_ID, "entity_id": 1, "name": "Acme Corp", "status": "APPROVED" },
+            "role": { "name": "Default User", "company_admin": false },
+            "user_status": "ACTIVE"
+        })
+    );
+    let admin = lookup(&sandbox, VERIFY, person("ADMIN@acme.example")).await;
+    assert_eq!(
+        admin.body["role"],
+        json!({ "name": "Company Administrator", "company_admin": true })
+    );
+    let globex = lookup(&sandbox, VERIFY, person(demo::GLOBEX_BUYER.0)).await;
+    assert_eq!(globex.body["company"]["id"], demo::GLOBEX_COMPANY_ID);
+    assert_eq!(globex.body["company"]["name"], "Globex Corporation");
+}
+
+#[tokio::test]
+async fn consumers_and_strangers_are_consumers_and_the_blocked_person_is_refused() {
+    let sandbox = sandbox();
+    for email in ["roni_cost@example.com", "new.shopper@example.com"] {
+        let answer = lookup(&sandbox, VERIFY, person(email)).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.body, json!({ "verdict": "consumer" }), "{email}");
+    }
+    let blocked = lookup(&sandbox, VERIFY, person(demo::BLOCKED_PERSON)).await;
+    assert_eq!(blocked.status, StatusCode::OK);
+    assert_eq!(blocked.body["verdict"], "blocked");
+    assert_eq!(blocked.body["reason"], "PERSON_BLOCKED");
+    let customers = &sandbox.inner.data.customers;
+    assert!(
+        customers.by_email(demo::BLOCKED_PERSON).is_none(),
+        "the blocked person has no Commerce account"
+    );
+    assert_eq!(
+        sandbox.service_calls(Service::Crm),
+        ServiceCalls { total: 3, skus: 0 }
+    );
+}
+
+#[tokio::test]
+async fn the_crm_refuses_bad_tokens_and_fields_outside_their_bounds() {
+    let sandbox = sandbox();
+    for token in [None, Some("wrong")] {
+        let answer = lookup_as(&sandbox, VERIFY, person(demo::ACME_BUYER.0), token).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.body["error"]["code"], "UNAUTHORIZED");
+    }
+    let long_subject = "s".repeat(256);
+    let long_issuer = format!("https://idp.example/{}", "i".repeat(2048));
+    let long_email = format!("{}@example.com", "e".repeat(250));
+    let bad = [
+        json!({ "email": "buyer@acme.example", "subject": "s" }),
+        json!({ "email": "", "subject": "s", "issuer": "i" }),
+        json!({ "email": "no-at-sign", "subject": "s", "issuer": "i" }),
+        json!({ "email": "a@b@c", "subject": "s", "issuer": "i" }),
+        json!({ "email": long_email, "subject": "s", "issuer": "i" }),
+        json!({ "email": "a@b.example", "subject": " ", "issuer": "i" }),
+        json!({ "email": "a@b.example", "subject": long_subject, "issuer": "i" }),
+        json!({ "email": "a@b.example", "subject": "s", "issuer": long_issuer }),
+    ];
+    for body in bad {
+        let answer = lookup(&sandbox, VERIFY, body.clone()).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer.body["error"]["code"], "INVALID_REQUEST", "{body}");
+    }
+    sandbox.set_service_faults(
+        Service::Crm,
+        Faults {
+            down: true,
+            ..Faults::default()
+        },
+    );
+    let down = lookup(&sandbox, VERIFY, person(demo::ACME_BUYER.0)).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(sandbox.service_faults(Service::Cpq).eq(&Faults::default()));
+    let calls = admin(&sandbox, "GET", "/admin/crm/calls", None).await;
+    assert_eq!(calls.body, json!({ "total": 11, "skus": 0 }));
 }

@@ -6,13 +6,12 @@
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
-use super::ports::{PendingLogin, PersonVerdict, SignedIn};
-use super::{
-    CUSTOMER_TOKEN_LIFETIME_SECS, LOGIN_COOKIE, Sso, SsoError, now_secs, request_cookie,
-};
+use super::ports::{PendingLogin, SignedIn};
+use super::{CUSTOMER_TOKEN_LIFETIME_SECS, LOGIN_COOKIE, Sso, SsoError, now_secs, request_cookie};
 use crate::auth::oidc::VerifiedIdentity;
 use crate::sources::commerce::admin::AdminError;
 use crate::sources::commerce::admin::model::{AdminCustomer, NewCustomer};
+use crate::sources::crm::Admission;
 
 /// Query parameters of `/auth/callback` (RFC 6749 §4.1.2, RFC 9207 `iss`).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -71,19 +70,17 @@ impl Sso {
         let tokens = provider
             .finish_login(&code, &login.pkce_verifier, &login.nonce)
             .await?;
-        match self
+        let identity = &tokens.identity;
+        let admission = self
             .crm
-            .verify(&tokens.identity, provider.issuer())
-            .await
-            .map_err(SsoError::CrmUnavailable)?
-        {
-            PersonVerdict::Blocked { reason } => return Err(SsoError::PersonBlocked(reason)),
-            PersonVerdict::CompanyUser { company } => {
-                tracing::info!(company = %company, "SSO: verified company user");
-            }
-            PersonVerdict::Consumer => {}
+            .verify(&identity.email, &identity.subject, provider.issuer())
+            .await?;
+        if let Admission::CompanyUser(user) = &admission {
+            tracing::info!(company = ?user.company, "SSO: verified company user");
         }
-        let customer = self.find_or_create_customer(&tokens.identity).await?;
+        let customer = self
+            .find_or_create_customer(&tokens.identity, &admission)
+            .await?;
         let token = self.admin.generate_customer_token(&customer.email).await?;
         let cart_id = self.merge_guest_cart(&token, &login).await;
         let session_cookie = self
@@ -109,17 +106,24 @@ impl Sso {
     async fn find_or_create_customer(
         &self,
         identity: &VerifiedIdentity,
+        admission: &Admission,
     ) -> Result<AdminCustomer, SsoError> {
         if let Some(found) = self.admin.find_customer_by_email(&identity.email).await? {
             return Ok(found);
         }
-        match self.admin.create_customer(&new_customer(identity)).await {
+        match self
+            .admin
+            .create_customer(&new_customer(identity, admission))
+            .await
+        {
             Ok(created) => Ok(created),
             Err(AdminError::Status { status: 400, .. }) => self
                 .admin
                 .find_customer_by_email(&identity.email)
                 .await?
-                .ok_or_else(|| SsoError::Commerce(AdminError::Malformed("customer vanished".into()))),
+                .ok_or_else(|| {
+                    SsoError::Commerce(AdminError::Malformed("customer vanished".into()))
+                }),
             Err(e) => Err(e.into()),
         }
     }
@@ -143,9 +147,21 @@ impl Sso {
     }
 }
 
-/// Commerce requires a first and last name: the provider's, else split from `name`, else
-/// the e-mail's local part.
-fn new_customer(identity: &VerifiedIdentity) -> NewCustomer {
+/// Commerce requires a first and last name: the CRM's record for a company user, else the
+/// provider's, else split from `name`, else the e-mail's local part.
+fn new_customer(identity: &VerifiedIdentity, admission: &Admission) -> NewCustomer {
+    if let Admission::CompanyUser(user) = admission
+        && !user.person.firstname.trim().is_empty()
+        && !user.person.lastname.trim().is_empty()
+    {
+        return NewCustomer {
+            email: identity.email.clone(),
+            firstname: user.person.firstname.clone(),
+            lastname: user.person.lastname.clone(),
+            group_id: None,
+            website_id: None,
+        };
+    }
     let clean = |s: &Option<String>| {
         s.as_deref()
             .map(|v| v.trim().chars().take(255).collect::<String>())
@@ -153,12 +169,22 @@ fn new_customer(identity: &VerifiedIdentity) -> NewCustomer {
     };
     let full = clean(&identity.name);
     let mut split = full.as_deref().unwrap_or("").splitn(2, ' ');
-    let local = identity.email.split('@').next().unwrap_or("Customer").to_string();
+    let local = identity
+        .email
+        .split('@')
+        .next()
+        .unwrap_or("Customer")
+        .to_string();
     let firstname = clean(&identity.given_name)
         .or_else(|| split.next().filter(|s| !s.is_empty()).map(str::to_owned))
         .unwrap_or(local);
     let lastname = clean(&identity.family_name)
-        .or_else(|| split.next().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()))
+        .or_else(|| {
+            split
+                .next()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| "-".into());
     NewCustomer {
         email: identity.email.clone(),

@@ -22,7 +22,9 @@ use crate::sources::commerce::admin::{AdminError, CommerceAdmin};
 pub use callback::{CallbackParams, LoginFinished, clear_login_cookie};
 pub use login::{LoginParams, LoginStarted};
 pub use logout::LoggedOut;
-use ports::{PendingLogins, PersonVerifier, SessionIssuer};
+use ports::{PendingLogins, SessionIssuer};
+
+use crate::sources::crm::{CrmError, CrmService};
 
 /// The pre-login cookie: binds a pending login to the browser that started it.
 pub const LOGIN_COOKIE: &str = "__Host-bff_login";
@@ -51,10 +53,8 @@ pub enum SsoError {
     StateMismatch,
     #[error("the provider answered with an error: {0}")]
     ProviderDenied(String),
-    #[error("the CRM refused the person: {0}")]
-    PersonBlocked(String),
-    #[error("the CRM could not be asked: {0}")]
-    CrmUnavailable(String),
+    #[error("the CRM: {0}")]
+    Crm(#[from] CrmError),
     #[error("Commerce: {0}")]
     Commerce(#[from] AdminError),
     #[error("the state store failed: {0}")]
@@ -81,8 +81,10 @@ impl SsoError {
             SsoError::AttemptExpired => code::SSO_LOGIN_EXPIRED,
             SsoError::StateMismatch => code::SSO_STATE_MISMATCH,
             SsoError::ProviderDenied(_) => code::SSO_PROVIDER_DENIED,
-            SsoError::PersonBlocked(_) => code::SSO_PERSON_BLOCKED,
-            SsoError::CrmUnavailable(_) => code::SSO_CRM_UNAVAILABLE,
+            SsoError::Crm(CrmError::Refused(_) | CrmError::InvalidIdentity(_)) => {
+                code::SSO_PERSON_BLOCKED
+            }
+            SsoError::Crm(CrmError::Unavailable(_)) => code::SSO_CRM_UNAVAILABLE,
             SsoError::Commerce(_) => code::UPSTREAM_UNAVAILABLE,
             SsoError::Store(_) => code::INTERNAL_SERVER_ERROR,
         }
@@ -101,13 +103,15 @@ impl SsoError {
             SsoError::Oidc(OidcError::EmailMissing | OidcError::EmailUnverified) => {
                 "Your e-mail address is not verified at the sign-in provider."
             }
-            SsoError::PersonBlocked(_) => "Your account is not allowed to sign in to this shop.",
-            SsoError::Oidc(OidcError::Provider(_) | OidcError::Metadata(_))
-            | SsoError::CrmUnavailable(_)
-            | SsoError::Commerce(_) => "Sign-in is unavailable right now; please try again shortly.",
-            SsoError::Oidc(_) | SsoError::ProviderDenied(_) => {
-                "Sign-in failed. Please try again."
+            SsoError::Crm(CrmError::Refused(_) | CrmError::InvalidIdentity(_)) => {
+                "Your account is not allowed to sign in to this shop."
             }
+            SsoError::Oidc(OidcError::Provider(_) | OidcError::Metadata(_))
+            | SsoError::Crm(CrmError::Unavailable(_))
+            | SsoError::Commerce(_) => {
+                "Sign-in is unavailable right now; please try again shortly."
+            }
+            SsoError::Oidc(_) | SsoError::ProviderDenied(_) => "Sign-in failed. Please try again.",
             SsoError::Store(_) => "Internal server error.",
         }
     }
@@ -121,7 +125,7 @@ pub struct Sso {
     admin: Arc<CommerceAdmin>,
     logins: Arc<dyn PendingLogins>,
     sessions: Arc<dyn SessionIssuer>,
-    crm: Arc<dyn PersonVerifier>,
+    crm: Arc<CrmService>,
     attempt_ttl_secs: u64,
     /// Where the provider sends the browser after its own logout.
     post_logout_redirect_uri: String,
@@ -134,7 +138,8 @@ pub struct SsoParts {
     pub admin: Arc<CommerceAdmin>,
     pub logins: Arc<dyn PendingLogins>,
     pub sessions: Arc<dyn SessionIssuer>,
-    pub crm: Arc<dyn PersonVerifier>,
+    /// The B2B check (everyone is a consumer while `crm.url` is empty).
+    pub crm: Arc<CrmService>,
     pub attempt_ttl_secs: u64,
     /// The BFF's public base URL (`auth.public_base_url` or the listen address).
     pub base_url: String,

@@ -1,11 +1,8 @@
 //! What the SSO flow needs from the rest of the BFF, as traits: the durable login attempts and
-//! sessions (`src/store/`), the B2B person check (the CRM connector) and Commerce (the admin
-//! client). The flow is tested against the real implementations; the traits keep `auth/`
-//! independent of how each is stored or reached.
+//! sessions (`src/store/`). The flow is tested against the real implementations; the traits keep
+//! `auth/` independent of how they are stored.
 
 use secrecy::SecretString;
-
-use crate::auth::oidc::VerifiedIdentity;
 
 /// The server-side half of a started login, keyed by the random id in the pre-login cookie.
 #[derive(Debug, Clone)]
@@ -62,33 +59,4 @@ pub struct EndedSession {
     pub id_token: Option<String>,
     /// `Set-Cookie` clearing the session cookie.
     pub clear_cookie: String,
-}
-
-/// The CRM's verdict on a person signing in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PersonVerdict {
-    /// Not a B2B person: a consumer login, allowed.
-    Consumer,
-    /// A verified company user.
-    CompanyUser { company: String },
-    /// Refused (no Commerce account, no session), with the CRM's reason code.
-    Blocked { reason: String },
-}
-
-/// The B2B check of a person before any Commerce account is found or created.
-#[async_trait::async_trait]
-pub trait PersonVerifier: Send + Sync + 'static {
-    /// Err: the CRM could not answer; the login fails closed.
-    async fn verify(&self, identity: &VerifiedIdentity, issuer: &str)
-    -> Result<PersonVerdict, String>;
-}
-
-/// Used while no CRM is configured: every person is a consumer.
-pub struct EveryoneIsAConsumer;
-
-#[async_trait::async_trait]
-impl PersonVerifier for EveryoneIsAConsumer {
-    async fn verify(&self, _: &VerifiedIdentity, _: &str) -> Result<PersonVerdict, String> {
-        Ok(PersonVerdict::Consumer)
-    }
 }
