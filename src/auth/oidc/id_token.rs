@@ -207,3 +207,96 @@ fn check_claims(claims: &Claims, expect: &Expectations<'_>) -> Result<(), IdToke
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+
+    fn claims(aud: serde_json::Value, azp: Option<&str>, iat: i64, nonce: Option<&str>) -> Claims {
+        Claims {
+            sub: "s".into(),
+            iat,
+            aud,
+            azp: azp.map(str::to_owned),
+            nonce: nonce.map(str::to_owned),
+            email: None,
+            email_verified: None,
+            given_name: None,
+            family_name: None,
+            name: None,
+        }
+    }
+
+    const EXPECT: Expectations<'static> = Expectations {
+        issuer: "https://op.example",
+        client_id: "bff",
+        nonce: "n-123",
+        clock_skew_secs: 60,
+        max_age_secs: 600,
+    };
+
+    #[test]
+    fn several_audiences_need_an_azp_naming_this_client() {
+        let many = serde_json::json!(["bff", "other"]);
+        assert_eq!(
+            check_claims(&claims(many.clone(), None, now(), Some("n-123")), &EXPECT),
+            Err(IdTokenRejection::AuthorizedParty)
+        );
+        assert_eq!(
+            check_claims(&claims(many.clone(), Some("other"), now(), Some("n-123")), &EXPECT),
+            Err(IdTokenRejection::AuthorizedParty)
+        );
+        assert_eq!(
+            check_claims(&claims(many, Some("bff"), now(), Some("n-123")), &EXPECT),
+            Ok(())
+        );
+        assert_eq!(
+            check_claims(&claims("bff".into(), None, now(), Some("n-123")), &EXPECT),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_iat_in_the_future_or_older_than_a_login_is_refused() {
+        let at = |iat| check_claims(&claims("bff".into(), None, iat, Some("n-123")), &EXPECT);
+        assert_eq!(at(now() + 120), Err(IdTokenRejection::IssuedAt));
+        assert_eq!(at(now() - 700), Err(IdTokenRejection::IssuedAt));
+        assert_eq!(at(now() + 30), Ok(()), "within the clock skew");
+    }
+
+    #[test]
+    fn a_missing_or_different_nonce_is_refused() {
+        for nonce in [None, Some(""), Some("n-124"), Some("n-123 ")] {
+            assert_eq!(
+                check_claims(&claims("bff".into(), None, now(), nonce), &EXPECT),
+                Err(IdTokenRejection::Nonce),
+                "{nonce:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn alg_none_and_hmac_headers_are_refused_before_any_key_is_looked_up() {
+        use base64::Engine;
+        let encode = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let body = encode(serde_json::json!({ "sub": "x" }));
+        for alg in ["none", "HS256", "HS512"] {
+            let token = format!("{}.{body}.", encode(serde_json::json!({ "alg": alg })));
+            assert!(
+                matches!(read_header(&token), Err(IdTokenRejection::Algorithm(_))),
+                "{alg}"
+            );
+        }
+        let rs = format!("{}.{body}.c2ln", encode(serde_json::json!({ "alg": "RS256", "kid": "k" })));
+        assert_eq!(read_header(&rs), Ok((Algorithm::RS256, Some("k".into()))));
+    }
+}
