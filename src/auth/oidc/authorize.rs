@@ -24,7 +24,7 @@ pub struct AuthorizationRequest {
     pub url: String,
     pub state: String,
     pub nonce: String,
-    pub pkce_verifier: String,
+    pub pkce_verifier: secrecy::SecretString,
 }
 
 /// A successful exchange: the raw id_token (kept for `id_token_hint` at logout) and the person
@@ -115,7 +115,7 @@ pub(crate) fn authorization_request(
         url: url.to_string(),
         state: state.secret().clone(),
         nonce: nonce.secret().clone(),
-        pkce_verifier: verifier.secret().clone(),
+        pkce_verifier: verifier.secret().clone().into(),
     })
 }
 

@@ -3,7 +3,7 @@
 //! attempt, `state`, the token exchange, the id_token, then the CRM. Only then is the Commerce
 //! customer found or created, its token minted, the guest cart merged and the session started.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use super::ports::{PendingLogin, SignedIn};
@@ -68,7 +68,7 @@ impl Sso {
             .filter(|c| !c.is_empty() && c.len() <= 2048)
             .ok_or(SsoError::BadParameter("code"))?;
         let tokens = provider
-            .finish_login(&code, &login.pkce_verifier, &login.nonce)
+            .finish_login(&code, login.pkce_verifier.expose_secret(), &login.nonce)
             .await?;
         let identity = &tokens.identity;
         let admission = self

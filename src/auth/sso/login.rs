@@ -1,8 +1,6 @@
 //! `/auth/login`: check `return_to` and the guest cart id, store the pending login, set the
 //! pre-login cookie, send the browser to the provider.
 
-use oauth2::CsrfToken;
-
 use super::ports::PendingLogin;
 use super::{LOGIN_COOKIE, Sso, SsoError, now_secs};
 
@@ -34,9 +32,7 @@ impl Sso {
         }
         let provider = self.providers.get(params.provider.as_deref())?;
         let request = provider.start_login().await?;
-        let id = CsrfToken::new_random_len(32).secret().clone();
         let login = PendingLogin {
-            id: id.clone(),
             provider: provider.name().to_string(),
             state: request.state,
             nonce: request.nonce,
@@ -45,7 +41,7 @@ impl Sso {
             guest_cart_id,
             expires_at: now_secs() + self.attempt_ttl_secs as i64,
         };
-        self.logins.insert(&login).await.map_err(SsoError::Store)?;
+        let id = self.logins.insert(&login).await.map_err(SsoError::Store)?;
         Ok(LoginStarted {
             location: request.url,
             login_cookie: format!(

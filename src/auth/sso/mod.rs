@@ -159,6 +159,39 @@ impl Sso {
         }
     }
 
+    /// SSO as configured: `None` while no provider is configured; an error when providers are
+    /// configured but Commerce admin credentials are not (SSO could never finish a login).
+    pub fn from_config(
+        config: &crate::config::Config,
+        base_url: &str,
+        logins: Arc<dyn PendingLogins>,
+        sessions: Arc<dyn SessionIssuer>,
+        crm: Arc<CrmService>,
+    ) -> Result<Option<Self>, SsoError> {
+        if config.auth.providers.is_empty() {
+            return Ok(None);
+        }
+        let admin = CommerceAdmin::new(&config.commerce.graphql_url, &config.commerce)?;
+        if !admin.is_configured() {
+            return Err(SsoError::NotConfigured);
+        }
+        let base_url = if config.auth.public_base_url.trim().is_empty() {
+            base_url.to_string()
+        } else {
+            config.auth.public_base_url.trim().to_string()
+        };
+        Ok(Some(Self::new(SsoParts {
+            providers: OidcProviders::new(&config.auth, &base_url)?,
+            return_to: ReturnToPolicy::new(&config.auth),
+            admin: Arc::new(admin),
+            logins,
+            sessions,
+            crm,
+            attempt_ttl_secs: config.auth.login_attempt_max_age_secs,
+            base_url,
+        })))
+    }
+
     pub fn providers(&self) -> &OidcProviders {
         &self.providers
     }

@@ -7,12 +7,10 @@ use secrecy::SecretString;
 /// The server-side half of a started login, keyed by the random id in the pre-login cookie.
 #[derive(Debug, Clone)]
 pub struct PendingLogin {
-    /// Random, 256 bits, base64url: the `__Host-bff_login` cookie's value.
-    pub id: String,
     pub provider: String,
     pub state: String,
     pub nonce: String,
-    pub pkce_verifier: String,
+    pub pkce_verifier: SecretString,
     /// Where to send the browser afterwards (already checked against the allowlist).
     pub return_to: String,
     /// The guest cart to merge into the customer's cart.
@@ -25,9 +23,11 @@ pub struct PendingLogin {
 /// nothing.
 #[async_trait::async_trait]
 pub trait PendingLogins: Send + Sync + 'static {
-    async fn insert(&self, login: &PendingLogin) -> Result<(), String>;
-    /// Removes and returns the attempt, unless missing or expired.
-    async fn take(&self, id: &str) -> Result<Option<PendingLogin>, String>;
+    /// Stores the attempt under a fresh random id (at least 256 bits) and returns the id as
+    /// the pre-login cookie's value.
+    async fn insert(&self, login: &PendingLogin) -> Result<String, String>;
+    /// Removes and returns the attempt the cookie value names, unless missing or expired.
+    async fn take(&self, cookie_value: &str) -> Result<Option<PendingLogin>, String>;
 }
 
 /// A finished sign-in, ready to become a BFF session.
