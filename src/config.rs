@@ -18,6 +18,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 mod load;
+mod store;
+
+pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).
 pub const CONFIG_FILE_VARIABLE: &str = "BFF_CONFIG";
@@ -100,6 +103,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     pub query_cost: QueryCostConfig,
     pub auth: AuthConfig,
+    pub store: StoreConfig,
+    pub session: SessionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -674,6 +679,8 @@ impl Config {
                 self.commerce.admin_password.is_some(),
             ),
             ("crm", "token", self.crm.token.is_some()),
+            ("store", "url", self.store.url.is_some()),
+            ("session", "secret", self.session.secret.is_some()),
         ];
         // Provider secrets sit one table deeper than the sections above.
         if let Some(toml::Value::Table(auth)) = value.get_mut("auth")
@@ -822,6 +829,8 @@ impl Config {
                 );
             }
         }
+        self.store.validate()?;
+        self.session.validate()?;
         let origins = &self.server.cors_allowed_origins;
         for origin in origins {
             if let Err(m) = normalize_origin(origin) {

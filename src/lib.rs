@@ -8,8 +8,12 @@
 //!   knows merged data only through the [`gateway::extension::MergedExtension`] trait.
 //! * [`extensions`]: the merged data — live inventory and contract prices as extension fields,
 //!   fetched (batched, cached per scope, degrading gracefully) and shaped by their services.
+//! * [`auth`]: identity — BFF sessions behind the `__Host-bff_session` cookie, the CSRF origin
+//!   rule for them, and Commerce customer-token minting.
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
+//! * [`store`]: the durable state store (SQLite or PostgreSQL via sqlx) and its typed
+//!   repositories: BFF sessions and OIDC login attempts.
 //! * [`telemetry`]: structured logs.
 
 pub mod auth;
@@ -20,4 +24,5 @@ pub mod gateway;
 pub mod http;
 pub mod server;
 pub mod sources;
+pub mod store;
 pub mod telemetry;

@@ -17,19 +17,24 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
+use crate::auth::Sessions;
+use crate::auth::sso::Sso;
 use crate::config::Config;
 use crate::extensions::{PricingService, StockService};
 use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
+use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::{
     CommerceGraphql, ForwardedHeaders, GuardedCommerce, HttpCommerce, UpstreamMethod,
     UpstreamRequest,
 };
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
+use crate::sources::crm::CrmService;
 use crate::sources::inventory::{HttpInventory, Inventory};
+use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -44,6 +49,41 @@ pub enum StartError {
     Commerce(String),
     #[error("the composed schema is invalid: {0}")]
     Schema(#[from] commerce_schema::SchemaError),
+    #[error("single sign-on cannot start: {0}")]
+    Sso(String),
+    #[error("the state store cannot be opened: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The Commerce admin client, when admin credentials are configured.
+fn commerce_admin(config: &Config) -> Result<Option<Arc<CommerceAdmin>>, StartError> {
+    let admin = CommerceAdmin::new(&config.commerce.graphql_url, &config.commerce)
+        .map_err(|e| StartError::Commerce(e.to_string()))?;
+    Ok(admin.is_configured().then(|| Arc::new(admin)))
+}
+
+/// Single sign-on when `[auth.providers]` are configured: the OpenID clients, the CRM check,
+/// the Commerce admin client and the sessions.
+fn single_sign_on(
+    config: &Config,
+    base_url: &str,
+    admin: Option<Arc<CommerceAdmin>>,
+    sessions: Arc<Sessions>,
+) -> Result<Option<Sso>, StartError> {
+    if config.auth.providers.is_empty() {
+        return Ok(None);
+    }
+    let Some(admin) = admin else {
+        return Err(StartError::Sso(
+            "[auth.providers] need Commerce admin credentials: commerce.admin_token, or \
+             commerce.admin_username and commerce.admin_password"
+                .into(),
+        ));
+    };
+    let crm = CrmService::from_config(&config.crm).map_err(|e| StartError::Sso(e.to_string()))?;
+    let sso = Sso::from_config(config, base_url, admin, sessions, Arc::new(crm))
+        .map_err(|e| StartError::Sso(e.to_string()))?;
+    Ok(Some(sso))
 }
 
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
@@ -52,6 +92,8 @@ pub struct App {
     pub state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Deletes expired sessions and login attempts until shutdown.
+    purge: JoinHandle<()>,
     sandbox: Option<sandbox::SandboxHandle>,
     grace: Duration,
 }
@@ -115,12 +157,12 @@ impl App {
             extensions,
             config.introspection_enabled(),
         )?);
+        let store = Store::open(&config.store, &config.session).await?;
+        tracing::info!(backend = ?store.backend(), "state store open");
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let state = AppState::new(gateway, commerce, config.clone(), None);
-        let app = http::router(state.clone());
-
+        // Bound before the state is built: SSO's redirect URI defaults to the real address.
         let listener = TcpListener::bind(config.server.listen)
             .await
             .map_err(|source| StartError::Listen {
@@ -131,8 +173,22 @@ impl App {
             addr: config.server.listen,
             source,
         })?;
+        // The Commerce admin client mints customer tokens: at SSO sign-in, and again for a live
+        // session whose token is about to expire.
+        let admin = commerce_admin(&config)?;
+        let minter = admin
+            .clone()
+            .map(|a| a as Arc<dyn crate::auth::CustomerTokenMinter>);
+        let sessions = Arc::new(Sessions::new(store.clone(), &config.session, minter));
+        let sso = single_sign_on(&config, &format!("http://{addr}"), admin, sessions.clone())?;
+        let state = AppState::new(gateway, commerce, sessions, config.clone(), sso);
+        let app = http::router(state.clone());
         let (stop, stopped) = watch::channel(false);
         let header_read_timeout = Duration::from_millis(config.server.header_read_timeout_ms);
+        let purge = store.spawn_purge(
+            Duration::from_secs(config.store.purge_interval_secs),
+            stopped.clone(),
+        );
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
         Ok(App {
@@ -140,6 +196,7 @@ impl App {
             state,
             stop,
             task,
+            purge,
             sandbox,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
@@ -162,6 +219,10 @@ impl App {
         if tokio::time::timeout(self.grace, self.task).await.is_err() {
             tracing::warn!("in-flight requests did not finish within the grace period");
         }
+        if let Err(e) = self.purge.await {
+            tracing::warn!(error = %e, "the purge task ended abnormally");
+        }
+        self.state.store.close().await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }

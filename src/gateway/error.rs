@@ -41,6 +41,8 @@ pub mod code {
         METHOD_NOT_ALLOWED = 405;
         /// A `POST` from a browser page whose origin is neither this one nor in `server.cors_allowed_origins`, or marked `Sec-Fetch-Site: cross-site` by the browser.
         FORBIDDEN_ORIGIN = 403;
+        /// A request carrying the session cookie (and no `Authorization`) from a page whose `Origin` (or `Referer`) is neither this BFF's origin nor in `server.cors_allowed_origins`, or a `POST` with neither header (CSRF).
+        SESSION_ORIGIN_REFUSED = 403;
         /// The document is not valid GraphQL syntax (answered in a 200 GraphQL response).
         GRAPHQL_PARSE_FAILED = 200;
         /// The document does not validate against the schema (answered in a 200 GraphQL response).

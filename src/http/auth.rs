@@ -23,7 +23,13 @@ pub(crate) async fn login(
         return refused(&SsoError::BadParameter("query"), &[]);
     };
     match sso.start_login(params).await {
-        Ok(started) => redirect(&started.location, &[started.login_cookie]),
+        Ok(started) => {
+            let cookies: Vec<HeaderValue> = HeaderValue::from_str(&started.login_cookie)
+                .ok()
+                .into_iter()
+                .collect();
+            redirect(&started.location, &cookies)
+        }
         Err(e) => refused(&e, &[]),
     }
 }
@@ -37,13 +43,18 @@ pub(crate) async fn callback(
     let Some(sso) = state.sso.as_ref() else {
         return refused(&SsoError::NotConfigured, &[]);
     };
-    let clear = clear_login_cookie();
+    let clear = HeaderValue::from_str(&clear_login_cookie()).ok();
+    let clear: Vec<HeaderValue> = clear.into_iter().collect();
     let Ok(Query(params)) = query else {
-        return refused(&SsoError::BadParameter("query"), &[clear]);
+        return refused(&SsoError::BadParameter("query"), &clear);
     };
     match sso.finish_login(&headers, params).await {
-        Ok(done) => redirect(&done.location, &[clear, done.session_cookie]),
-        Err(e) => refused(&e, &[clear]),
+        Ok(done) => {
+            let mut cookies = clear;
+            cookies.push(done.session_cookie);
+            redirect(&done.location, &cookies)
+        }
+        Err(e) => refused(&e, &clear),
     }
 }
 
@@ -53,13 +64,13 @@ pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) ->
         return refused(&SsoError::NotConfigured, &[]);
     };
     match sso.logout(&headers).await {
-        Ok(out) => redirect(&out.location, out.clear_cookie.as_slice()),
+        Ok(out) => redirect(&out.location, &[out.clear_cookie]),
         Err(e) => refused(&e, &[]),
     }
 }
 
 /// A 302 that no cache keeps, with `Set-Cookie`s.
-fn redirect(location: &str, cookies: &[String]) -> Response {
+fn redirect(location: &str, cookies: &[HeaderValue]) -> Response {
     let Ok(location) = HeaderValue::from_str(location) else {
         return GatewayError::internal().into_response();
     };
@@ -72,7 +83,7 @@ fn redirect(location: &str, cookies: &[String]) -> Response {
 }
 
 /// The error with its catalogue code; the detail is logged, not sent.
-fn refused(error: &SsoError, cookies: &[String]) -> Response {
+fn refused(error: &SsoError, cookies: &[HeaderValue]) -> Response {
     let code = error.code();
     let status = code::ALL
         .iter()
@@ -90,10 +101,10 @@ fn refused(error: &SsoError, cookies: &[String]) -> Response {
     response
 }
 
-fn add_cookies(response: &mut Response, cookies: &[String]) {
+fn add_cookies(response: &mut Response, cookies: &[HeaderValue]) {
     for cookie in cookies {
-        if let Ok(value) = HeaderValue::from_str(cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
     }
 }

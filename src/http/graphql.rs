@@ -13,6 +13,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::AppState;
 use super::playground;
+use super::session::{RequestSession, session_for};
 use crate::cache::{StoredResponse, surrogate_key};
 use crate::gateway::{
     Answer, CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
@@ -57,7 +58,22 @@ async fn post_inner(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    if is_cross_site(&headers, &state.config.server.cors_allowed_origins) {
+    let session = match session_for(&state, &headers, false).await {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let response = post_answer(&state, peer, &headers, body, &session).await;
+    session.finish(response)
+}
+
+async fn post_answer(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    session: &RequestSession,
+) -> Response {
+    if is_cross_site(headers, &state.config.server.cors_allowed_origins) {
         return GatewayError::new(
             StatusCode::FORBIDDEN,
             code::FORBIDDEN_ORIGIN,
@@ -66,7 +82,7 @@ async fn post_inner(
         )
         .into_response();
     }
-    if !is_json(&headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+    if !is_json(headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
         return GatewayError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code::UNSUPPORTED_MEDIA_TYPE,
@@ -94,7 +110,7 @@ async fn post_inner(
                 .into_response();
         }
     };
-    let caller = caller(&state, &headers, peer, false);
+    let caller = caller(state, headers, peer, false, session);
     let is_batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     // Only `variables` can nest in a request object (the query is a string): bound them before
     // serde_json turns them into values.
@@ -104,7 +120,7 @@ async fn post_inner(
     }
     if !is_batch {
         return match serde_json::from_slice::<GraphqlRequest>(&body) {
-            Ok(request) => answer(&state, request, &caller).await,
+            Ok(request) => answer(state, request, &caller).await,
             Err(_) => GatewayError::bad_request(NOT_A_REQUEST).into_response(),
         };
     }
@@ -193,8 +209,12 @@ async fn get_inner(
         variables,
         operation_name: params.remove("operationName").filter(|n| !n.is_empty()),
     };
-    let caller = caller(&state, &headers, peer, true);
-    let mut response = answer(&state, request, &caller).await;
+    let session = match session_for(&state, &headers, true).await {
+        Ok(session) => session,
+        Err(refused) => return refused,
+    };
+    let caller = caller(&state, &headers, peer, true, &session);
+    let mut response = session.finish(answer(&state, request, &caller).await);
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response
             .headers_mut()
@@ -221,11 +241,23 @@ async fn answer(state: &AppState, request: GraphqlRequest, caller: &Caller) -> R
     }
 }
 
-fn caller(state: &AppState, headers: &HeaderMap, peer: SocketAddr, via_get: bool) -> Caller {
+/// The caller as the gateway sees it: the forwarded headers, with the session's Commerce token
+/// as `Authorization` when the cookie named a live session (and the client sent none).
+fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    via_get: bool,
+    session: &RequestSession,
+) -> Caller {
     let ip = peer.ip();
     let trusted = state.config.server.trusted_proxies.contains(&ip);
+    let mut forwarded = ForwardedHeaders::from_client(headers, Some(ip), trusted);
+    if let Some(active) = &session.active {
+        forwarded = forwarded.with_session_token(&active.record.customer_token);
+    }
     Caller {
-        headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
+        headers: forwarded,
         via_get,
         report_cost: headers
             .get("x-query-cost")

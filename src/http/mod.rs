@@ -13,6 +13,7 @@ mod health;
 mod hooks;
 pub mod playground;
 mod ratelimit;
+mod session;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,9 +36,11 @@ use tower_http::request_id::{
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Sessions;
 use crate::config::Config;
 use crate::gateway::{Gateway, GatewayError, code};
 use crate::sources::commerce::{CommerceGraphql, ForwardedHeaders};
+use crate::store::Store;
 
 pub use health::Readiness;
 pub use ratelimit::RateLimits;
@@ -65,6 +68,10 @@ pub struct SharedState {
     pub public_cache_control: HeaderValue,
     /// Rate limits and sensitive-mutation rules, checked before a request is executed.
     pub rate_limits: Arc<RateLimits>,
+    /// The durable state store (sessions, login attempts).
+    pub store: Store,
+    /// BFF sessions behind the `__Host-bff_session` cookie.
+    pub sessions: Arc<Sessions>,
     /// Single sign-on, when providers and Commerce admin credentials are configured.
     pub sso: Option<crate::auth::sso::Sso>,
 }
@@ -73,6 +80,7 @@ impl AppState {
     pub fn new(
         gateway: Arc<Gateway>,
         commerce: Arc<dyn CommerceGraphql>,
+        sessions: Arc<Sessions>,
         config: Arc<Config>,
         sso: Option<crate::auth::sso::Sso>,
     ) -> Self {
@@ -90,6 +98,8 @@ impl AppState {
             readiness: Arc::new(Readiness::default()),
             public_cache_control,
             rate_limits,
+            store: sessions.store().clone(),
+            sessions,
             sso,
         }))
     }
@@ -179,8 +189,8 @@ fn log_access<B>(response: &Response<B>, latency: Duration, _span: &tracing::Spa
     );
 }
 
-/// CORS for `/graphql`: `*` allows any origin (never with credentials: none are allowed at
-/// all, the customer token travels in `Authorization`); otherwise the listed origins,
+/// CORS for `/graphql`: `*` allows any origin, never with credentials; otherwise the listed
+/// origins, with credentials (the session cookie),
 /// normalised as at config load (an entry that is not an origin is skipped, never a panic).
 fn cors_layer(allowed: &[String]) -> CorsLayer {
     if allowed.is_empty() {
@@ -197,8 +207,12 @@ fn cors_layer(allowed: &[String]) -> CorsLayer {
                 .filter_map(|o| HeaderValue::from_str(&o).ok()),
         )
     };
+    // Listed origins may send the session cookie (`credentials: "include"`): they are trusted
+    // by configuration, and the CSRF rule admits the same list. Never with `*`.
+    let credentials = !allowed.iter().any(|o| o.trim() == "*");
     CorsLayer::new()
         .allow_origin(allow_origin)
+        .allow_credentials(credentials)
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
         // Listed by name: `*` does not cover `Authorization`.
         .allow_headers(cors_allowed_headers())

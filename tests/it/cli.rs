@@ -70,13 +70,17 @@ struct Server {
     seen: Vec<String>,
     stderr_reader: Option<JoinHandle<()>>,
     stdout: Option<JoinHandle<String>>,
+    /// The state store's directory (SQLite file, session key), removed on drop.
+    data_dir: PathBuf,
 }
 
 impl Server {
     fn start(env: &[(&str, &str)]) -> Server {
+        let data_dir = crate::support::unique_temp_dir("bff-cli-data");
         let mut child = Command::new(BINARY)
             .env_clear()
             .env("BFF_SERVER__LISTEN", "127.0.0.1:0")
+            .env("BFF_STORE__DATA_DIR", &data_dir)
             .env("BFF_SANDBOX__PRODUCTS", "50")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -103,6 +107,7 @@ impl Server {
             seen: Vec::new(),
             stderr_reader: Some(stderr_reader),
             stdout: Some(stdout),
+            data_dir,
         };
         let mut seen = Vec::new();
         while let Ok(line) = server.stderr.recv_timeout(Duration::from_secs(60)) {
@@ -150,6 +155,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 

@@ -18,5 +18,7 @@ mod merged_shapes;
 mod ops;
 mod playground;
 mod schema_contract;
+mod sessions;
 mod shapes;
+mod store;
 mod transport;

@@ -82,6 +82,8 @@ impl TestApp {
         .expect("sandbox starts");
         let mut config = Config::default();
         config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        // Each app its own SQLite file (and session key), removed at shutdown.
+        config.store.data_dir = unique_temp_dir("bff-it");
         config.commerce.graphql_url = sandbox.graphql_url();
         config.hooks.commerce_secret = Some(HOOK_SECRET.to_string().into());
         let base = sandbox.base_url().trim_end_matches('/').to_string();
@@ -184,9 +186,26 @@ impl TestApp {
     }
 
     pub async fn shutdown(self) {
+        let data_dir = self.app.state.config.store.data_dir.clone();
         self.app.shutdown().await;
         self.sandbox.shutdown().await;
+        let _ = std::fs::remove_dir_all(data_dir);
     }
+}
+
+/// A fresh, not yet existing directory under the system's temp dir.
+pub fn unique_temp_dir(prefix: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 pub async fn post(

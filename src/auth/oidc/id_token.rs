@@ -250,7 +250,10 @@ mod tests {
             Err(IdTokenRejection::AuthorizedParty)
         );
         assert_eq!(
-            check_claims(&claims(many.clone(), Some("other"), now(), Some("n-123")), &EXPECT),
+            check_claims(
+                &claims(many.clone(), Some("other"), now(), Some("n-123")),
+                &EXPECT
+            ),
             Err(IdTokenRejection::AuthorizedParty)
         );
         assert_eq!(
@@ -296,7 +299,10 @@ mod tests {
                 "{alg}"
             );
         }
-        let rs = format!("{}.{body}.c2ln", encode(serde_json::json!({ "alg": "RS256", "kid": "k" })));
+        let rs = format!(
+            "{}.{body}.c2ln",
+            encode(serde_json::json!({ "alg": "RS256", "kid": "k" }))
+        );
         assert_eq!(read_header(&rs), Ok((Algorithm::RS256, Some("k".into()))));
     }
 }

@@ -6,12 +6,13 @@
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
-use super::ports::{PendingLogin, SignedIn};
-use super::{CUSTOMER_TOKEN_LIFETIME_SECS, LOGIN_COOKIE, Sso, SsoError, now_secs, request_cookie};
+use super::{LOGIN_COOKIE, Sso, SsoError, request_cookie};
+use crate::auth::NewSession;
 use crate::auth::oidc::VerifiedIdentity;
 use crate::sources::commerce::admin::AdminError;
 use crate::sources::commerce::admin::model::{AdminCustomer, NewCustomer};
 use crate::sources::crm::Admission;
+use crate::store::{LoginAttempt, LoginAttemptId, unix_now};
 
 /// Query parameters of `/auth/callback` (RFC 6749 §4.1.2, RFC 9207 `iss`).
 #[derive(Debug, Default, serde::Deserialize)]
@@ -25,7 +26,7 @@ pub struct CallbackParams {
 /// Where to send the signed-in browser, and the cookies to set.
 pub struct LoginFinished {
     pub location: String,
-    pub session_cookie: String,
+    pub session_cookie: axum::http::HeaderValue,
 }
 
 /// `Set-Cookie` that removes the pre-login cookie (sent with success and failure alike).
@@ -39,15 +40,16 @@ impl Sso {
         cookies: &axum::http::HeaderMap,
         params: CallbackParams,
     ) -> Result<LoginFinished, SsoError> {
-        let attempt_id = request_cookie(cookies, LOGIN_COOKIE)
-            .filter(|v| !v.is_empty() && v.len() <= 128)
+        let cookie = request_cookie(cookies, LOGIN_COOKIE)
+            .filter(|v| !v.is_empty())
             .ok_or(SsoError::NotStarted)?;
+        let attempt_id = LoginAttemptId::parse(cookie.trim()).ok_or(SsoError::AttemptExpired)?;
         let login = self
-            .logins
-            .take(attempt_id)
+            .store
+            .login_attempts()
+            .take(&attempt_id, unix_now())
             .await
-            .map_err(SsoError::Store)?
-            .filter(|l| l.expires_at > now_secs())
+            .map_err(|e| SsoError::Store(e.to_string()))?
             .ok_or(SsoError::AttemptExpired)?;
         let state = params.state.as_deref().ok_or(SsoError::StateMismatch)?;
         if !bool::from(state.as_bytes().ct_eq(login.state.as_bytes())) {
@@ -81,20 +83,21 @@ impl Sso {
         let customer = self
             .find_or_create_customer(&tokens.identity, &admission)
             .await?;
-        let token = self.admin.generate_customer_token(&customer.email).await?;
-        let cart_id = self.merge_guest_cart(&token, &login).await;
-        let session_cookie = self
+        let minted = self.admin.mint_customer_token(&customer.email).await?;
+        let cart_id = self.merge_guest_cart(&minted.token, &login).await;
+        let (_, session_cookie) = self
             .sessions
-            .start(SignedIn {
-                provider: login.provider.clone(),
-                email: customer.email,
-                customer_token: token,
-                customer_token_expires_at: now_secs() + CUSTOMER_TOKEN_LIFETIME_SECS,
+            .start(NewSession {
+                customer_token: minted.token,
+                customer_token_expires_at: minted.expires_at,
+                customer_email: customer.email,
                 cart_id,
-                id_token: tokens.id_token,
+                provider: login.provider.clone(),
+                id_token: Some(tokens.id_token.into()),
+                refresh_token: None,
             })
             .await
-            .map_err(SsoError::Store)?;
+            .map_err(|e| SsoError::Store(e.to_string()))?;
         Ok(LoginFinished {
             location: login.return_to,
             session_cookie,
@@ -130,7 +133,7 @@ impl Sso {
 
     /// The customer's cart id, with the guest cart merged in when one was given. A guest cart
     /// that cannot be merged (already ordered, someone else's) does not fail the sign-in.
-    async fn merge_guest_cart(&self, token: &SecretString, login: &PendingLogin) -> Option<String> {
+    async fn merge_guest_cart(&self, token: &SecretString, login: &LoginAttempt) -> Option<String> {
         let cart_id = match self.admin.customer_cart_id(token).await {
             Ok(id) => id,
             Err(e) => {

@@ -1,8 +1,8 @@
 //! `/auth/login`: check `return_to` and the guest cart id, store the pending login, set the
 //! pre-login cookie, send the browser to the provider.
 
-use super::ports::PendingLogin;
-use super::{LOGIN_COOKIE, Sso, SsoError, now_secs};
+use super::{LOGIN_COOKIE, Sso, SsoError};
+use crate::store::{LoginAttempt, LoginAttemptId, unix_now};
 
 /// Query parameters of `/auth/login`.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -32,16 +32,24 @@ impl Sso {
         }
         let provider = self.providers.get(params.provider.as_deref())?;
         let request = provider.start_login().await?;
-        let login = PendingLogin {
+        let now = unix_now();
+        let login = LoginAttempt {
             provider: provider.name().to_string(),
             state: request.state,
             nonce: request.nonce,
             pkce_verifier: request.pkce_verifier,
             return_to,
             guest_cart_id,
-            expires_at: now_secs() + self.attempt_ttl_secs as i64,
+            created_at: now,
+            expires_at: now.saturating_add(self.attempt_ttl_secs as i64),
         };
-        let id = self.logins.insert(&login).await.map_err(SsoError::Store)?;
+        let id = LoginAttemptId::generate().map_err(|e| SsoError::Store(e.to_string()))?;
+        self.store
+            .login_attempts()
+            .insert(&id, &login)
+            .await
+            .map_err(|e| SsoError::Store(e.to_string()))?;
+        let id = id.to_cookie_value();
         Ok(LoginStarted {
             location: request.url,
             login_cookie: format!(

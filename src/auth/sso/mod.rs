@@ -4,13 +4,13 @@
 //! finds or creates the Commerce customer, mints its token, merges the guest cart and starts
 //! the session; `/auth/logout` undoes it. Routes are in `src/http/auth.rs`.
 //!
-//! * [`ports`]: the store, sessions, CRM and Commerce as the flow needs them.
-//! * [`login`], [`callback`], [`logout`]: one file per step.
+//! [`login`], [`callback`], [`logout`]: one file per step. Pending logins and sessions are the
+//! store's (`src/store/`, [`crate::auth::Sessions`]); the CRM is `sources/crm`; Commerce is the
+//! admin client (`sources/commerce/admin`).
 
 mod callback;
 mod login;
 mod logout;
-pub mod ports;
 
 use std::sync::Arc;
 
@@ -19,19 +19,15 @@ use crate::auth::return_to::{ReturnToError, ReturnToPolicy};
 use crate::gateway::code;
 use crate::sources::commerce::admin::{AdminError, CommerceAdmin};
 
+use crate::auth::Sessions;
+use crate::sources::crm::{CrmError, CrmService};
+use crate::store::Store;
 pub use callback::{CallbackParams, LoginFinished, clear_login_cookie};
 pub use login::{LoginParams, LoginStarted};
 pub use logout::LoggedOut;
-use ports::{PendingLogins, SessionIssuer};
-
-use crate::sources::crm::{CrmError, CrmService};
 
 /// The pre-login cookie: binds a pending login to the browser that started it.
 pub const LOGIN_COOKIE: &str = "__Host-bff_login";
-
-/// Commerce's default customer-token lifetime (Stores → Configuration → Services → OAuth →
-/// Access Token Expiration → Customer: 1 hour).
-const CUSTOMER_TOKEN_LIFETIME_SECS: i64 = 3_600;
 
 /// Why a login or logout step failed; [`SsoError::code`] is what the client sees, the rest
 /// goes to the log.
@@ -123,8 +119,8 @@ pub struct Sso {
     providers: OidcProviders,
     return_to: ReturnToPolicy,
     admin: Arc<CommerceAdmin>,
-    logins: Arc<dyn PendingLogins>,
-    sessions: Arc<dyn SessionIssuer>,
+    store: Store,
+    sessions: Arc<Sessions>,
     crm: Arc<CrmService>,
     attempt_ttl_secs: u64,
     /// Where the provider sends the browser after its own logout.
@@ -136,8 +132,7 @@ pub struct SsoParts {
     pub providers: OidcProviders,
     pub return_to: ReturnToPolicy,
     pub admin: Arc<CommerceAdmin>,
-    pub logins: Arc<dyn PendingLogins>,
-    pub sessions: Arc<dyn SessionIssuer>,
+    pub sessions: Arc<Sessions>,
     /// The B2B check (everyone is a consumer while `crm.url` is empty).
     pub crm: Arc<CrmService>,
     pub attempt_ttl_secs: u64,
@@ -151,7 +146,7 @@ impl Sso {
             providers: parts.providers,
             return_to: parts.return_to,
             admin: parts.admin,
-            logins: parts.logins,
+            store: parts.sessions.store().clone(),
             sessions: parts.sessions,
             crm: parts.crm,
             attempt_ttl_secs: parts.attempt_ttl_secs,
@@ -159,50 +154,34 @@ impl Sso {
         }
     }
 
-    /// SSO as configured: `None` while no provider is configured; an error when providers are
-    /// configured but Commerce admin credentials are not (SSO could never finish a login).
+    /// SSO as configured in `[auth]`; `base_url` is the listen address's URL, used when
+    /// `auth.public_base_url` is empty.
     pub fn from_config(
         config: &crate::config::Config,
         base_url: &str,
-        logins: Arc<dyn PendingLogins>,
-        sessions: Arc<dyn SessionIssuer>,
+        admin: Arc<CommerceAdmin>,
+        sessions: Arc<Sessions>,
         crm: Arc<CrmService>,
-    ) -> Result<Option<Self>, SsoError> {
-        if config.auth.providers.is_empty() {
-            return Ok(None);
-        }
-        let admin = CommerceAdmin::new(&config.commerce.graphql_url, &config.commerce)?;
-        if !admin.is_configured() {
-            return Err(SsoError::NotConfigured);
-        }
+    ) -> Result<Self, SsoError> {
         let base_url = if config.auth.public_base_url.trim().is_empty() {
             base_url.to_string()
         } else {
             config.auth.public_base_url.trim().to_string()
         };
-        Ok(Some(Self::new(SsoParts {
+        Ok(Self::new(SsoParts {
             providers: OidcProviders::new(&config.auth, &base_url)?,
             return_to: ReturnToPolicy::new(&config.auth),
-            admin: Arc::new(admin),
-            logins,
+            admin,
             sessions,
             crm,
             attempt_ttl_secs: config.auth.login_attempt_max_age_secs,
             base_url,
-        })))
+        }))
     }
 
     pub fn providers(&self) -> &OidcProviders {
         &self.providers
     }
-}
-
-/// Unix seconds now.
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// `name=value` of a cookie in the request's `Cookie` headers.

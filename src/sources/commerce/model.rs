@@ -88,6 +88,20 @@ impl ForwardedHeaders {
         Self(out)
     }
 
+    /// Sends `token` as `Authorization: Bearer` unless the caller sent its own `Authorization`
+    /// (which always wins): a BFF session's Commerce customer token, typed in once at the edge.
+    pub fn with_session_token(mut self, token: &secrecy::SecretString) -> Self {
+        use secrecy::ExposeSecret;
+        if self.get(AUTHORIZATION).is_some() {
+            return self;
+        }
+        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
+            value.set_sensitive(true);
+            self.0.push((HeaderName::from_static(AUTHORIZATION), value));
+        }
+        self
+    }
+
     /// `Store`: the store view code.
     pub fn store(&self) -> Option<&str> {
         self.text(STORE)

@@ -5,6 +5,26 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use super::{AdminError, CommerceAdmin, read_bounded};
+use crate::auth::{CustomerTokenMinter, MintError, MintedToken};
+
+/// Commerce's default customer-token lifetime, in seconds; a session re-mints before it.
+const CUSTOMER_TOKEN_LIFETIME_SECS: i64 = 3_600;
+
+/// Sessions re-mint an expiring token through the same admin path as the sign-in.
+#[async_trait::async_trait]
+impl CustomerTokenMinter for CommerceAdmin {
+    async fn mint(&self, email: &str) -> Result<MintedToken, MintError> {
+        self.mint_customer_token(email).await.map_err(|e| match e {
+            AdminError::Transport(_) | AdminError::Malformed(_) => {
+                MintError::Unavailable(e.to_string())
+            }
+            AdminError::Status { status, .. } if status >= 500 => {
+                MintError::Unavailable(e.to_string())
+            }
+            _ => MintError::Refused(e.to_string()),
+        })
+    }
+}
 
 impl CommerceAdmin {
     /// `generateCustomerTokenAsAdmin(input: { customer_email })` with the admin token.
@@ -24,6 +44,16 @@ impl CommerceAdmin {
             .and_then(Value::as_str)
             .map(|t| SecretString::from(t.to_string()))
             .ok_or_else(|| AdminError::Malformed("no customer_token".into()))
+    }
+
+    /// A customer token and when it expires (Commerce's default lifetime: Stores →
+    /// Configuration → Services → OAuth → Access Token Expiration → Customer, 1 hour).
+    pub async fn mint_customer_token(&self, email: &str) -> Result<MintedToken, AdminError> {
+        let token = self.generate_customer_token(email).await?;
+        Ok(MintedToken {
+            token,
+            expires_at: crate::store::unix_now().saturating_add(CUSTOMER_TOKEN_LIFETIME_SECS),
+        })
     }
 
     /// The signed-in customer's active cart id (`customerCart` creates one when none exists).
