@@ -19,6 +19,11 @@
 //! * `PUT /admin/inventory/stock` with `{"sku": "…", "source_code": "wh-east", "quantity": 0}`
 //!   → `204`; `404` for an unknown SKU or source or a configurable parent.
 //!
+//! Mail: `GET /admin/mail` → `{"messages": [{"template", "to", "subject", "variables",
+//! "sent_at"}, …]}`, oldest first (password reset tokens are in `variables.token`).
+//!
+//! Reviews: `POST /admin/reviews/approve` → `{"approved": n}`: approves every pending review.
+//!
 //! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n, "crm": n}`
 //! (totals).
 
@@ -174,6 +179,14 @@ impl CallCounter {
             *counts = CallCounts::default();
         }
     }
+}
+
+pub(crate) async fn approve_reviews(State(sandbox): State<Sandbox>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "approved": sandbox.approve_reviews() }))
+}
+
+pub(crate) async fn get_mail(State(sandbox): State<Sandbox>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "messages": sandbox.mail() }))
 }
 
 pub(crate) async fn get_calls(State(sandbox): State<Sandbox>) -> Json<CallCounts> {

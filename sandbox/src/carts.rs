@@ -169,15 +169,15 @@ mod tests {
         let customers = Customers::seeded(7, Duration::from_secs(60), 0);
         let carts = Carts::new(7);
         let roni = customers.by_id(1).expect("roni");
-        let cart = carts.customer_cart(&catalog, roni);
+        let cart = carts.customer_cart(&catalog, &roni);
         assert_eq!(cart.items.len(), 4);
         assert!(cart.items.iter().any(|l| l.variant.is_some()));
         assert!(cart.items.iter().any(|l| l.variant.is_none()));
         assert_eq!(cart.masked_id.len(), 32);
         assert!(cart.masked_id.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_eq!(carts.customer_cart(&catalog, roni), cart, "read-only");
+        assert_eq!(carts.customer_cart(&catalog, &roni), cart, "read-only");
         let buyer = customers.by_email("buyer@acme.example").expect("buyer");
-        let b2b = carts.customer_cart(&catalog, buyer);
+        let b2b = carts.customer_cart(&catalog, &buyer);
         assert_eq!(b2b.items.len(), 5);
         assert_eq!(b2b.total_quantity(), 85);
         assert_ne!(b2b.masked_id, cart.masked_id);
@@ -189,7 +189,7 @@ mod tests {
     fn an_empty_catalog_gives_an_empty_cart() {
         let catalog = Catalog::seed(0, 5, 7);
         let customers = Customers::seeded(7, Duration::from_secs(60), 0);
-        let cart = Carts::new(7).customer_cart(&catalog, customers.by_id(1).expect("roni"));
+        let cart = Carts::new(7).customer_cart(&catalog, &customers.by_id(1).expect("roni"));
         assert!(cart.items.is_empty());
     }
 }

@@ -62,6 +62,14 @@ pub(crate) fn rfc3339(seconds: u64) -> String {
     )
 }
 
+/// A timestamp as Commerce's entities carry it (MySQL `DATETIME`, UTC), `2026-11-27 08:15:02`.
+pub(crate) fn datetime(seconds: u64) -> String {
+    rfc3339(seconds)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +90,6 @@ mod tests {
     fn timestamps_are_rfc_3339_in_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(20_240 * DAY + 29_702), "2025-06-01T08:15:02Z");
+        assert_eq!(datetime(20_240 * DAY + 29_702), "2025-06-01 08:15:02");
     }
 }

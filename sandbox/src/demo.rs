@@ -53,3 +53,11 @@ fn sku_of(sandbox: &Sandbox, index: u32) -> Option<String> {
     let products = &sandbox.inner.data.catalog.products;
     products.get(index as usize).map(|p| p.sku.clone())
 }
+
+/// The sandbox's admin user (`POST /rest/V1/integration/admin/token`), as a fresh Commerce
+/// installation's first admin account would be.
+pub const ADMIN_USER: (&str, &str) = ("admin", "Admin123!");
+
+/// The integration access token the REST admin subset accepts by default
+/// (`SandboxConfig::integration_token`), as an activated integration's would be.
+pub const INTEGRATION_TOKEN: &str = "sandbox-integration-token";

@@ -139,6 +139,35 @@ fn country(c: &CountrySeed, locale: &str) -> Value {
     })
 }
 
+/// Whether `id` is a country the store knows (two letters, case-insensitive).
+pub(crate) fn is_known_country(id: &str) -> bool {
+    COUNTRIES
+        .iter()
+        .any(|c| c.id.eq_ignore_ascii_case(id.trim()))
+}
+
+/// A region of a country by id or code: (id, code, name).
+pub(crate) fn region(
+    country: &str,
+    id: Option<u32>,
+    code: Option<&str>,
+) -> Option<(u32, &'static str, &'static str)> {
+    let country = COUNTRIES
+        .iter()
+        .find(|c| c.id.eq_ignore_ascii_case(country.trim()))?;
+    country.regions.iter().copied().find(|&(rid, rcode, _)| {
+        id.is_some_and(|id| id == rid) || code.is_some_and(|c| c.eq_ignore_ascii_case(rcode))
+    })
+}
+
+/// Countries of the seed in Commerce's default `general/region/state_required`: an address there
+/// needs a region.
+pub(crate) fn requires_region(country: &str) -> bool {
+    ["US", "CA", "AU", "CH"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(country.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -260,17 +260,24 @@ fn request_scope(sandbox: &Sandbox, headers: &HeaderMap) -> Result<RequestScope,
                 "Please correct the target currency",
             )
         })?;
-    let customer = match bearer_token(headers) {
-        None => None,
-        Some(token) => {
-            let customer = data
-                .customers
-                .verify_token(token)
-                .map_err(|e| refuse(Some(store), Category::Authentication, &e.to_string()))?;
-            Some((customer.id, customer.group))
-        }
+    let Some(token) = bearer_token(headers) else {
+        return Ok(RequestScope::new(store, currency, None));
     };
-    Ok(RequestScope::new(store, currency, customer))
+    match data.customers.verify_token(token) {
+        Ok(customer) => Ok(RequestScope::new(
+            store,
+            currency,
+            Some((customer.id, customer.group)),
+        )),
+        Err(e) => match data.admins.identify(token) {
+            Some(caller) => Ok(RequestScope::new(store, currency, None).with_back_office(caller)),
+            None => Err(refuse(
+                Some(store),
+                Category::Authentication,
+                &e.to_string(),
+            )),
+        },
+    }
 }
 
 /// The HTTP answer to an executed operation: Commerce's status for its errors, its cache
@@ -292,8 +299,15 @@ fn respond(
                 other => other.to_string(),
             })
     }));
-    let body = serde_json::to_vec(response)
-        .unwrap_or_else(|_| br#"{"errors":[{"message":"Internal error"}]}"#.to_vec());
+    let body = if response.errors.is_empty() {
+        serde_json::to_vec(response)
+    } else {
+        serde_json::to_value(response).and_then(|mut body| {
+            null_failed_fields(&mut body);
+            serde_json::to_vec(&body)
+        })
+    }
+    .unwrap_or_else(|_| br#"{"errors":[{"message":"Internal error"}]}"#.to_vec());
     let mut http = json_response(status, body);
     let headers = http.headers_mut();
     insert(
@@ -316,6 +330,38 @@ fn respond(
         insert(headers, header::PRAGMA.as_str(), "no-cache");
     }
     http
+}
+
+/// Puts `null` where a field failed: async-graphql leaves a failed nullable field out of
+/// `data`, while the GraphQL spec and Commerce answer the key with `null` beside its error.
+fn null_failed_fields(body: &mut serde_json::Value) {
+    let paths: Vec<Vec<serde_json::Value>> = body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["path"].as_array().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    for path in paths {
+        let mut at = &mut body["data"];
+        for segment in &path {
+            let next = match (at, segment) {
+                (serde_json::Value::Object(map), serde_json::Value::String(key)) => {
+                    map.entry(key.clone()).or_insert(serde_json::Value::Null)
+                }
+                (serde_json::Value::Array(items), serde_json::Value::Number(n)) => {
+                    match n.as_u64().and_then(|i| items.get_mut(i as usize)) {
+                        Some(item) => item,
+                        None => break,
+                    }
+                }
+                _ => break,
+            };
+            at = next;
+        }
+    }
 }
 
 /// Latency, injected errors and `down`; `Some` when the call is answered by the fault.

@@ -12,13 +12,24 @@
 //!   `categoryList`, `category`, `route`, `urlResolver`;
 //! * content and configuration: `cmsPage`, `cmsBlocks`, `storeConfig`, `availableStores`,
 //!   `currency`, `countries`, `country`;
-//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (basic fields and
-//!   the B2B `companies`, `job_title`, `status`), `customerGroup`;
+//! * customers: `generateCustomerToken`, `revokeCustomerToken`, `customer` (profile, address
+//!   book, wish lists, reviews, and the B2B `companies`, `job_title`, `status`),
+//!   `customerGroup`, Login as Customer's `generateCustomerTokenAsAdmin` (with an admin token,
+//!   see below); accounts: `createCustomer(V2)`, `updateCustomer(V2)`, `updateCustomerEmail`,
+//!   `changeCustomerPassword`, `requestPasswordResetEmail` + `resetPassword` (the token goes to
+//!   the mail outbox), `isEmailAvailable`, `subscribeEmailToNewsletter`, address CRUD,
+//!   `customerPaymentTokens` / `deletePaymentToken` (no vaulted cards yet);
+//! * wish lists: `createWishlist` (up to 3, as a B2B store with multiple wish lists on),
+//!   `addProductsToWishlist`, `updateProductsInWishlist`, `removeProductsFromWishlist`,
+//!   `updateWishlist`, `deleteWishlist`;
+//! * reviews: `createProductReview` (pending until approved), `productReviewRatingsMetadata`,
+//!   products' `reviews`, `rating_summary`, `review_count`;
+//! * forms: `contactUs` (to the mail outbox), `recaptchaV3Config` (disabled);
 //! * B2B: `company` (the logged-in customer's company; `null` for customers without one);
 //! * cart (read-only): `customerCart` and `cart(cart_id:)` for the customer's own cart.
 //!
 //! Every other root field answers a `graphql-no-such-entity` error saying the sandbox does not
-//! emulate it yet. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
+//! emulate it yet. A field that fails is `null` in `data` beside its error, as in Commerce. The HTTP surface follows Commerce: `GET`/`POST /graphql`, the `Store`,
 //! `Content-Currency` and `Authorization` headers, `X-Magento-Cache-Id` on every response,
 //! `X-Magento-Tags` and public `Cache-Control` on cacheable GET responses for guests.
 //!
@@ -28,6 +39,26 @@
 //! third configurable with color × size variants); both configurable (100,000 products seed in
 //! well under a second in release builds). Two store views: `default` (USD, EUR allowed) and
 //! `de` (EUR only); EUR = 0.92 USD. Customer groups change prices: Wholesale −20%, Retailer −10%.
+//!
+//! # Commerce's REST admin subset
+//!
+//! What a sign-on flow needs of Commerce's REST API (Adobe's 2.4.9 Swagger), under `/rest/V1/…`
+//! and `/rest/<store_code>/V1/…`, with Commerce's bodies, error bodies
+//! (`{"message": "…%placeholder…", "parameters": {…}}`) and statuses:
+//!
+//! * `POST /V1/integration/admin/token` `{"username", "password"}` → the admin token (a JSON
+//!   string; the demo admin is [`demo::ADMIN_USER`], `admin` / `Admin123!`);
+//! * `GET /V1/customers/search?searchCriteria[filterGroups][0][filters][0][field]=email&…`
+//!   → `{items, search_criteria, total_count}`;
+//! * `POST /V1/customers` `{"customer": {…}, "password": "…"}` → the new customer (anonymous, as
+//!   in Commerce; setting `group_id` needs a back-office token);
+//! * `GET` / `PUT /V1/customers/{id}` → the customer.
+//!
+//! Search, get and update need `Authorization: Bearer <admin token>` or the integration token
+//! ([`SandboxConfig::integration_token`], default [`demo::INTEGRATION_TOKEN`]); otherwise 401
+//! "The consumer isn't authorized to access %resources.". `generateCustomerTokenAsAdmin` takes
+//! only an admin token, as Commerce (user type 2). REST calls count in `/admin/calls` under
+//! `REST <METHOD> <route>` (e.g. `REST GET /V1/customers/search`).
 //!
 //! # The connectors
 //!
@@ -91,19 +122,26 @@
 //!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq,crm}/calls`,
 //!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
 //!   A large latency (say 10 s) makes a source hang.
+//! * Mail Commerce would have sent (password reset tokens, contact form messages):
+//!   `GET /admin/mail`, [`Sandbox::mail`]. Reviews waiting for moderation:
+//!   `POST /admin/reviews/approve`, [`Sandbox::approve_reviews`].
 //! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
 //!   [`Sandbox::set_stock`] (`PUT /admin/inventory/stock`).
 //!
 //! # Modules
 //!
 //! * `catalog`: seeded categories and products, indexes, search, pricing, aggregations.
-//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains.
+//! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`: the other Commerce domains;
+//!   `admin_users`: admin users and the integration token; `tokens`: Commerce-shaped JWTs;
+//!   `wishlists`, `reviews`; `mail`: the outbox.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
-//! * `http`: `/graphql`; `connectors`: the inventory, CPQ and CRM routes; `admin`: call counters
+//! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory, CPQ and CRM
+//!   routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
+pub(crate) mod admin_users;
 pub(crate) mod carts;
 pub(crate) mod catalog;
 pub(crate) mod clock;
@@ -116,11 +154,16 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
+pub(crate) mod mail;
+pub(crate) mod rest;
+pub(crate) mod reviews;
 pub(crate) mod schema;
 pub(crate) mod scope;
 pub(crate) mod stock;
 pub(crate) mod store;
+pub(crate) mod tokens;
 pub(crate) mod uid;
+pub(crate) mod wishlists;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -134,6 +177,7 @@ use tokio::task::JoinHandle;
 pub use admin::{CallCounts, Faults};
 pub use connectors::{Service, ServiceCalls};
 pub use customers::CustomerGroup;
+pub use mail::Mail;
 
 /// How often a spawned sandbox steps the simulated order stream.
 pub const ORDER_STREAM_INTERVAL: Duration = Duration::from_millis(250);
@@ -176,6 +220,10 @@ pub struct SandboxConfig {
     /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
     /// sessions. Default 0.
     pub extra_buyers: usize,
+    /// The integration access token the REST admin subset (`/rest/V1/…`) accepts as
+    /// `Authorization: Bearer`, beside admin tokens. Default `sandbox-integration-token`
+    /// ([`demo::INTEGRATION_TOKEN`]); empty turns it off.
+    pub integration_token: String,
 }
 
 impl Default for SandboxConfig {
@@ -194,6 +242,7 @@ impl Default for SandboxConfig {
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            integration_token: demo::INTEGRATION_TOKEN.to_owned(),
         }
     }
 }
@@ -238,6 +287,10 @@ impl Sandbox {
                 config.extra_buyers,
             ),
             companies: companies::Companies::seeded(),
+            admins: admin_users::AdminUsers::seeded(config.seed, config.integration_token),
+            outbox: mail::Outbox::default(),
+            wishlists: wishlists::Wishlists::new(),
+            reviews: reviews::Reviews::new(config.seed),
             carts: carts::Carts::new(config.seed),
             base_url: OnceLock::new(),
         });
@@ -293,6 +346,8 @@ impl Sandbox {
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
             .route("/admin/calls/all", get(admin::get_all_calls))
+            .route("/admin/mail", get(admin::get_mail))
+            .route("/admin/reviews/approve", post(admin::approve_reviews))
             .route(
                 "/admin/faults",
                 get(admin::get_faults).put(admin::put_faults),
@@ -309,6 +364,7 @@ impl Sandbox {
             )
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
+            .merge(rest::routes())
             .with_state(self.clone())
     }
 
@@ -438,11 +494,23 @@ impl Sandbox {
             .set(&self.inner.data.catalog, sku, source_code, quantity)
     }
 
+    /// What Commerce would have e-mailed so far (password reset tokens, contact form messages),
+    /// oldest first; at most the last 200.
+    pub fn mail(&self) -> Vec<Mail> {
+        self.inner.data.outbox.messages()
+    }
+
+    /// Approves every review waiting for moderation (as a moderator would in Commerce's admin),
+    /// so it shows on its product and counts in `rating_summary` / `review_count`; how many.
+    pub fn approve_reviews(&self) -> usize {
+        self.inner.data.reviews.approve_all()
+    }
+
     /// A customer token for a seeded account, as `generateCustomerToken` would issue (without
     /// counting a call). `None` for unknown emails.
     pub fn customer_token(&self, email: &str) -> Option<String> {
         let customers = &self.inner.data.customers;
-        customers.by_email(email).map(|c| customers.issue_token(c))
+        customers.by_email(email).map(|c| customers.issue_token(&c))
     }
 
     /// The `X-Magento-Cache-Id` Commerce would send for this store code, currency code and

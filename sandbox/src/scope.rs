@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::admin_users::BackOffice;
 use crate::catalog::pricing::PriceView;
 use crate::customers::CustomerGroup;
 use crate::directory::CurrencyCode;
@@ -25,6 +26,8 @@ pub(crate) struct RequestScope {
     /// Set when the request logged a customer in: the response's cache identity is theirs, as
     /// Commerce's token-issuer plugin does.
     login: Mutex<Option<(u32, CustomerGroup)>>,
+    /// Set when the bearer token is an admin's or the integration's rather than a customer's.
+    pub back_office: Option<BackOffice>,
 }
 
 /// Commerce's cache tags (`cat_p`, `cat_p_12`, …) in first-seen order, without duplicates.
@@ -56,7 +59,14 @@ impl RequestScope {
             group: customer.map_or(CustomerGroup::NotLoggedIn, |(_, group)| group),
             tags: Mutex::default(),
             login: Mutex::default(),
+            back_office: None,
         }
+    }
+
+    /// The scope of a request authorised by an admin or integration token.
+    pub fn with_back_office(mut self, caller: BackOffice) -> RequestScope {
+        self.back_office = Some(caller);
+        self
     }
 
     /// How this request sees prices.

@@ -117,11 +117,13 @@ fn answer(sandbox: &Sandbox, request: &VerifyRequest<'_>) -> Response {
         return json(StatusCode::OK, &verdict);
     }
     let data = &sandbox.inner.data;
-    let company_user = data.customers.by_email(email).and_then(|customer| {
-        let company = data.companies.by_id(customer.company?)?;
-        Some(company_user(customer, company))
-    });
-    json(StatusCode::OK, &company_user.unwrap_or(Verdict::Consumer))
+    // Accounts are mutable snapshots (`Arc<Customer>`): the verdict borrows from this one.
+    if let Some(customer) = data.customers.by_email(email)
+        && let Some(company) = customer.company.and_then(|id| data.companies.by_id(id))
+    {
+        return json(StatusCode::OK, &company_user(&customer, company));
+    }
+    json(StatusCode::OK, &Verdict::Consumer)
 }
 
 fn company_user<'a>(customer: &'a Customer, company: &Company) -> Verdict<'a> {
@@ -129,9 +131,9 @@ fn company_user<'a>(customer: &'a Customer, company: &Company) -> Verdict<'a> {
     Verdict::CompanyUser {
         person: Person {
             email: &customer.email,
-            firstname: customer.firstname,
-            lastname: customer.lastname,
-            job_title: customer.job_title,
+            firstname: &customer.firstname,
+            lastname: &customer.lastname,
+            job_title: customer.job_title.as_deref(),
         },
         company: CompanyLine {
             id: company.uid(),

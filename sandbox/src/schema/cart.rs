@@ -27,7 +27,7 @@ pub(super) fn customer_cart(
     _ctx: &ResolverContext<'_>,
 ) -> Result<Value, Error> {
     let customer = logged_in(data, scope)?;
-    let cart = data.carts.customer_cart(&data.catalog, customer);
+    let cart = data.carts.customer_cart(&data.catalog, &customer);
     Ok(cart_json(data, scope, &cart, &customer.email))
 }
 
@@ -43,7 +43,7 @@ pub(super) fn cart(
     let owner = data
         .customers
         .all()
-        .iter()
+        .into_iter()
         .find(|c| data.carts.masked_id(c.id) == cart_id)
         .ok_or_else(|| no_such_entity(format!("Could not find a cart with ID \"{cart_id}\"")))?;
     if scope.customer != Some(owner.id) {
@@ -52,7 +52,7 @@ pub(super) fn cart(
             format!("The current user cannot perform operations on cart \"{cart_id}\""),
         ));
     }
-    let cart = data.carts.customer_cart(&data.catalog, owner);
+    let cart = data.carts.customer_cart(&data.catalog, &owner);
     Ok(cart_json(data, scope, &cart, &owner.email))
 }
 

@@ -51,6 +51,6 @@ fn company_json(data: &Data, company: &Company) -> Value {
         "company_admin": data
             .customers
             .by_id(company.admin)
-            .map_or(Value::Null, |admin| customer_json(data, admin)),
+            .map_or(Value::Null, |admin| customer_json(data, &admin)),
     })
 }

@@ -10,6 +10,7 @@
 //!
 //! Resolver errors carry Commerce's `extensions.category` (see `crate::errors`).
 
+mod account;
 mod cart;
 mod catalog;
 mod category;
@@ -17,9 +18,12 @@ mod company;
 mod configurable;
 mod content;
 mod customer;
+mod forms;
 mod media;
 mod product;
+mod reviews;
 mod stores;
+mod wishlists;
 
 pub(crate) use media::placeholder_svg;
 
@@ -34,13 +38,17 @@ use commerce_schema::{
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::admin_users::AdminUsers;
 use crate::carts::Carts;
 use crate::catalog::Catalog;
 use crate::companies::Companies;
 use crate::customers::Customers;
 use crate::errors::{Category, commerce_error, input_error};
+use crate::mail::Outbox;
+use crate::reviews::Reviews;
 use crate::scope::RequestScope;
 use crate::store::{StoreView, Stores};
+use crate::wishlists::Wishlists;
 
 /// Everything resolvers read. The seeded domains are immutable and need no lock; mutable state
 /// lives inside the domain that owns it behind its own lock (the customers' token revocations,
@@ -51,6 +59,12 @@ pub(crate) struct Data {
     pub stores: Stores,
     pub customers: Customers,
     pub companies: Companies,
+    /// Admin users and the integration token (REST and `generateCustomerTokenAsAdmin`).
+    pub admins: AdminUsers,
+    /// What Commerce would have e-mailed.
+    pub outbox: Outbox,
+    pub wishlists: Wishlists,
+    pub reviews: Reviews,
     pub carts: Carts,
     /// Absolute base URL (with trailing slash) for media and store URLs; set when the sandbox
     /// binds, unless configured. Relative ("/") until then.
@@ -100,6 +114,8 @@ impl Resolvers for SandboxResolvers {
             "SimpleProduct" | "ConfigurableProduct" => product::field(type_name, name),
             "CategoryTree" => category::field(name),
             "Cart" if name == "itemsV2" => Some(Arc::new(cart::items_v2) as Handler),
+            "Customer" => account::customer_field(name),
+            "Wishlist" if name == "items_v2" => Some(Arc::new(wishlists::items_v2) as Handler),
             _ => None,
         }?;
         let data = Arc::clone(&self.data);
@@ -156,7 +172,11 @@ fn query_handler(name: &str) -> Handler {
         "company" => Arc::new(company::company),
         "customerCart" => Arc::new(cart::customer_cart),
         "cart" => Arc::new(cart::cart),
-        other => not_emulated("query", other),
+        other => account::query(other)
+            .or_else(|| wishlists::query(other))
+            .or_else(|| reviews::query(other))
+            .or_else(|| forms::query(other))
+            .unwrap_or_else(|| not_emulated("query", other)),
     }
 }
 
@@ -164,7 +184,12 @@ fn mutation_handler(name: &str) -> Handler {
     match name {
         "generateCustomerToken" => Arc::new(customer::generate_customer_token),
         "revokeCustomerToken" => Arc::new(customer::revoke_customer_token),
-        other => not_emulated("mutation", other),
+        "generateCustomerTokenAsAdmin" => Arc::new(customer::generate_customer_token_as_admin),
+        other => account::mutation(other)
+            .or_else(|| wishlists::mutation(other))
+            .or_else(|| reviews::mutation(other))
+            .or_else(|| forms::mutation(other))
+            .unwrap_or_else(|| not_emulated("mutation", other)),
     }
 }
 

@@ -201,12 +201,18 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
         "gift_message_available" | "gift_wrapping_available" | "staged" => {
             |_, _, _, _| Ok(json!(false))
         }
-        "rating_summary" => |_, _, _, _| Ok(json!(0.0)),
-        "review_count" => |_, _, _, _| Ok(json!(0)),
-        "reviews" => |_, _, _, _| {
-            Ok(
-                json!({ "items": [], "page_info": { "page_size": 20, "current_page": 1, "total_pages": 0 } }),
-            )
+        "rating_summary" => |d, _, _, at| {
+            Ok(json!(
+                super::reviews::product_summary(d, at.index, at.variant.is_some()).0
+            ))
+        },
+        "review_count" => |d, _, _, at| {
+            Ok(json!(
+                super::reviews::product_summary(d, at.index, at.variant.is_some()).1
+            ))
+        },
+        "reviews" => |d, scope, ctx, at| {
+            super::reviews::product_reviews(d, scope, ctx, at.index, at.variant.is_some())
         },
         "min_sale_qty" => |_, _, _, _| Ok(json!(1.0)),
         "max_sale_qty" => |_, _, _, _| Ok(json!(10_000.0)),

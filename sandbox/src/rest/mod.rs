@@ -1,0 +1,190 @@
+//! The subset of Commerce's REST API (`/rest/V1/…` and `/rest/<store_code>/V1/…`, Adobe's 2.4.9
+//! Swagger) the BFF's single sign-on needs:
+//!
+//! * `POST /V1/integration/admin/token` `{username, password}` → the admin token as a JSON
+//!   string (`admin_token`);
+//! * `GET /V1/customers/search?searchCriteria[…]` → `customer-data-customer-search-results-interface`
+//!   (`customers`, `search`);
+//! * `POST /V1/customers` `{customer, password?}` → the new customer (anonymous, as in Commerce;
+//!   only a back-office caller may set `group_id`);
+//! * `GET /V1/customers/{id}` and `PUT /V1/customers/{id}` `{customer}` → the customer.
+//!
+//! Authorization is `Bearer <admin token or integration token>` (`crate::admin_users`);
+//! anything else is answered as Commerce answers an anonymous caller: 401 "The consumer isn't
+//! authorized to access %resources.". Errors have Commerce's body `{"message", "parameters"}`
+//! (message with `%placeholders`, values beside it) and its statuses: 400 input, 401
+//! authorization and authentication, 404 no such entity or route. Bodies are bounded
+//! ([`MAX_BODY_BYTES`]). Each call counts in `/admin/calls` under `REST <METHOD> <route>`.
+
+mod admin_token;
+mod customers;
+mod model;
+mod search;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::Sandbox;
+use crate::admin_users::BackOffice;
+
+/// Largest request body the REST routes read (Commerce's web API has no smaller limit a
+/// sign-on flow would meet; the sandbox must not buffer arbitrary uploads).
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The routes, with and without a store code.
+pub(crate) fn routes() -> Router<Sandbox> {
+    let v1 = Router::new()
+        .route("/integration/admin/token", post(admin_token::create))
+        .route("/customers/search", get(customers::search))
+        .route("/customers", post(customers::create))
+        .route(
+            "/customers/{id}",
+            get(customers::get_by_id).put(customers::update),
+        );
+    Router::new()
+        .nest("/rest/V1", v1.clone())
+        .nest("/rest/{store}/V1", v1)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// A REST failure, rendered as Commerce renders its exceptions.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub(crate) enum RestError {
+    /// `AuthorizationException`: the caller lacks the ACL resource.
+    #[error("The consumer isn't authorized to access %resources.")]
+    NotAuthorized { resource: &'static str },
+    /// `AuthenticationException` of a failed sign-in.
+    #[error(
+        "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
+    )]
+    SignInFailed,
+    /// The body is not JSON (`Webapi\Rest\Request\Deserializer\Json`, production mode).
+    #[error("Decoding error.")]
+    Decoding,
+    /// A required parameter is missing.
+    #[error("\"%fieldName\" is required. Enter and try again.")]
+    Required { field: String },
+    /// A parameter of the wrong type (`ServiceInputProcessor`).
+    #[error(
+        "The \"%value\" value's type is invalid. The \"%type\" type was expected. Verify and try again."
+    )]
+    InvalidType {
+        value: String,
+        expected: &'static str,
+    },
+    /// A value outside what the field takes.
+    #[error("Invalid value of \"%value\" provided for the %fieldName field.")]
+    InvalidValue { field: String, value: String },
+    /// `NoSuchEntityException::singleField`.
+    #[error("No such entity with %fieldName = %fieldValue")]
+    NoSuchEntity { field: &'static str, value: String },
+    /// Any other input error, its message complete.
+    #[error("{0}")]
+    Input(String),
+    /// An unknown store code or path.
+    #[error("Request does not match any route.")]
+    NoRoute,
+}
+
+impl RestError {
+    fn status(&self) -> StatusCode {
+        match self {
+            RestError::NotAuthorized { .. } | RestError::SignInFailed => StatusCode::UNAUTHORIZED,
+            RestError::NoSuchEntity { .. } | RestError::NoRoute => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// Commerce's `parameters`: named values for the message's placeholders, else `[]`.
+    fn parameters(&self) -> Value {
+        match self {
+            RestError::NotAuthorized { resource } => json!({ "resources": resource }),
+            RestError::Required { field } => json!({ "fieldName": field }),
+            RestError::InvalidType { value, expected } => {
+                json!({ "value": value, "type": expected })
+            }
+            RestError::InvalidValue { field, value } => {
+                json!({ "value": value, "fieldName": field })
+            }
+            RestError::NoSuchEntity { field, value } => {
+                json!({ "fieldName": field, "fieldValue": value })
+            }
+            _ => json!([]),
+        }
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let body = json!({ "message": self.to_string(), "parameters": self.parameters() });
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// Commerce's ACL resources of the routes.
+pub(crate) const CUSTOMER_READ: &str = "Magento_Customer::customer";
+pub(crate) const CUSTOMER_MANAGE: &str = "Magento_Customer::manage";
+
+/// The back-office caller of a request, if its bearer token is an admin's or the integration's.
+fn back_office(sandbox: &Sandbox, headers: &HeaderMap) -> Option<BackOffice> {
+    let value = headers.get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    sandbox.inner.data.admins.identify(token)
+}
+
+/// The caller, or Commerce's 401 for `resource`.
+fn authorize(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    resource: &'static str,
+) -> Result<BackOffice, RestError> {
+    back_office(sandbox, headers).ok_or(RestError::NotAuthorized { resource })
+}
+
+/// A JSON body, or Commerce's decoding error.
+fn json_body(body: &Bytes) -> Result<Value, RestError> {
+    serde_json::from_slice(body).map_err(|_| RestError::Decoding)
+}
+
+/// Checks the store code of `/rest/<store_code>/V1/…` (`all` included); Commerce routes an
+/// unknown code nowhere.
+fn check_store(sandbox: &Sandbox, store: Option<&str>) -> Result<(), RestError> {
+    match store {
+        None | Some("all") => Ok(()),
+        Some(code) => {
+            let known = sandbox
+                .inner
+                .data
+                .stores
+                .all()
+                .iter()
+                .any(|s| s.code == code);
+            if known {
+                Ok(())
+            } else {
+                Err(RestError::NoRoute)
+            }
+        }
+    }
+}
+
+/// Counts a REST call in the Commerce call counters.
+fn record(sandbox: &Sandbox, route: &str) {
+    sandbox.inner.calls.record(std::iter::once(route));
+}
+
+/// A 200 JSON answer.
+fn ok(value: Value) -> Response {
+    (StatusCode::OK, axum::Json(value)).into_response()
+}
+
+#[cfg(test)]
+mod tests;
