@@ -75,7 +75,7 @@ fn single_sign_on(
     }
     let Some(admin) = admin else {
         return Err(StartError::Sso(
-            "[auth.providers] need Commerce admin credentials: commerce.admin_token, or \
+            "[auth.providers] need a Commerce admin user to mint customer tokens: \
              commerce.admin_username and commerce.admin_password"
                 .into(),
         ));
@@ -134,6 +134,13 @@ impl App {
                     *url = format!("{base}/{path}");
                     *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
                 }
+            }
+            // SSO's admin calls go to the sandbox as its seeded admin user.
+            if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none()
+            {
+                config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
+                config.commerce.admin_password =
+                    Some(sandbox::demo::ADMIN_USER.1.to_string().into());
             }
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);

@@ -20,5 +20,6 @@ mod playground;
 mod schema_contract;
 mod sessions;
 mod shapes;
+mod sso;
 mod store;
 mod transport;

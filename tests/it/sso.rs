@@ -38,8 +38,12 @@ impl Sso {
                     },
                 );
                 config.auth.return_to_origins = vec!["https://shop.example.com".into()];
+                // REST with the integration token, minting as the admin user (Commerce's rule).
                 config.commerce.admin_token =
                     Some(sandbox::demo::INTEGRATION_TOKEN.to_string().into());
+                config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.into();
+                config.commerce.admin_password =
+                    Some(sandbox::demo::ADMIN_USER.1.to_string().into());
                 configure(config);
             },
             Vec::new(),
@@ -66,19 +70,26 @@ impl Sso {
 
     /// Commerce customers with this e-mail, asked of the sandbox over REST as an admin.
     async fn commerce_customers(&self, email: &str) -> u64 {
-        let url = format!(
+        let mut url = reqwest::Url::parse(&format!(
             "{}/rest/V1/customers/search",
             self.app.sandbox.base_url().trim_end_matches('/')
-        );
+        ))
+        .expect("url");
+        url.query_pairs_mut().extend_pairs([
+            (
+                "searchCriteria[filterGroups][0][filters][0][field]",
+                "email",
+            ),
+            ("searchCriteria[filterGroups][0][filters][0][value]", email),
+            (
+                "searchCriteria[filterGroups][0][filters][0][conditionType]",
+                "eq",
+            ),
+        ]);
         let answer: Value = self
             .app
             .http
             .get(url)
-            .query(&[
-                ("searchCriteria[filterGroups][0][filters][0][field]", "email"),
-                ("searchCriteria[filterGroups][0][filters][0][value]", email),
-                ("searchCriteria[filterGroups][0][filters][0][conditionType]", "eq"),
-            ])
             .bearer_auth(sandbox::demo::INTEGRATION_TOKEN)
             .send()
             .await
@@ -101,7 +112,13 @@ impl Sso {
         if let Some(session) = self.browser.cookie(&bff, SESSION_COOKIE) {
             request = request.header("cookie", format!("{SESSION_COOKIE}={session}"));
         }
-        let answer: Value = request.send().await.expect("graphql").json().await.expect("json");
+        let answer: Value = request
+            .send()
+            .await
+            .expect("graphql")
+            .json()
+            .await
+            .expect("json");
         answer
     }
 
@@ -113,7 +130,11 @@ impl Sso {
             "no session cookie"
         );
         assert_eq!(self.app.stored_sessions().await, 0, "no stored session");
-        assert_eq!(self.commerce_customers(email).await, 0, "no Commerce account");
+        assert_eq!(
+            self.commerce_customers(email).await,
+            0,
+            "no Commerce account"
+        );
         let answer = self.customer_email_through_cookie().await;
         assert_eq!(answer["data"]["customer"], Value::Null, "{answer}");
     }
@@ -160,21 +181,37 @@ async fn a_login_through_the_provider_lands_in_a_commerce_customer_session_with_
         .until_callback(&format!("return_to=/account&cart_id={guest_cart}"))
         .await;
     let bff = sso.bff();
-    assert!(sso.browser.cookie(&bff, LOGIN_COOKIE).is_some(), "pre-login cookie set");
+    assert!(
+        sso.browser.cookie(&bff, LOGIN_COOKIE).is_some(),
+        "pre-login cookie set"
+    );
     let done = sso.browser.get(&callback).await;
     assert_eq!(done.status, 302, "{}", done.body);
-    assert_eq!(done.location.as_deref(), Some(format!("{bff}/account").as_str()));
-    assert!(sso.browser.cookie(&bff, LOGIN_COOKIE).is_none(), "pre-login cookie cleared");
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{bff}/account").as_str())
+    );
+    assert!(
+        sso.browser.cookie(&bff, LOGIN_COOKIE).is_none(),
+        "pre-login cookie cleared"
+    );
     let session = done
         .set_cookies
         .iter()
         .find(|c| c.starts_with(SESSION_COOKIE))
         .expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
 
     let answer = sso.customer_email_through_cookie().await;
     assert_eq!(answer["data"]["customer"]["email"], NEW_PERSON, "{answer}");
-    assert_eq!(sso.commerce_customers(NEW_PERSON).await, 1, "the customer was created once");
+    assert_eq!(
+        sso.commerce_customers(NEW_PERSON).await,
+        1,
+        "the customer was created once"
+    );
     assert_eq!(sso.app.stored_sessions().await, 1);
 
     // The guest cart's items are in the customer's cart now.
@@ -193,7 +230,10 @@ async fn a_login_through_the_provider_lands_in_a_commerce_customer_session_with_
         .json()
         .await
         .expect("json");
-    assert_eq!(cart["data"]["customerCart"]["total_quantity"], 2.0, "{cart}");
+    assert_eq!(
+        cart["data"]["customerCart"]["total_quantity"], 2.0,
+        "{cart}"
+    );
 
     // A second login of the same person finds the customer instead of creating another.
     let mut again = Browser::new();
@@ -226,7 +266,12 @@ async fn a_replayed_code_is_refused() {
     assert_eq!(sso.commerce_customers(NEW_PERSON).await, 1);
     // The same callback again: its login attempt was used up.
     let replay = sso.browser.get(&callback).await;
-    assert_eq!(replay.error_code(), Some("SSO_LOGIN_EXPIRED"), "{}", replay.body);
+    assert_eq!(
+        replay.error_code(),
+        Some("SSO_LOGIN_EXPIRED"),
+        "{}",
+        replay.body
+    );
     // The old code inside a fresh login attempt (new cookie and state): the provider refuses it.
     let fresh = sso.until_callback("").await;
     let state = reqwest::Url::parse(&fresh)
@@ -241,7 +286,11 @@ async fn a_replayed_code_is_refused() {
         .find(|(k, _)| k == "code")
         .map(|(_, v)| v.into_owned())
         .expect("code");
-    let mixed = with_param(&with_param(&fresh, "code", Some(&old_code)), "state", Some(&state));
+    let mixed = with_param(
+        &with_param(&fresh, "code", Some(&old_code)),
+        "state",
+        Some(&state),
+    );
     let hop = sso.browser.get(&mixed).await;
     assert_eq!(hop.error_code(), Some("SSO_CODE_REJECTED"), "{}", hop.body);
 }
@@ -256,17 +305,29 @@ async fn tampered_login_is_refused(change: Value, code: &str) {
 
 #[tokio::test]
 async fn an_id_token_with_another_nonce_is_refused() {
-    tampered_login_is_refused(json!({ "claims": { "nonce": "replayed-nonce" } }), "SSO_ID_TOKEN_INVALID").await;
+    tampered_login_is_refused(
+        json!({ "claims": { "nonce": "replayed-nonce" } }),
+        "SSO_ID_TOKEN_INVALID",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_id_token_from_another_issuer_is_refused() {
-    tampered_login_is_refused(json!({ "claims": { "iss": "https://evil.example" } }), "SSO_ID_TOKEN_INVALID").await;
+    tampered_login_is_refused(
+        json!({ "claims": { "iss": "https://evil.example" } }),
+        "SSO_ID_TOKEN_INVALID",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_id_token_for_another_audience_is_refused() {
-    tampered_login_is_refused(json!({ "claims": { "aud": "another-client" } }), "SSO_ID_TOKEN_INVALID").await;
+    tampered_login_is_refused(
+        json!({ "claims": { "aud": "another-client" } }),
+        "SSO_ID_TOKEN_INVALID",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -304,7 +365,11 @@ async fn a_rotated_signing_key_is_accepted_after_one_jwks_refetch() {
     let callback = browser.login_until_callback(&bff, "").await;
     let done = browser.get(&callback).await;
     assert_eq!(done.status, 302, "{}", done.body);
-    assert_eq!(sso.peer.jwks_fetches().await, 2, "one refetch for the new kid");
+    assert_eq!(
+        sso.peer.jwks_fetches().await,
+        2,
+        "one refetch for the new kid"
+    );
     // The new key is cached now: another login fetches nothing.
     let mut third = Browser::new();
     let callback = third.login_until_callback(&bff, "").await;
@@ -331,10 +396,16 @@ async fn a_return_to_on_another_site_is_refused_before_anything_is_stored() {
     }
     // An allowed absolute origin is followed.
     let callback = sso
-        .until_callback(&format!("return_to={}", urlencode("https://shop.example.com/account")))
+        .until_callback(&format!(
+            "return_to={}",
+            urlencode("https://shop.example.com/account")
+        ))
         .await;
     let done = sso.browser.get(&callback).await;
-    assert_eq!(done.location.as_deref(), Some("https://shop.example.com/account"));
+    assert_eq!(
+        done.location.as_deref(),
+        Some("https://shop.example.com/account")
+    );
 }
 
 #[tokio::test]
@@ -344,7 +415,12 @@ async fn a_callback_in_a_browser_that_did_not_start_the_login_is_refused() {
     // The attacker's own login, completed in the victim's browser: no pre-login cookie there.
     let mut victim = Browser::new();
     let hop = victim.get(&callback).await;
-    assert_eq!(hop.error_code(), Some("SSO_LOGIN_NOT_STARTED"), "{}", hop.body);
+    assert_eq!(
+        hop.error_code(),
+        Some("SSO_LOGIN_NOT_STARTED"),
+        "{}",
+        hop.body
+    );
     assert!(victim.cookie(&sso.bff(), SESSION_COOKIE).is_none());
     sso.browser.forget_cookie(&sso.bff(), LOGIN_COOKIE);
     sso.assert_nothing_left(NEW_PERSON).await;
@@ -361,7 +437,9 @@ async fn a_person_whose_email_is_not_verified_is_refused() {
 #[tokio::test]
 async fn a_person_the_crm_blocks_gets_no_commerce_account() {
     let mut sso = Sso::start().await;
-    sso.peer.sign_in_as(sandbox::demo::BLOCKED_PERSON, true).await;
+    sso.peer
+        .sign_in_as(sandbox::demo::BLOCKED_PERSON, true)
+        .await;
     let callback = sso.until_callback("").await;
     let hop = sso.browser.get(&callback).await;
     assert_eq!(hop.error_code(), Some("SSO_PERSON_BLOCKED"), "{}", hop.body);
@@ -394,6 +472,11 @@ async fn tokens_naming_unknown_keys_cannot_make_the_bff_refetch_the_jwks_within_
     let bff = sso.bff();
     let callback = browser.login_until_callback(&bff, "").await;
     let hop = browser.get(&callback).await;
-    assert_eq!(hop.error_code(), Some("SSO_ID_TOKEN_INVALID"), "{}", hop.body);
+    assert_eq!(
+        hop.error_code(),
+        Some("SSO_ID_TOKEN_INVALID"),
+        "{}",
+        hop.body
+    );
     assert_eq!(sso.peer.jwks_fetches().await, 1);
 }

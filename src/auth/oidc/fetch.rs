@@ -72,7 +72,7 @@ impl ProviderHttp {
         let response = builder
             .send()
             .await
-            .map_err(|e| FetchError::Transport(e.to_string()))?;
+            .map_err(|e| FetchError::Transport(error_chain(&e)))?;
         let mut answer = oauth2::http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             answer = answer.header(name, value);
@@ -104,4 +104,16 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, FetchE
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The error and its sources, for the log (reqwest's own message is only the outermost).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

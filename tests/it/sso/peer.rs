@@ -14,6 +14,8 @@ pub const CLIENT_SECRET: &str = "storefront-bff-test-secret-0123456789";
 /// One provider process; killed when dropped (and it exits by itself when stdin closes).
 pub struct OidcPeer {
     _child: Child,
+    /// Kept open: the provider logs to stdout and must not write into a closed pipe.
+    _stdout: BufReader<tokio::process::ChildStdout>,
     pub issuer: String,
     http: reqwest::Client,
 }
@@ -22,7 +24,9 @@ impl OidcPeer {
     pub async fn start() -> Self {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/oidc");
         assert!(
-            std::path::Path::new(dir).join("node_modules/oidc-provider").exists(),
+            std::path::Path::new(dir)
+                .join("node_modules/oidc-provider")
+                .exists(),
             "the OIDC test peer is not installed: run scripts/install-test-peers (scripts/test does)"
         );
         let options = json!({ "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET });
@@ -38,15 +42,19 @@ impl OidcPeer {
             .expect("node starts the OIDC peer");
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut line = String::new();
-        let read = BufReader::new(stdout).read_line(&mut line);
-        tokio::time::timeout(std::time::Duration::from_secs(30), read)
-            .await
-            .expect("the OIDC peer starts within 30 s")
-            .expect("reads the OIDC peer's first line");
+        let mut reader = BufReader::new(stdout);
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            reader.read_line(&mut line),
+        )
+        .await
+        .expect("the OIDC peer starts within 30 s")
+        .expect("reads the OIDC peer's first line");
         let started: Value = serde_json::from_str(&line).expect("the peer prints JSON");
         let issuer = started["issuer"].as_str().expect("issuer").to_string();
         Self {
             _child: child,
+            _stdout: reader,
             issuer,
             http: reqwest::Client::new(),
         }
@@ -146,7 +154,13 @@ impl Browser {
     fn host_of(url: &str) -> String {
         reqwest::Url::parse(url)
             .ok()
-            .map(|u| format!("{}:{}", u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0)))
+            .map(|u| {
+                format!(
+                    "{}:{}",
+                    u.host_str().unwrap_or(""),
+                    u.port_or_known_default().unwrap_or(0)
+                )
+            })
             .unwrap_or_default()
     }
 
@@ -188,10 +202,14 @@ impl Browser {
             .collect();
         let jar = self.jar.entry(host).or_default();
         for cookie in &set_cookies {
-            let Some((name, rest)) = cookie.split_once('=') else { continue };
+            let Some((name, rest)) = cookie.split_once('=') else {
+                continue;
+            };
             let value = rest.split(';').next().unwrap_or("");
             let expired = cookie.to_ascii_lowercase().contains("max-age=0")
-                || cookie.to_ascii_lowercase().contains("expires=thu, 01 jan 1970");
+                || cookie
+                    .to_ascii_lowercase()
+                    .contains("expires=thu, 01 jan 1970");
             if value.is_empty() || expired {
                 jar.remove(name);
             } else {
@@ -212,16 +230,23 @@ impl Browser {
     /// sent back to the BFF's callback; returns that callback URL, not yet visited.
     pub async fn login_until_callback(&mut self, bff_url: &str, query: &str) -> String {
         let start = self.get(&format!("{bff_url}/auth/login?{query}")).await;
-        assert_eq!(start.status, 302, "login starts with a redirect: {}", start.body);
+        assert_eq!(
+            start.status, 302,
+            "login starts with a redirect: {}",
+            start.body
+        );
         let mut next = start.location.expect("login redirects to the provider");
         for _ in 0..10 {
             if next.starts_with(&format!("{bff_url}/auth/callback")) {
                 return next;
             }
             let hop = self.get(&next).await;
-            next = hop
-                .location
-                .unwrap_or_else(|| panic!("the provider stopped redirecting: {} {}", hop.status, hop.body));
+            next = hop.location.unwrap_or_else(|| {
+                panic!(
+                    "the provider stopped redirecting: {} {}",
+                    hop.status, hop.body
+                )
+            });
         }
         panic!("the provider never redirected back to the BFF");
     }

@@ -197,6 +197,10 @@ server.on('request', async (req, res) => {
   res.writeHead(503);
   res.end();
 });
+// The test may stop reading stdout; the provider's own console logging must not crash it.
+process.stdout.on('error', () => {});
+console.log = () => {};
+console.info = () => {};
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::{AdminError, CommerceAdmin, read_bounded};
+use super::{Acting, AdminError, CommerceAdmin, read_bounded};
 use crate::auth::{CustomerTokenMinter, MintError, MintedToken};
 
 /// Commerce's default customer-token lifetime, in seconds; a session re-mints before it.
@@ -33,7 +33,7 @@ impl CommerceAdmin {
                      customer_email: $email }) { customer_token } }";
         let body = json!({ "query": query, "variables": { "email": email } });
         let (status, answer) = self
-            .send_as_admin(|http| {
+            .send_as_admin(Acting::AdminUser, |http| {
                 http.post(&self.graphql_url)
                     .header("content-type", "application/json")
                     .json(&body)

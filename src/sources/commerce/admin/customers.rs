@@ -1,7 +1,7 @@
 //! REST: find a customer by e-mail, create one.
 
 use super::model::{AdminCustomer, CustomerSearchResults, NewCustomer};
-use super::{AdminError, CommerceAdmin, status_error};
+use super::{Acting, AdminError, CommerceAdmin, status_error};
 
 impl CommerceAdmin {
     /// The customer with exactly this e-mail (Commerce compares case-insensitively), if any.
@@ -24,7 +24,9 @@ impl CommerceAdmin {
             ("searchCriteria[pageSize]", "2"),
         ];
         url.query_pairs_mut().extend_pairs(query);
-        let (status, body) = self.send_as_admin(|http| http.get(url.clone())).await?;
+        let (status, body) = self
+            .send_as_admin(Acting::Rest, |http| http.get(url.clone()))
+            .await?;
         if !(200..300).contains(&status) {
             return Err(status_error(status, &body));
         }
@@ -44,7 +46,7 @@ impl CommerceAdmin {
         let url = format!("{}/V1/customers", self.rest_base);
         let body = serde_json::json!({ "customer": customer });
         let (status, answer) = self
-            .send_as_admin(|http| http.post(&url).json(&body))
+            .send_as_admin(Acting::Rest, |http| http.post(&url).json(&body))
             .await?;
         if !(200..300).contains(&status) {
             return Err(status_error(status, &answer));

@@ -8,9 +8,11 @@
 //!   with the minted customer token (`customerCart`, `mergeCarts`, `revokeCustomerToken`).
 //! * [`model`]: the wire types, per Adobe's 2.4.9 Swagger and SDL.
 //!
-//! The admin token is the configured integration token (`commerce.admin_token`), or one
-//! obtained with `commerce.admin_username`/`admin_password` from
-//! `POST /V1/integration/admin/token`, cached and fetched again once when Commerce answers 401.
+//! Commerce lets only an admin USER mint customer tokens (Login as Customer checks the user
+//! type; an integration token is refused), so `commerce.admin_username`/`admin_password` are
+//! required: their token comes from `POST /V1/integration/admin/token`, is cached, and is
+//! fetched again once when Commerce answers 401. An integration token (`commerce.admin_token`),
+//! when configured, is used for the REST calls instead.
 
 mod customer_session;
 mod customers;
@@ -49,13 +51,13 @@ pub enum AdminError {
     Malformed(String),
 }
 
-enum Credentials {
-    Token(SecretString),
-    Password {
-        username: String,
-        password: SecretString,
-    },
-    None,
+/// Which credential a call needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Acting {
+    /// REST customer calls: the integration token when configured, else the admin user.
+    Rest,
+    /// `generateCustomerTokenAsAdmin`: the admin user only.
+    AdminUser,
 }
 
 /// Cheap to share (`Arc`); one per BFF.
@@ -64,8 +66,9 @@ pub struct CommerceAdmin {
     /// `…/rest`, to which `/V1/…` is appended.
     rest_base: String,
     graphql_url: String,
-    credentials: Credentials,
-    /// The username/password-derived token and when it was obtained.
+    integration_token: Option<SecretString>,
+    admin_user: Option<(String, SecretString)>,
+    /// The admin user's token and when it was obtained.
     cached_token: Mutex<Option<(SecretString, Instant)>>,
 }
 
@@ -84,34 +87,35 @@ impl CommerceAdmin {
         } else {
             config.rest_url.trim().trim_end_matches('/').to_string()
         };
-        let credentials = match (&config.admin_token, &config.admin_password) {
-            (Some(token), _) => Credentials::Token(token.clone()),
-            (None, Some(password)) if !config.admin_username.is_empty() => Credentials::Password {
-                username: config.admin_username.clone(),
-                password: password.clone(),
-            },
-            _ => Credentials::None,
-        };
+        let admin_user = config
+            .admin_password
+            .clone()
+            .filter(|_| !config.admin_username.trim().is_empty())
+            .map(|password| (config.admin_username.trim().to_string(), password));
         Ok(Self {
             http,
             rest_base,
             graphql_url: graphql_url.to_string(),
-            credentials,
+            integration_token: config.admin_token.clone(),
+            admin_user,
             cached_token: Mutex::new(None),
         })
     }
 
-    /// Whether admin credentials are configured (SSO needs them).
+    /// Whether an admin user is configured (minting customer tokens needs one).
     pub fn is_configured(&self) -> bool {
-        !matches!(self.credentials, Credentials::None)
+        self.admin_user.is_some()
     }
 
-    /// The admin bearer token; `refresh` drops a cached username/password token first.
-    async fn admin_token(&self, refresh: bool) -> Result<SecretString, AdminError> {
-        let (username, password) = match &self.credentials {
-            Credentials::Token(token) => return Ok(token.clone()),
-            Credentials::None => return Err(AdminError::NotConfigured),
-            Credentials::Password { username, password } => (username, password),
+    /// The bearer token for `acting`; `refresh` drops a cached admin-user token first.
+    async fn admin_token(&self, acting: Acting, refresh: bool) -> Result<SecretString, AdminError> {
+        if acting == Acting::Rest
+            && let Some(token) = &self.integration_token
+        {
+            return Ok(token.clone());
+        }
+        let Some((username, password)) = &self.admin_user else {
+            return Err(AdminError::NotConfigured);
         };
         let mut cached = self.cached_token.lock().await;
         if !refresh
@@ -147,14 +151,16 @@ impl CommerceAdmin {
         Ok(token)
     }
 
-    /// Sends a request built by `build` with the admin bearer token; on 401 with a cached
-    /// username/password token, fetches a new token and tries once more.
+    /// Sends a request built by `build` with the bearer token for `acting`; on 401 with the
+    /// admin user's cached token, fetches a new one and tries once more.
     async fn send_as_admin(
         &self,
+        acting: Acting,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<(u16, Vec<u8>), AdminError> {
+        let user_token = acting == Acting::AdminUser || self.integration_token.is_none();
         for attempt in 0..2 {
-            let token = self.admin_token(attempt > 0).await?;
+            let token = self.admin_token(acting, attempt > 0).await?;
             let response = build(&self.http)
                 .bearer_auth(token.expose_secret())
                 .header("accept", "application/json")
@@ -163,7 +169,7 @@ impl CommerceAdmin {
                 .map_err(|e| AdminError::Transport(e.to_string()))?;
             let status = response.status().as_u16();
             let body = read_bounded(response).await?;
-            let retry = status == 401 && matches!(self.credentials, Credentials::Password { .. });
+            let retry = status == 401 && user_token;
             if !(retry && attempt == 0) {
                 return Ok((status, body));
             }
