@@ -85,7 +85,6 @@ fn redirect(location: &str, cookies: &[HeaderValue]) -> Response {
 /// The error with its catalogue code; the detail is logged, not sent.
 fn refused(error: &SsoError, cookies: &[HeaderValue]) -> Response {
     let code = error.code();
-    eprintln!("DEBUG-SSO {error}");
     let status = code::ALL
         .iter()
         .find(|c| c.code == code)

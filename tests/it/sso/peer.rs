@@ -168,6 +168,13 @@ impl Browser {
         self.jar.get(&Self::host_of(url))?.get(name).cloned()
     }
 
+    pub fn set_cookie(&mut self, url: &str, name: &str, value: &str) {
+        self.jar
+            .entry(Self::host_of(url))
+            .or_default()
+            .insert(name.into(), value.into());
+    }
+
     pub fn forget_cookie(&mut self, url: &str, name: &str) {
         if let Some(jar) = self.jar.get_mut(&Self::host_of(url)) {
             jar.remove(name);
