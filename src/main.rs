@@ -192,6 +192,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 inventory_latency: ms(inventory_latency_ms),
                 cpq_latency: ms(cpq_latency_ms),
                 extra_buyers,
+                product_types: true,
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings).spawn(listen).await?;

@@ -55,6 +55,25 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// The provider name of the sandbox's demo OpenID Provider (`/auth/login?provider=demo`).
+pub const DEMO_PROVIDER: &str = "demo";
+
+/// The demo provider knows the BFF's callback only once the BFF listens (any port).
+fn register_with_demo_provider(handle: &sandbox::SandboxHandle, config: &Config, base_url: &str) {
+    let base = if config.auth.public_base_url.trim().is_empty() {
+        base_url
+    } else {
+        config.auth.public_base_url.trim()
+    };
+    let base = base.trim_end_matches('/');
+    handle
+        .sandbox
+        .register_oidc_redirect_uri(&format!("{base}/auth/callback"));
+    handle
+        .sandbox
+        .register_oidc_post_logout_redirect_uri(&format!("{base}/"));
+}
+
 /// The Commerce admin client, when admin credentials are configured.
 fn commerce_admin(config: &Config) -> Result<Option<Arc<CommerceAdmin>>, StartError> {
     let admin = CommerceAdmin::new(&config.commerce.graphql_url, &config.commerce)
@@ -110,6 +129,7 @@ impl App {
             let settings = sandbox::SandboxConfig {
                 products: config.sandbox.products,
                 latency: Duration::from_millis(config.sandbox.latency_ms),
+                product_types: true,
                 ..sandbox::SandboxConfig::default()
             };
             let handle = sandbox::Sandbox::new(settings)
@@ -141,6 +161,18 @@ impl App {
                 config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
                 config.commerce.admin_password =
                     Some(sandbox::demo::ADMIN_USER.1.to_string().into());
+            }
+            // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
+            if config.auth.providers.is_empty() {
+                config.auth.providers.insert(
+                    DEMO_PROVIDER.into(),
+                    crate::config::OidcProviderConfig {
+                        issuer: handle.oidc_issuer(),
+                        client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
+                        client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
+                        ..Default::default()
+                    },
+                );
             }
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);
@@ -187,7 +219,13 @@ impl App {
             .clone()
             .map(|a| a as Arc<dyn crate::auth::CustomerTokenMinter>);
         let sessions = Arc::new(Sessions::new(store.clone(), &config.session, minter));
-        let sso = single_sign_on(&config, &format!("http://{addr}"), admin, sessions.clone())?;
+        let base_url = format!("http://{addr}");
+        if let Some(handle) = &sandbox
+            && config.auth.providers.contains_key(DEMO_PROVIDER)
+        {
+            register_with_demo_provider(handle, &config, &base_url);
+        }
+        let sso = single_sign_on(&config, &base_url, admin, sessions.clone())?;
         let state = AppState::new(gateway, commerce, sessions, config.clone(), sso);
         let app = http::router(state.clone());
         let (stop, stopped) = watch::channel(false);

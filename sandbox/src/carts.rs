@@ -112,7 +112,7 @@ impl Carts {
         } else {
             &CONSUMER_LINES
         };
-        let count = catalog.products.len() as u32;
+        let count = catalog.seeded_products();
         if count == 0 {
             return Vec::new();
         }

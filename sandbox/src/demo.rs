@@ -21,6 +21,18 @@ pub const NO_CONTRACT_BUYER: (&str, &str) = ("buyer@vandelay.example", "Vandelay
 /// with this e-mail gets no session and no Commerce account (it has none in the sandbox).
 pub const BLOCKED_PERSON: &str = "blocked@acme.example";
 
+/// The demo OpenID Provider's one client: the BFF's demo wiring uses these.
+pub const OIDC_CLIENT_ID: &str = "storefront-bff-demo";
+/// Its secret (`client_secret_basic` or `client_secret_post`). Public on purpose: demo only.
+pub const OIDC_CLIENT_SECRET: &str = "storefront-bff-demo-secret";
+/// Where the provider lives on the sandbox's port; the issuer is `http://<sandbox><path>`.
+pub const OIDC_ISSUER_PATH: &str = "/oidc";
+/// A person the provider knows who has no Commerce account yet (the BFF creates it at sign-in;
+/// the CRM says consumer).
+pub const OIDC_NEW_PERSON: &str = "new.shopper@example.com";
+/// A person whose id_token says `email_verified: false` (no Commerce account).
+pub const OIDC_UNVERIFIED_PERSON: &str = "unverified@example.com";
+
 /// `Company.id` of each company, as the CPQ expects it in `company_id`.
 pub const ACME_COMPANY_ID: &str = "MQ==";
 pub const GLOBEX_COMPANY_ID: &str = "Mg==";

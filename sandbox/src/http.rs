@@ -390,8 +390,8 @@ pub(crate) const PROXY_UNAVAILABLE: &str = "<html><head><title>503 Service Tempo
 const PROXY_INTERNAL_ERROR: &str = "<html><head><title>500 Internal Server Error</title></head><body>\
 <center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n";
 
-pub(crate) fn html_response(status: StatusCode, body: &'static str) -> Response {
-    let mut response = Response::new(Body::from(body));
+pub(crate) fn html_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -78,6 +78,14 @@
 //!   ([`SandboxHandle::crm_url`]): company users with their company, one blocked person
 //!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer.
 //!
+//! # The demo OpenID Provider
+//!
+//! Under `/oidc` ([`SandboxHandle::oidc_issuer`]) the sandbox plays a small OpenID Provider for
+//! the BFF's demo single sign-on: code flow with PKCE S256, `client_secret_basic` /
+//! `client_secret_post`, RS256 id_tokens signed with a public demo key (demo only), a login page
+//! listing the demo people, userinfo and RP-initiated logout. Client id, secret and issuer path
+//! are in [`demo`] (`OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`, `OIDC_ISSUER_PATH`).
+//!
 //! # Demo logins
 //!
 //! | email | password | group | company (`Company.id`) | CPQ |
@@ -96,6 +104,12 @@
 //! load tests, spread in turn over the three companies with a contract: `buyer1@acme.example` /
 //! `Buyer1!`, `buyer2@globex.example` / `Buyer2!`, `buyer3@initech.example` / `Buyer3!`,
 //! `buyer4@acme.example` / `Buyer4!`, … each in the group of its company's buyer above.
+//!
+//! With [`SandboxConfig::product_types`] (on in the BFF's demo and `storefront-bff sandbox`),
+//! six more products follow the seeded ones: virtual (`SVC-ASSEMBLY`, `SVC-WARRANTY-2Y`),
+//! downloadable (`DL-YOGA-COURSE` with links bought separately, `DL-TRAIL-GUIDE`) and
+//! dynamic-price bundles of seeded simple products (`BNDL-YOGA-KIT`, `BNDL-TRAVEL-SET`),
+//! answered as Adobe's `VirtualProduct`, `DownloadableProduct` and `BundleProduct`.
 //!
 //! Contract prices are off Commerce's regular price. In every price list the second seeded
 //! product's contract price expired 30 days ago and the third's is valid only from 30 days on
@@ -136,6 +150,7 @@
 //!   `wishlists`, `reviews`; `mail`: the outbox.
 //! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
+//! * `oidc`: the demo OpenID Provider.
 //! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory, CPQ and CRM
 //!   routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
@@ -155,6 +170,7 @@ pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
 pub(crate) mod mail;
+pub(crate) mod oidc;
 pub(crate) mod rest;
 pub(crate) mod reviews;
 pub(crate) mod schema;
@@ -216,6 +232,18 @@ pub struct SandboxConfig {
     /// [`ORDER_STREAM_INTERVAL`]); off, stock changes only through
     /// [`Sandbox::step_order_stream`] and [`Sandbox::set_stock`]. Default on.
     pub order_stream: bool,
+    /// Whether the virtual, downloadable and bundle products (`SVC-…`, `DL-…`, `BNDL-…`) are
+    /// appended after the seeded ones, with ids after the last variant's. Default off, so a
+    /// catalog of `products` holds exactly that many; the BFF's demo and `storefront-bff
+    /// sandbox` turn it on.
+    pub product_types: bool,
+    /// `redirect_uri`s registered for the demo OpenID Provider's client (exact match). Default:
+    /// `http://localhost:4000/auth/callback` and `http://127.0.0.1:4000/auth/callback`, the
+    /// BFF's demo callback; more with [`Sandbox::register_oidc_redirect_uri`].
+    pub oidc_redirect_uris: Vec<String>,
+    /// `post_logout_redirect_uri`s registered for the demo client. Default:
+    /// `http://localhost:4000/` and `http://127.0.0.1:4000/`.
+    pub oidc_post_logout_redirect_uris: Vec<String>,
     /// B2B buyers added to the seeded logins, spread in turn over Acme, Globex and Initech
     /// (`buyer<i>@<company>.example` / `Buyer<i>!`, see `customers`), for load tests with many
     /// sessions. Default 0.
@@ -243,6 +271,13 @@ impl Default for SandboxConfig {
             order_stream: true,
             extra_buyers: 0,
             integration_token: demo::INTEGRATION_TOKEN.to_owned(),
+            product_types: false,
+            oidc_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/auth/callback"))
+                .to_vec(),
+            oidc_post_logout_redirect_uris: ["localhost", "127.0.0.1"]
+                .map(|host| format!("http://{host}:4000/"))
+                .to_vec(),
         }
     }
 }
@@ -273,13 +308,20 @@ struct Inner {
     connector_token: String,
     /// Whether `spawn` starts the order stream.
     order_stream: bool,
+    /// The demo OpenID Provider's client, codes and tokens.
+    oidc: oidc::Provider,
 }
 
 impl Sandbox {
     /// Seeds the data and builds the schema.
     pub fn new(config: SandboxConfig) -> Sandbox {
         let data = Arc::new(schema::Data {
-            catalog: catalog::Catalog::seed(config.products, config.categories, config.seed),
+            catalog: catalog::Catalog::seed_with(
+                config.products,
+                config.categories,
+                config.seed,
+                config.product_types,
+            ),
             stores: store::Stores::seeded(),
             customers: customers::Customers::seeded(
                 config.seed,
@@ -325,11 +367,16 @@ impl Sandbox {
                 crm_controls: connectors::Connector::new(config.crm_latency, config.seed ^ 0x3),
                 connector_token: config.connector_token,
                 order_stream: config.order_stream,
+                oidc: oidc::Provider::new(
+                    config.oidc_redirect_uris,
+                    config.oidc_post_logout_redirect_uris,
+                ),
             }),
         }
     }
 
-    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, `/admin/*` and
+    /// `/graphql` (GET and POST), the connectors under `/inventory`, `/cpq` and `/crm`, the
+    /// demo OpenID Provider under `/oidc`, `/admin/*` and
     /// placeholder product images under `/media`.
     pub fn router(&self) -> Router {
         Router::new()
@@ -365,6 +412,7 @@ impl Sandbox {
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
             .merge(rest::routes())
+            .nest(demo::OIDC_ISSUER_PATH, oidc::routes())
             .with_state(self.clone())
     }
 
@@ -560,6 +608,12 @@ impl SandboxHandle {
     /// `http://<addr>/cpq`: the CPQ connector's base URL (`cpq.url`).
     pub fn cpq_url(&self) -> String {
         format!("http://{}/cpq", self.addr)
+    }
+
+    /// `http://<addr>/oidc`: the demo OpenID Provider's issuer (discovery at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub fn oidc_issuer(&self) -> String {
+        format!("http://{}{}", self.addr, demo::OIDC_ISSUER_PATH)
     }
 
     /// `http://<addr>/crm`: the CRM connector's base URL (`crm.url`).

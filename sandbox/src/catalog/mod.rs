@@ -13,6 +13,7 @@ pub(crate) mod pricing;
 pub(crate) mod query;
 pub(crate) mod search;
 mod seed;
+pub(crate) mod types;
 
 use ahash::AHashMap;
 
@@ -62,8 +63,10 @@ pub(crate) struct Category {
     pub products: Vec<u32>,
 }
 
-/// One visible product (a simple product or a configurable parent).
+/// One visible product (a simple product, a configurable parent, or one of the `types`).
 pub(crate) struct Product {
+    /// Entity id: index + 1 for seeded products, after the last variant's for the `types`.
+    pub id: u32,
     pub sku: String,
     pub name: String,
     pub url_key: String,
@@ -84,6 +87,8 @@ pub(crate) struct Product {
     pub tiered: bool,
     /// Days between creation and the seed's reference date.
     pub age_days: u16,
+    /// Virtual, downloadable or bundle details; `Standard` for simple and configurable ones.
+    pub kind: types::Kind,
 }
 
 /// The variant matrix of a configurable product.
@@ -180,13 +185,41 @@ pub(crate) struct Catalog {
     /// Rank of each product when sorted by name (ties by id).
     name_rank: Vec<u32>,
     pub search: SearchIndex,
+    /// Products seeded from the configuration; the `types` follow them.
+    seeded: u32,
 }
 
 impl Catalog {
     /// Seeds a catalog of `products` visible products in about `categories` categories.
+    #[cfg(test)]
     pub fn seed(products: usize, categories: usize, seed: u64) -> Catalog {
-        let (categories, products) = seed::generate(products, categories, seed);
-        Catalog::index(seed, categories, products)
+        Catalog::seed_with(products, categories, seed, false)
+    }
+
+    /// [`Catalog::seed`], then with `product_types` the virtual, downloadable and bundle
+    /// products of `types` appended.
+    pub fn seed_with(
+        products: usize,
+        categories: usize,
+        seed: u64,
+        product_types: bool,
+    ) -> Catalog {
+        let (mut categories, mut products) = seed::generate(products, categories, seed);
+        let seeded = products.len() as u32;
+        if product_types {
+            let next_id = products
+                .iter()
+                .map(|p| match &p.configurable {
+                    Some(c) => c.first_child_id + c.variant_count(),
+                    None => p.id + 1,
+                })
+                .max()
+                .unwrap_or(1);
+            types::append(&mut categories, &mut products, next_id);
+        }
+        let mut catalog = Catalog::index(seed, categories, products);
+        catalog.seeded = seeded;
+        catalog
     }
 
     fn index(seed: u64, categories: Vec<Category>, products: Vec<Product>) -> Catalog {
@@ -222,12 +255,19 @@ impl Catalog {
             category_by_url_path,
             name_rank,
             search,
+            seeded: 0,
         }
     }
 
+    /// How many products the configuration seeded (indices below it); the appended product
+    /// types come after.
+    pub fn seeded_products(&self) -> u32 {
+        self.seeded
+    }
+
     /// Id of the product at `index`.
-    pub fn product_id(index: u32) -> u32 {
-        index + 1
+    pub fn product_id(&self, index: u32) -> u32 {
+        self.product(index).id
     }
 
     /// Index of the category with Commerce id `id`.
@@ -386,7 +426,7 @@ mod tests {
         assert_eq!(catalog.category_index(ROOT_CATEGORY_ID), Some(0));
         assert_eq!(catalog.category_index(1), None);
         assert_eq!(catalog.category_index(10_000), None);
-        assert_eq!(Catalog::product_id(0), 1);
+        assert_eq!(catalog.product_id(0), 1);
     }
 
     #[test]

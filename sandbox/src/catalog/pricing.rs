@@ -127,6 +127,7 @@ mod tests {
 
     fn product(price: u32, special_percent: u8) -> Product {
         Product {
+            id: 1,
             sku: "MJ01".into(),
             name: "Aurora Running Jacket".into(),
             url_key: "aurora-running-jacket".into(),
@@ -139,6 +140,7 @@ mod tests {
             configurable: None,
             tiered: true,
             age_days: 3,
+            kind: crate::catalog::types::Kind::Standard,
         }
     }
 

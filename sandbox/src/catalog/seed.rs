@@ -371,6 +371,7 @@ fn build_products(categories: &mut [Category], count: usize, seed: u64) -> Vec<P
         let tiered = rng.u8(..4) == 0;
         let age_days = rng.u16(..720);
         products.push(Product {
+            id: i as u32 + 1,
             sku,
             name,
             url_key,
@@ -383,6 +384,7 @@ fn build_products(categories: &mut [Category], count: usize, seed: u64) -> Vec<P
             configurable: matrix,
             tiered,
             age_days,
+            kind: super::types::Kind::Standard,
         });
         let mut at = Some(leaf);
         while let Some(c) = at {

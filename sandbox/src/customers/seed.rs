@@ -54,7 +54,7 @@ pub(super) fn accounts(seed: u64, extra_buyers: usize) -> Vec<Customer> {
     ];
     for i in 1..=extra_buyers {
         let (domain, company, group) = contracted[(i - 1) % contracted.len()];
-        let id = u32::try_from(1_000 + i).unwrap_or(u32::MAX);
+        let id = u32::try_from(super::FIRST_EXTRA_BUYER_ID as usize - 1 + i).unwrap_or(u32::MAX);
         let email = format!("buyer{i}@{domain}.example");
         let mut customer = Customer::draft(&email, "Load", "Tester", B2B);
         customer.id = id;

@@ -178,7 +178,7 @@ fn line_json(
         item["__typename"] = json!("ConfigurableCartItem");
         item["configured_variant"] = variant_ref(scope, line.product, variant);
         item["configurable_options"] =
-            configurable::selected_options(Catalog::product_id(line.product), &variant);
+            configurable::selected_options(catalog.product_id(line.product), &variant);
     }
     (item, row)
 }

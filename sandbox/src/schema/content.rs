@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use super::category::category_ref;
 use super::product::product_ref;
 use super::{Data, arg};
-use crate::catalog::Catalog;
 use crate::cms::{self, CmsPage};
 use crate::errors::{input_error, no_such_entity};
 use crate::scope::RequestScope;
@@ -76,9 +75,9 @@ pub(super) fn url_resolver(
     let (id, relative_url, kind) = match resolve(data, scope, &url) {
         None => return Ok(Value::Null),
         Some(Target::Product(p)) => {
-            scope.tag_entity("cat_p", Catalog::product_id(p));
+            scope.tag_entity("cat_p", data.catalog.product_id(p));
             (
-                Catalog::product_id(p),
+                data.catalog.product_id(p),
                 format!("{}.html", data.catalog.product(p).url_key),
                 "PRODUCT",
             )

@@ -23,6 +23,7 @@ mod media;
 mod product;
 mod reviews;
 mod stores;
+mod types;
 mod wishlists;
 
 pub(crate) use media::placeholder_svg;
@@ -111,7 +112,11 @@ impl Resolvers for SandboxResolvers {
         let handler = match type_name {
             "Query" => Some(query_handler(name)),
             "Mutation" => Some(mutation_handler(name)),
-            "SimpleProduct" | "ConfigurableProduct" => product::field(type_name, name),
+            "SimpleProduct"
+            | "ConfigurableProduct"
+            | "VirtualProduct"
+            | "DownloadableProduct"
+            | "BundleProduct" => product::field(type_name, name),
             "CategoryTree" => category::field(name),
             "Cart" if name == "itemsV2" => Some(Arc::new(cart::items_v2) as Handler),
             "Customer" => account::customer_field(name),

@@ -1,5 +1,6 @@
-//! Fields of `SimpleProduct` and `ConfigurableProduct`, each computed from the compact catalog
-//! when selected. The parent object is a product reference: `_p` (product index) and, for the
+//! Fields of `SimpleProduct`, `ConfigurableProduct` and the other product types
+//! (`VirtualProduct`, `DownloadableProduct`, `BundleProduct`, see `types`), each computed from
+//! the compact catalog when selected. The parent object is a product reference: `_p` (product index) and, for the
 //! simple products behind a configurable product, `_v` (variant index).
 
 use std::sync::Arc;
@@ -10,9 +11,11 @@ use serde_json::{Value, json};
 
 use super::configurable;
 use super::media;
+use super::types;
 use super::{Data, Handler, category};
 use crate::catalog::attributes::{COLORS, MATERIALS, SIZES};
 use crate::catalog::pricing::{PriceView, UnitPrice};
+use crate::catalog::types::Kind;
 use crate::catalog::{Catalog, Family, Product, Variant, slug};
 use crate::scope::RequestScope;
 
@@ -27,8 +30,7 @@ pub(super) struct At<'a> {
 
 impl At<'_> {
     pub fn id(&self) -> u32 {
-        self.variant
-            .map_or(Catalog::product_id(self.index), |v| v.id)
+        self.variant.map_or(self.product.id, |v| v.id)
     }
 
     pub fn sku(&self, catalog: &Catalog) -> String {
@@ -69,18 +71,35 @@ impl At<'_> {
         self.variant.map(|v| v.color).or(self.product.color)
     }
 
-    fn unit_price(&self, view: &PriceView) -> UnitPrice {
+    /// A bundle product (its stock is its options').
+    pub fn is_bundle(&self) -> bool {
+        matches!(self.product.kind, Kind::Bundle(_))
+    }
+
+    /// Commerce's `stock_status`: a bundle is salable when every required option has a salable
+    /// selection.
+    fn is_salable(&self, catalog: &Catalog) -> bool {
+        match &self.product.kind {
+            Kind::Bundle(bundle) => types::bundle_is_salable(catalog, bundle),
+            _ => self.qty(catalog) > 0,
+        }
+    }
+
+    pub(super) fn unit_price(&self, view: &PriceView) -> UnitPrice {
         view.unit_price(self.product, self.variant.map(|v| v.size))
     }
 }
 
 /// A reference to a visible product, tagging the response with it.
 pub(super) fn product_ref(catalog: &Catalog, scope: &RequestScope, index: u32) -> Value {
-    scope.tag_entity("cat_p", Catalog::product_id(index));
-    let typename = if catalog.product(index).configurable.is_some() {
-        "ConfigurableProduct"
-    } else {
-        "SimpleProduct"
+    let product = catalog.product(index);
+    scope.tag_entity("cat_p", product.id);
+    let typename = match (&product.kind, &product.configurable) {
+        (Kind::Virtual, _) => "VirtualProduct",
+        (Kind::Downloadable(_), _) => "DownloadableProduct",
+        (Kind::Bundle(_), _) => "BundleProduct",
+        (Kind::Standard, Some(_)) => "ConfigurableProduct",
+        (Kind::Standard, None) => "SimpleProduct",
     };
     json!({ "__typename": typename, "_p": index })
 }
@@ -142,10 +161,13 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
         "redirect_code" => |_, _, _, _| Ok(json!(0)),
         "type" => |_, _, _, _| Ok(json!("PRODUCT")),
         "type_id" => |_, _, _, at| {
-            Ok(json!(if at.is_configurable() {
-                "configurable"
-            } else {
-                "simple"
+            Ok(json!(match &at.product.kind {
+                _ if at.variant.is_some() => "simple",
+                Kind::Virtual => "virtual",
+                Kind::Downloadable(_) => "downloadable",
+                Kind::Bundle(_) => "bundle",
+                Kind::Standard if at.is_configurable() => "configurable",
+                Kind::Standard => "simple",
             }))
         },
         "attribute_set_id" => |_, _, _, at| {
@@ -156,7 +178,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
             }))
         },
         "stock_status" => |d, _, _, at| {
-            Ok(json!(if at.qty(&d.catalog) > 0 {
+            Ok(json!(if at.is_salable(&d.catalog) {
                 "IN_STOCK"
             } else {
                 "OUT_OF_STOCK"
@@ -164,11 +186,13 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
         },
         "only_x_left_in_stock" => |d, _, _, at| {
             let qty = at.qty(&d.catalog);
-            Ok(if (1..=5).contains(&qty) && !at.is_configurable() {
-                json!(f64::from(qty))
-            } else {
-                Value::Null
-            })
+            Ok(
+                if (1..=5).contains(&qty) && !at.is_configurable() && !at.is_bundle() {
+                    json!(f64::from(qty))
+                } else {
+                    Value::Null
+                },
+            )
         },
         "meta_title" => |d, _, _, at| Ok(json!(at.name(&d.catalog))),
         "meta_keyword" => |d, _, _, at| Ok(json!(meta_keywords(&d.catalog, at))),
@@ -178,7 +202,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
             |d, _, _, at| Ok(json!({ "html": format!("<p>{}</p>", short_text(&d.catalog, at)) }))
         }
         "special_price" => |_, scope, _, at| {
-            if at.product.special_percent == 0 || at.is_configurable() {
+            if at.product.special_percent == 0 || at.is_configurable() || at.is_bundle() {
                 return Ok(Value::Null);
             }
             // The special price attribute itself: before any customer-group rule.
@@ -218,6 +242,8 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
         "max_sale_qty" => |_, _, _, _| Ok(json!(10_000.0)),
         "weight" => |d, _, _, at| {
             Ok(match d.catalog.category(at.product.leaf).family {
+                // A dynamic-weight bundle weighs what its chosen selections weigh.
+                _ if at.is_bundle() => Value::Null,
                 Family::Digital => Value::Null,
                 Family::Apparel => json!(1.0),
                 _ => json!(f64::from(at.product.price % 7 + 1)),
@@ -243,9 +269,53 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
                 ),
             })
         },
-        "price_range" => |_, scope, _, at| Ok(price_range(&scope.price_view(), at)),
-        "price_tiers" => |_, scope, _, at| Ok(price_tiers(&scope.price_view(), at)),
-        "price" => |_, scope, _, at| Ok(legacy_prices(&scope.price_view(), at)),
+        "price_range" => |d, scope, _, at| {
+            let view = scope.price_view();
+            Ok(match types::price_bounds(&d.catalog, &view, at) {
+                Some((minimum, maximum)) => range_json(&view, minimum, maximum),
+                None => price_range(&view, at),
+            })
+        },
+        "price_tiers" => |_, scope, _, at| {
+            Ok(match at.product.kind {
+                Kind::Standard | Kind::Virtual => price_tiers(&scope.price_view(), at),
+                Kind::Downloadable(_) | Kind::Bundle(_) => json!([]),
+            })
+        },
+        "price" => |d, scope, _, at| {
+            let view = scope.price_view();
+            Ok(match types::price_bounds(&d.catalog, &view, at) {
+                Some((minimum, maximum)) => legacy_json(&view, minimum, maximum),
+                None => legacy_prices(&view, at),
+            })
+        },
+        "downloadable_product_links" if type_name == "DownloadableProduct" => {
+            |d, scope, _, at| Ok(types::links(d, &scope.price_view(), at))
+        }
+        "downloadable_product_samples" if type_name == "DownloadableProduct" => {
+            |d, _, _, at| Ok(types::samples(d, at))
+        }
+        "links_purchased_separately" if type_name == "DownloadableProduct" => |_, _, _, at| {
+            Ok(types::downloadable(at).map_or(Value::Null, |d| {
+                json!(i32::from(d.links_purchased_separately))
+            }))
+        },
+        "links_title" if type_name == "DownloadableProduct" => {
+            |_, _, _, at| Ok(types::downloadable(at).map_or(Value::Null, |d| json!(d.links_title)))
+        }
+        "items" if type_name == "BundleProduct" => {
+            |d, scope, _, at| Ok(types::bundle_items(d, scope, at))
+        }
+        "dynamic_price" | "dynamic_sku" | "dynamic_weight" if type_name == "BundleProduct" => {
+            |_, _, _, _| Ok(json!(true))
+        }
+        "price_view" if type_name == "BundleProduct" => |_, _, _, _| Ok(json!("PRICE_RANGE")),
+        "ship_bundle_items" if type_name == "BundleProduct" => |_, _, _, _| Ok(json!("TOGETHER")),
+        "price_details" if type_name == "BundleProduct" => |_, _, _, _| {
+            // A dynamic-price bundle has no price of its own (Commerce reads the empty `price`
+            // attribute as 0) and no special price.
+            Ok(json!({ "main_price": 0.0, "main_final_price": 0.0, "discount_percentage": null }))
+        },
         "media_gallery" => |d, _, _, at| Ok(media::gallery(d, at)),
         "media_gallery_entries" => |d, _, _, at| Ok(media::gallery_entries(d, at)),
         "image" | "small_image" | "thumbnail" => |d, _, _, at| Ok(media::main_image(d, at)),
@@ -366,7 +436,7 @@ fn timestamp(age_days: u16, index: u32) -> String {
     )
 }
 
-fn money(view: &PriceView, cents: u32) -> Value {
+pub(super) fn money(view: &PriceView, cents: u32) -> Value {
     json!({ "value": view.amount(cents), "currency": view.currency })
 }
 
@@ -384,7 +454,7 @@ fn discount(view: &PriceView, unit: UnitPrice) -> Value {
     json!({ "amount_off": amount_off, "percent_off": percent_off })
 }
 
-fn product_price(view: &PriceView, unit: UnitPrice) -> Value {
+pub(super) fn product_price(view: &PriceView, unit: UnitPrice) -> Value {
     json!({
         "regular_price": money(view, unit.regular),
         "final_price": money(view, unit.final_price),
@@ -424,6 +494,11 @@ fn price_tiers(view: &PriceView, at: &At<'_>) -> Value {
     )
 }
 
+/// A `PriceRange` between two unit prices.
+pub(super) fn range_json(view: &PriceView, minimum: UnitPrice, maximum: UnitPrice) -> Value {
+    json!({ "minimum_price": product_price(view, minimum), "maximum_price": product_price(view, maximum) })
+}
+
 /// The deprecated `ProductPrices`.
 fn legacy_prices(view: &PriceView, at: &At<'_>) -> Value {
     let (minimum, maximum) = match at.variant {
@@ -433,6 +508,10 @@ fn legacy_prices(view: &PriceView, at: &At<'_>) -> Value {
             (range.minimum, range.maximum)
         }
     };
+    legacy_json(view, minimum, maximum)
+}
+
+fn legacy_json(view: &PriceView, minimum: UnitPrice, maximum: UnitPrice) -> Value {
     let price = |cents: u32| json!({ "amount": money(view, cents), "adjustments": [] });
     json!({
         "minimalPrice": price(minimum.final_price),

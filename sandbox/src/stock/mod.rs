@@ -19,6 +19,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 
 use ahash::AHashMap;
 
+use crate::catalog::types::Kind;
 use crate::catalog::{Catalog, Variant, mix};
 use crate::clock::DAY;
 
@@ -74,8 +75,9 @@ impl Inventory {
         }
     }
 
-    /// Stock of the SKUs a lookup names, in request order, each once; unknown SKUs are left out.
-    /// One read lock for the whole batch.
+    /// Stock of the SKUs a lookup names, in request order, each once; unknown SKUs are left out,
+    /// and so are bundles (the ERP stocks their selections, not the bundle). One read lock for
+    /// the whole batch.
     pub fn lookup<'s>(
         &self,
         catalog: &Catalog,
@@ -87,6 +89,9 @@ impl Inventory {
             .filter(|sku| seen.insert(*sku))
             .filter_map(|sku| {
                 let (product, variant) = catalog.item_by_sku(sku)?;
+                if matches!(catalog.product(product).kind, Kind::Bundle(_)) {
+                    return None;
+                }
                 Some((sku, self.stock_in(&changed, catalog, product, variant)))
             })
             .collect()
@@ -111,7 +116,7 @@ impl Inventory {
             return false;
         }
         let mut changed = self.changed.write().unwrap_or_else(PoisonError::into_inner);
-        let id = item_id(product, variant);
+        let id = item_id(catalog, product, variant);
         let mut stock = self.item_stock(&changed, catalog, product, variant);
         stock.sources[source] = SourceStock {
             quantity,
@@ -155,7 +160,7 @@ impl Inventory {
         product: u32,
         variant: Option<Variant>,
     ) -> SkuStock {
-        let id = item_id(product, variant);
+        let id = item_id(catalog, product, variant);
         if let Some(stock) = changed.get(&id) {
             return *stock;
         }
@@ -209,8 +214,8 @@ impl Inventory {
 }
 
 /// The id stock is kept under: the variant's, or the product's.
-fn item_id(product: u32, variant: Option<Variant>) -> u32 {
-    variant.map_or(Catalog::product_id(product), |v| v.id)
+fn item_id(catalog: &Catalog, product: u32, variant: Option<Variant>) -> u32 {
+    variant.map_or(catalog.product_id(product), |v| v.id)
 }
 
 #[cfg(test)]

@@ -41,8 +41,8 @@ impl OrderStream {
         }
     }
 
-    fn schedule_restock(&mut self, product: u32, variant: Option<Variant>) {
-        if self.scheduled.insert(item_id(product, variant)) {
+    fn schedule_restock(&mut self, catalog: &Catalog, product: u32, variant: Option<Variant>) {
+        if self.scheduled.insert(item_id(catalog, product, variant)) {
             let due = self.step + RESTOCK_AFTER_STEPS;
             self.restocks.push_back((due, product, variant));
         }
@@ -63,7 +63,7 @@ impl Inventory {
                 break;
             }
             stream.restocks.pop_front();
-            let id = item_id(product, variant);
+            let id = item_id(catalog, product, variant);
             stream.scheduled.remove(&id);
             let mut stock = self.item_stock(&changed, catalog, product, variant);
             if stock.salable() > 0 {
@@ -76,7 +76,8 @@ impl Inventory {
             moved.push((product, variant));
         }
 
-        let products = catalog.products.len() as u32;
+        // Seeded products only: the appended product types are not in the ERP's order stream.
+        let products = catalog.seeded_products();
         if products > 0 {
             for _ in 0..stream.rng.u32(1..=3) {
                 let product = stream.rng.u32(..products);
@@ -88,7 +89,7 @@ impl Inventory {
                 let mut stock = self.item_stock(&changed, catalog, product, variant);
                 let salable = stock.salable();
                 if salable == 0 {
-                    stream.schedule_restock(product, variant);
+                    stream.schedule_restock(catalog, product, variant);
                     continue;
                 }
                 let mut units = stream.rng.u32(1..=3).min(salable);
@@ -101,10 +102,10 @@ impl Inventory {
                     units -= take;
                 }
                 stock.updated_at = now;
-                changed.insert(item_id(product, variant), stock);
+                changed.insert(item_id(catalog, product, variant), stock);
                 moved.push((product, variant));
                 if stock.salable() == 0 {
-                    stream.schedule_restock(product, variant);
+                    stream.schedule_restock(catalog, product, variant);
                 }
             }
         }
@@ -112,7 +113,7 @@ impl Inventory {
         let mut seen = AHashSet::new();
         moved
             .into_iter()
-            .filter(|&(p, v)| seen.insert(item_id(p, v)))
+            .filter(|&(p, v)| seen.insert(item_id(catalog, p, v)))
             .map(|(p, v)| match v {
                 Some(v) => catalog.variant_sku(p, v),
                 None => catalog.product(p).sku.clone(),
@@ -183,7 +184,7 @@ mod tests {
             .stream
             .lock()
             .expect("stream")
-            .schedule_restock(product, None);
+            .schedule_restock(&catalog, product, None);
         for _ in 1..RESTOCK_AFTER_STEPS {
             inventory.step(&catalog);
         }
