@@ -175,3 +175,76 @@ fn a_secret_never_appears_in_debug_output() {
     .expect("loads");
     assert!(!format!("{config:?}").contains("super-secret-value-123"));
 }
+
+/// One OpenID Provider, configured through the environment as an operator would.
+fn provider_env(issuer: &str) -> Vec<(String, String)> {
+    [
+        ("BFF_AUTH__PROVIDERS__CORP__ISSUER", issuer),
+        ("BFF_AUTH__PROVIDERS__CORP__CLIENT_ID", "bff"),
+        (
+            "BFF_AUTH__PROVIDERS__CORP__CLIENT_SECRET",
+            "oidc-client-secret-value-42",
+        ),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec()
+}
+
+#[test]
+fn sso_options_out_of_bounds_are_refused_naming_the_option() {
+    let mut cases = vec![
+        (
+            provider_env("http://login.example.com"),
+            "auth.providers.corp.issuer",
+        ),
+        (provider_env("not a url"), "auth.providers.corp.issuer"),
+    ];
+    let mut no_secret = provider_env("https://login.example.com");
+    no_secret.pop();
+    cases.push((no_secret, "auth.providers.corp.client_secret"));
+    let mut reserved = provider_env("https://login.example.com");
+    reserved.push((
+        "BFF_AUTH__PROVIDERS__CORP__EXTRA_PARAMS".into(),
+        "{ nonce = \"fixed\" }".into(),
+    ));
+    cases.push((reserved, "auth.providers.corp.extra_params"));
+    cases.push((
+        vec![("BFF_AUTH__CLOCK_SKEW_SECS".into(), "3600".into())],
+        "auth.clock_skew_secs",
+    ));
+    cases.push((
+        vec![("BFF_AUTH__RETURN_TO_ORIGINS".into(), "[\"*\"]".into())],
+        "auth.return_to_origins",
+    ));
+    cases.push((
+        vec![(
+            "BFF_AUTH__RETURN_TO_PATHS".into(),
+            "[\"//evil.example\"]".into(),
+        )],
+        "auth.return_to_paths",
+    ));
+    for (env, expected) in cases {
+        let error = Config::load(None, env.clone())
+            .expect_err(expected)
+            .to_string();
+        assert!(error.contains(expected), "{env:?}: {error}");
+    }
+    // Plain http is fine for a provider on this machine (tests, the demo).
+    Config::load(None, provider_env("http://127.0.0.1:9000/oidc")).expect("localhost issuer");
+}
+
+#[test]
+fn oidc_client_secrets_and_the_admin_password_are_redacted() {
+    let mut env = provider_env("https://login.example.com");
+    env.push((
+        "BFF_COMMERCE__ADMIN_PASSWORD".into(),
+        "admin-password-value-77".into(),
+    ));
+    let config = Config::load(None, env).expect("loads");
+    let shown = config.to_redacted_toml().expect("prints");
+    for secret in ["oidc-client-secret-value-42", "admin-password-value-77"] {
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(!format!("{config:?}").contains(secret));
+    }
+    assert!(shown.contains("client_secret = \"[redacted]\""), "{shown}");
+}

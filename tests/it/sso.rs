@@ -471,6 +471,21 @@ async fn a_person_the_crm_blocks_gets_no_commerce_account() {
     sso.assert_nothing_left(sandbox::demo::BLOCKED_PERSON).await;
 }
 
+#[tokio::test]
+async fn the_auth_routes_say_sso_is_not_configured_without_a_provider() {
+    let app = TestApp::start().await;
+    let mut browser = Browser::new();
+    for path in [
+        "/auth/login?return_to=/",
+        "/auth/callback?code=x&state=y",
+        "/auth/logout",
+    ] {
+        let hop = browser.get(&format!("{}{path}", app.app.url())).await;
+        assert_eq!(hop.status, 404, "{path}");
+        assert_eq!(hop.error_code(), Some("SSO_NOT_CONFIGURED"), "{path}");
+    }
+}
+
 fn urlencode(value: &str) -> String {
     value
         .bytes()
