@@ -58,11 +58,33 @@ pub(crate) async fn callback(
     }
 }
 
-/// `GET|POST /auth/logout`.
-pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET|POST /auth/logout`. Only from the BFF's own pages or a configured storefront origin:
+/// another site must not be able to sign a shopper out (logout CSRF).
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Response {
     let Some(sso) = state.sso.as_ref() else {
         return refused(&SsoError::NotConfigured, &[]);
     };
+    let config = &state.config;
+    let allowed: Vec<String> = config
+        .server
+        .cors_allowed_origins
+        .iter()
+        .chain(&config.auth.return_to_origins)
+        .filter_map(|o| crate::config::normalize_origin(o).ok())
+        .collect();
+    if !crate::auth::is_trusted_origin(&headers, method == axum::http::Method::GET, &allowed) {
+        return GatewayError::new(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN_ORIGIN,
+            None,
+            "Sign-out is only accepted from this shop's own pages.",
+        )
+        .into_response();
+    }
     match sso.logout(&headers).await {
         Ok(out) => redirect(&out.location, &[out.clear_cookie]),
         Err(e) => refused(&e, &[]),

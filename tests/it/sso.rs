@@ -5,6 +5,7 @@
 mod peer;
 
 use peer::{Browser, CLIENT_ID, CLIENT_SECRET, OidcPeer, with_param};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -197,7 +198,47 @@ async fn a_login_through_the_provider_lands_in_a_commerce_customer_session() {
     assert_eq!(sso.commerce_customers(NEW_PERSON).await, 1);
     assert_eq!(sso.app.stored_sessions().await, 2);
 
+    // Another site cannot sign the shopper out.
+    let session = sso.browser.cookie(&bff, SESSION_COOKIE).expect("session");
+    let forged = sso
+        .app
+        .http
+        .post(format!("{bff}/auth/logout"))
+        .header("origin", "https://evil.example")
+        .header("cookie", format!("{SESSION_COOKIE}={session}"))
+        .send()
+        .await
+        .expect("logout answers");
+    assert_eq!(forged.status(), 403);
+    assert_eq!(sso.app.stored_sessions().await, 2);
+
     // Logout: the session is gone, Commerce's token is revoked, the provider logs out too.
+    let id = storefront_bff::store::SessionId::parse(&session).expect("session id");
+    let record = sso
+        .app
+        .app
+        .state
+        .store
+        .sessions()
+        .find(&id, storefront_bff::store::unix_now())
+        .await
+        .expect("store reads")
+        .expect("the session is stored");
+    let commerce_token = record.customer_token.expose_secret().to_string();
+    let auth = format!("Bearer {commerce_token}");
+    let before = sso
+        .app
+        .query_commerce(
+            "{ customer { email } }",
+            json!({}),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(
+        before.body["data"]["customer"]["email"], NEW_PERSON,
+        "{}",
+        before.body
+    );
     let out = sso.browser.get(&format!("{bff}/auth/logout")).await;
     assert_eq!(out.status, 302, "{}", out.body);
     let to = out.location.expect("logout redirects");
@@ -209,6 +250,20 @@ async fn a_login_through_the_provider_lands_in_a_commerce_customer_session() {
     assert_eq!(sso.app.stored_sessions().await, 1);
     let answer = sso.customer_email_through_cookie().await;
     assert_eq!(answer["data"]["customer"], Value::Null, "{answer}");
+    let after = sso
+        .app
+        .query_commerce(
+            "{ customer { email } }",
+            json!({}),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(
+        after.body["data"]["customer"],
+        Value::Null,
+        "revoked: {}",
+        after.body
+    );
 }
 
 #[tokio::test]
