@@ -47,6 +47,8 @@ RUN apt-get update \
 COPY --from=builder /out/storefront-bff /usr/local/bin/storefront-bff
 
 USER storefront-bff:storefront-bff
+# The default SQLite state store (sessions) is ./data here: mount a volume on
+# /var/lib/storefront-bff/data to keep it, or set BFF_STORE__URL to PostgreSQL (docs/deploy.md).
 WORKDIR /var/lib/storefront-bff
 # server.listen defaults to 127.0.0.1:4000; a container must accept outside connections.
 ENV BFF_SERVER__LISTEN=0.0.0.0:4000

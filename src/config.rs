@@ -123,8 +123,8 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` is trusted and passed on to Commerce.
     pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to call `/graphql` from a browser (CORS), as `scheme://host[:port]`
-    /// (a trailing `/` is dropped); `["*"]`: any origin (never with credentials); empty: same
-    /// origin only.
+    /// (a trailing `/` is dropped); listed origins may send credentials (the session cookie);
+    /// `["*"]`: any origin, never with credentials; empty: same origin only.
     pub cors_allowed_origins: Vec<String>,
     /// How long a client may take to send a request's headers (and its first byte), in
     /// milliseconds; slower connections are closed, and so are HTTP/1 keep-alive connections

@@ -17,9 +17,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
-use crate::auth::Sessions;
+use crate::auth::{CustomerTokenMinter, Sessions};
 use crate::auth::sso::Sso;
-use crate::config::Config;
+use crate::config::{Config, Profile};
 use crate::extensions::{PricingService, StockService};
 use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
@@ -217,7 +217,7 @@ impl App {
         let admin = commerce_admin(&config)?;
         let minter = admin
             .clone()
-            .map(|a| a as Arc<dyn crate::auth::CustomerTokenMinter>);
+            .map(|a| a as Arc<dyn CustomerTokenMinter>);
         let sessions = Arc::new(Sessions::new(store.clone(), &config.session, minter));
         let base_url = format!("http://{addr}");
         if let Some(handle) = &sandbox
@@ -389,6 +389,14 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
                 "{source}.url is set but {source}.token is not: the connector will most likely answer 401; set {variable}"
             ));
         }
+    }
+    if config.session.secret.is_none()
+        && (config.store.postgres_url().is_some() || config.profile == Profile::Production)
+    {
+        warnings.push(format!(
+            "session.secret is not set: session tokens are sealed with a key generated into {}; replicas with their own keys cannot read each other's sessions: set BFF_SESSION__SECRET (the same on every replica)",
+            config.store.data_dir.join("session.key").display()
+        ));
     }
     let can_purge =
         config.hooks.commerce_secret.is_some() || !config.hooks.purge_allowed_ips.is_empty();

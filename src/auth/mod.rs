@@ -13,7 +13,8 @@ pub mod sso;
 use secrecy::SecretString;
 
 pub use session::{
-    ActiveSession, NewSession, SESSION_COOKIE, SessionError, Sessions, is_trusted_origin,
+    ActiveSession, NewSession, SESSION_COOKIE, SessionError, SessionLookup, Sessions,
+    is_trusted_origin,
 };
 
 /// A Commerce customer token and when Commerce stops accepting it.

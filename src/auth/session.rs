@@ -54,6 +54,19 @@ pub struct ActiveSession {
     pub record: SessionRecord,
 }
 
+/// What a request's session cookie names.
+#[derive(Debug)]
+pub enum SessionLookup {
+    /// No session cookie.
+    NoCookie,
+    /// A cookie that names no live session (malformed, unknown, ended or expired).
+    Unknown,
+    /// A live session whose Commerce token expired and could not be re-minted.
+    TokenExpired,
+    /// A live session with a usable Commerce token.
+    Active(ActiveSession),
+}
+
 /// Sessions: the store's table plus the cookie, the timeouts and token re-minting.
 pub struct Sessions {
     store: Store,
@@ -124,19 +137,33 @@ impl Sessions {
         Ok((ended, clear_cookie()))
     }
 
-    /// The request's live session, if its cookie names one; records the use (at most every
-    /// `session.touch_interval_secs`) and re-mints the Commerce token when it is about to
-    /// expire. A session whose token has expired and cannot be re-minted counts as none.
+    /// The request's live session with a usable Commerce token, if its cookie names one (see
+    /// [`lookup`](Self::lookup)).
     pub async fn resolve(
         &self,
         headers: &HeaderMap,
     ) -> Result<Option<ActiveSession>, SessionError> {
+        Ok(match self.lookup(headers).await? {
+            SessionLookup::Active(active) => Some(active),
+            _ => None,
+        })
+    }
+
+    /// What the request's cookie names. Records the use (at most every
+    /// `session.touch_interval_secs`) and re-mints the Commerce token when it is about to
+    /// expire; a session whose token has expired and could not be re-minted (Commerce down, no
+    /// minter) is [`SessionLookup::TokenExpired`]: a guest for now, but not signed out.
+    pub async fn lookup(&self, headers: &HeaderMap) -> Result<SessionLookup, SessionError> {
         let Some(id) = cookie_id(headers) else {
-            return Ok(None);
+            return Ok(if has_session_cookie(headers) {
+                SessionLookup::Unknown
+            } else {
+                SessionLookup::NoCookie
+            });
         };
         let now = unix_now();
         let Some(mut record) = self.store.sessions().find(&id, now).await? else {
-            return Ok(None);
+            return Ok(SessionLookup::Unknown);
         };
         if now.saturating_sub(record.last_seen_at) >= secs(self.config.touch_interval_secs) {
             let idle = now
@@ -151,9 +178,9 @@ impl Sessions {
             record = self.remint(&id, record, now).await?;
         }
         if record.customer_token_expires_at <= now {
-            return Ok(None);
+            return Ok(SessionLookup::TokenExpired);
         }
-        Ok(Some(ActiveSession { id, record }))
+        Ok(SessionLookup::Active(ActiveSession { id, record }))
     }
 
     /// Mints a fresh token for `record`'s customer, once per session at a time: a request that

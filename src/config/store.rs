@@ -162,6 +162,16 @@ impl SessionConfig {
                 ),
             ));
         }
+        if self.touch_interval_secs >= self.idle_timeout_secs {
+            return Err(ConfigError::invalid(
+                "session.touch_interval_secs",
+                format!(
+                    "session.touch_interval_secs ({}) must be below session.idle_timeout_secs ({}), \
+                     or an active session could expire between two recorded uses",
+                    self.touch_interval_secs, self.idle_timeout_secs
+                ),
+            ));
+        }
         // Timestamps are stored as signed seconds: keep sums far from overflow.
         if self.absolute_timeout_secs > 366 * 24 * 60 * 60 {
             return Err(ConfigError::invalid(

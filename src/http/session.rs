@@ -1,14 +1,15 @@
 //! The session cookie on `/graphql`: a request with the cookie and no `Authorization` passes
 //! the CSRF origin rule, then goes to Commerce with the session's customer token. A request that
 //! sends `Authorization` itself is passed through as before and its cookie ignored. An unknown
-//! or expired cookie makes the request a guest's, and the answer clears the cookie.
+//! or expired cookie makes the request a guest's, and the answer clears the cookie; a live
+//! session whose token could not be re-minted is a guest's too, but keeps its cookie.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::session::{clear_cookie, has_session_cookie};
-use crate::auth::{ActiveSession, is_trusted_origin};
+use crate::auth::{ActiveSession, SessionLookup, is_trusted_origin};
 use crate::gateway::{GatewayError, code};
 
 /// What the cookie gave this request.
@@ -42,10 +43,16 @@ pub(super) async fn session_for(
         )
         .into_response());
     }
-    match state.sessions.resolve(headers).await {
-        Ok(active) => Ok(RequestSession {
-            clear_cookie: active.is_none(),
-            active,
+    match state.sessions.lookup(headers).await {
+        Ok(SessionLookup::Active(active)) => Ok(RequestSession {
+            active: Some(active),
+            clear_cookie: false,
+        }),
+        // Commerce could not re-mint the token: a guest for now, still signed in for later.
+        Ok(SessionLookup::TokenExpired | SessionLookup::NoCookie) => Ok(RequestSession::default()),
+        Ok(SessionLookup::Unknown) => Ok(RequestSession {
+            active: None,
+            clear_cookie: true,
         }),
         Err(e) => {
             tracing::error!(error = %e, "the session store failed");

@@ -154,6 +154,19 @@ fn bad_values_are_refused_with_a_message_naming_the_option() {
             "production",
             "commerce.graphql_url is required",
         ),
+        ("BFF_SESSION__SECRET", "too-short", "session.secret"),
+        (
+            "BFF_SESSION__IDLE_TIMEOUT_SECS",
+            "30",
+            "session.touch_interval_secs",
+        ),
+        (
+            "BFF_SESSION__ABSOLUTE_TIMEOUT_SECS",
+            "60",
+            "session.idle_timeout_secs",
+        ),
+        ("BFF_STORE__SCHEMA", "public; drop table x", "store.schema"),
+        ("BFF_STORE__MAX_CONNECTIONS", "0", "store.max_connections"),
     ];
     for (name, value, expected) in cases {
         let error = Config::load(None, vec![(name.to_string(), value.to_string())])

@@ -246,6 +246,34 @@ async fn start_up_warns_about_a_connector_without_a_token_and_a_cache_nothing_ca
         "the inventory has its token: {}",
         logs.text()
     );
+    assert!(
+        logs.line_with(&["session.secret is not set"]).is_none(),
+        "one SQLite replica needs no shared key: {}",
+        logs.text()
+    );
+}
+
+#[tokio::test]
+async fn start_up_warns_when_replicas_on_postgres_would_each_generate_a_session_key() {
+    let mut config = storefront_bff::config::Config::default();
+    config.store.url = Some("postgres://bff@db.internal/bff".to_string().into());
+    let warnings = storefront_bff::server::start_up_warnings(&config);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("session.secret is not set") && w.contains("BFF_SESSION__SECRET")),
+        "{warnings:?}"
+    );
+    config.session.secret = Some(
+        "a shared secret of thirty-two characters"
+            .to_string()
+            .into(),
+    );
+    let warnings = storefront_bff::server::start_up_warnings(&config);
+    assert!(
+        !warnings.iter().any(|w| w.contains("session.secret")),
+        "{warnings:?}"
+    );
 }
 
 const PRODUCTS: &str = "{ products(search: \"bag\", pageSize: 2) { items { sku name } } }";

@@ -11,13 +11,15 @@ use axum::http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use storefront_bff::auth::{
-    CustomerTokenMinter, MintError, MintedToken, NewSession, SESSION_COOKIE, Sessions,
+    CustomerTokenMinter, MintError, MintedToken, NewSession, SESSION_COOKIE, SessionLookup,
+    Sessions,
 };
 use storefront_bff::config::SessionConfig;
+use storefront_bff::server::App;
 use storefront_bff::store::{SessionId, unix_now};
 
 use crate::store::TestDb;
-use crate::support::{GENERAL_CUSTOMER, TestApp, WHOLESALE_CUSTOMER};
+use crate::support::{GENERAL_CUSTOMER, TestApp, WHOLESALE_CUSTOMER, post};
 
 const WHO_AM_I: &str = "{ customer { email } }";
 
@@ -436,14 +438,113 @@ async fn a_failed_remint_keeps_a_valid_token_and_an_expired_one_makes_a_guest() 
         .start(new_session("expired", "a@example.com", unix_now() - 1))
         .await
         .expect("starts");
-    assert!(
+    assert!(matches!(
         sessions
-            .resolve(&headers_for(&expired))
+            .lookup(&headers_for(&expired))
             .await
-            .expect("reads")
-            .is_none()
-    );
+            .expect("reads"),
+        SessionLookup::TokenExpired
+    ));
     assert_eq!(minter.calls.load(Ordering::SeqCst), 2);
     store.close().await;
     db.drop_all().await;
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart_of_the_bff() {
+    let app = TestApp::start().await;
+    let cookie = signed_in(&app).await;
+    let config = (*app.app.state.config).clone();
+    let TestApp {
+        app: bff,
+        sandbox,
+        http,
+    } = app;
+    bff.shutdown().await;
+    let restarted = App::start(config.clone(), Vec::new())
+        .await
+        .expect("restarts on the same store");
+    let url = restarted.url();
+    let answer = post(
+        &http,
+        &format!("{url}/graphql"),
+        WHO_AM_I,
+        json!({}),
+        &[("cookie", &cookie), ("origin", &url)],
+    )
+    .await;
+    assert_eq!(
+        answer.body["data"]["customer"]["email"], GENERAL_CUSTOMER.0,
+        "{}",
+        answer.body
+    );
+    restarted.shutdown().await;
+    sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&config.store.data_dir);
+}
+
+#[tokio::test]
+async fn the_server_purges_expired_sessions_in_the_background_until_it_stops() {
+    let app = TestApp::start_with(|c| c.store.purge_interval_secs = 1, Vec::new()).await;
+    let store = app.app.state.store.clone();
+    let now = unix_now();
+    let mut expired = crate::store::session(now - 100, "t");
+    expired.idle_expires_at = now - 1;
+    store
+        .sessions()
+        .insert(&SessionId::generate().expect("random"), &expired)
+        .await
+        .expect("inserted");
+    let live = SessionId::generate().expect("random");
+    store
+        .sessions()
+        .insert(&live, &crate::store::session(now, "t"))
+        .await
+        .expect("inserted");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while store.sessions().count().await.expect("counts") > 1 {
+        assert!(tokio::time::Instant::now() < deadline, "never purged");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        store
+            .sessions()
+            .find(&live, now)
+            .await
+            .expect("reads")
+            .is_some()
+    );
+    // Shutdown joins the purge task and closes the pool.
+    app.shutdown().await;
+    assert!(store.sessions().count().await.is_err());
+}
+
+#[tokio::test]
+async fn a_session_whose_token_could_not_be_reminted_is_a_guest_but_stays_signed_in() {
+    // The app has no minter: an expired Commerce token cannot be replaced.
+    let app = TestApp::start().await;
+    let origin = app.app.url();
+    let (_, set_cookie) = app
+        .app
+        .state
+        .sessions
+        .start(new_session(
+            "long-expired",
+            GENERAL_CUSTOMER.0,
+            unix_now() - 10,
+        ))
+        .await
+        .expect("starts");
+    let cookie = cookie_of(&set_cookie);
+    let guest = app.query(WHO_AM_I, json!({})).await;
+    let answer = app
+        .query_with(
+            WHO_AM_I,
+            json!({}),
+            &[("cookie", &cookie), ("origin", &origin)],
+        )
+        .await;
+    assert_eq!(answer.body, guest.body);
+    assert!(answer.header("set-cookie").is_none());
+    app.shutdown().await;
 }

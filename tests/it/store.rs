@@ -552,5 +552,17 @@ async fn a_bad_postgres_url_never_shows_its_password() {
     .to_string();
     assert!(config_error.contains("store.url"), "{config_error}");
     assert!(!config_error.contains("hunter2"), "{config_error}");
+    let loaded = storefront_bff::config::Config::load(
+        None,
+        vec![(
+            "BFF_STORE__URL".to_string(),
+            "postgres://bff:hunter2@db.internal/bff".to_string(),
+        )],
+    )
+    .expect("a postgres URL loads");
+    let shown = loaded.to_redacted_toml().expect("prints");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("url = \"[redacted]\""), "{shown}");
+    assert!(!format!("{loaded:?}").contains("hunter2"));
     db.drop_all().await;
 }
