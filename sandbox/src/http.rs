@@ -365,7 +365,7 @@ fn null_failed_fields(body: &mut serde_json::Value) {
 }
 
 /// Latency, injected errors and `down`; `Some` when the call is answered by the fault.
-async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
+pub(crate) async fn inject_faults(sandbox: &Sandbox) -> Option<Response> {
     let draw = sandbox.faults().draw(&sandbox.inner.rng);
     if !draw.delay.is_zero() {
         tokio::time::sleep(draw.delay).await;

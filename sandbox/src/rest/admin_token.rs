@@ -16,6 +16,9 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Response {
     record(&sandbox, "REST POST /V1/integration/admin/token");
+    if let Some(fault) = crate::http::inject_faults(&sandbox).await {
+        return fault;
+    }
     admin_token(&sandbox, params.get("store").map(String::as_str), &body)
         .map(|token| ok(Value::String(token)))
         .unwrap_or_else(IntoResponse::into_response)

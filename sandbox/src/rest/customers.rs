@@ -37,6 +37,9 @@ pub(super) async fn search(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     record(&sandbox, "REST GET /V1/customers/search");
+    if let Some(fault) = crate::http::inject_faults(&sandbox).await {
+        return fault;
+    }
     answer((|| {
         check_store(&sandbox, store(&params))?;
         authorize(&sandbox, &headers, CUSTOMER_READ)?;
@@ -58,6 +61,9 @@ pub(super) async fn get_by_id(
     headers: HeaderMap,
 ) -> Response {
     record(&sandbox, "REST GET /V1/customers/{id}");
+    if let Some(fault) = crate::http::inject_faults(&sandbox).await {
+        return fault;
+    }
     answer((|| {
         check_store(&sandbox, store(&params))?;
         authorize(&sandbox, &headers, CUSTOMER_READ)?;
@@ -73,6 +79,9 @@ pub(super) async fn create(
     body: Bytes,
 ) -> Response {
     record(&sandbox, "REST POST /V1/customers");
+    if let Some(fault) = crate::http::inject_faults(&sandbox).await {
+        return fault;
+    }
     answer((|| {
         check_store(&sandbox, store(&params))?;
         let caller = back_office(&sandbox, &headers);
@@ -114,6 +123,9 @@ pub(super) async fn update(
     body: Bytes,
 ) -> Response {
     record(&sandbox, "REST PUT /V1/customers/{id}");
+    if let Some(fault) = crate::http::inject_faults(&sandbox).await {
+        return fault;
+    }
     answer((|| {
         check_store(&sandbox, store(&params))?;
         authorize(&sandbox, &headers, CUSTOMER_MANAGE)?;

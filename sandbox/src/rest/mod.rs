@@ -14,7 +14,8 @@
 //! authorized to access %resources.". Errors have Commerce's body `{"message", "parameters"}`
 //! (message with `%placeholders`, values beside it) and its statuses: 400 input, 401
 //! authorization and authentication, 404 no such entity or route. Bodies are bounded
-//! ([`MAX_BODY_BYTES`]). Each call counts in `/admin/calls` under `REST <METHOD> <route>`.
+//! ([`MAX_BODY_BYTES`]). Each call counts in `/admin/calls` under `REST <METHOD> <route>` and
+//! meets Commerce's injected faults (latency, errors, down) like a `/graphql` call.
 
 mod admin_token;
 mod customers;

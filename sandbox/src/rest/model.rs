@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::RestError;
-use crate::customers::{Customer, CustomerGroup};
+use crate::customers::{Address, Customer, CustomerGroup};
 use crate::schema::Data;
 
 /// Longest text a customer field takes (`customer_entity` varchar columns).
@@ -25,7 +25,7 @@ pub(super) fn customer_json(data: &Data, customer: &Customer) -> Value {
         "lastname": customer.lastname,
         "store_id": customer.store_id,
         "website_id": customer.website_id,
-        "addresses": [],
+        "addresses": customer.addresses.iter().map(|a| address_json(customer, a)).collect::<Vec<_>>(),
         "disable_auto_group_change": 0,
     });
     let optional = [
@@ -39,6 +39,14 @@ pub(super) fn customer_json(data: &Data, customer: &Customer) -> Value {
         for (key, value) in optional {
             if let Some(value) = value {
                 map.insert(key.to_owned(), json!(value));
+            }
+        }
+        for (key, id) in [
+            ("default_billing", customer.default_billing),
+            ("default_shipping", customer.default_shipping),
+        ] {
+            if let Some(id) = id {
+                map.insert(key.to_owned(), json!(id.to_string()));
             }
         }
         if customer.gender != 0 {
@@ -61,6 +69,49 @@ pub(super) fn customer_json(data: &Data, customer: &Customer) -> Value {
             );
         }
         map.insert("extension_attributes".to_owned(), extension);
+    }
+    out
+}
+
+/// An address as `customer-data-address-interface` (read-only here: the REST subset does not
+/// take addresses).
+fn address_json(customer: &Customer, address: &Address) -> Value {
+    let (region_id, region_code, region) = address
+        .region
+        .clone()
+        .map_or((0, None, None), |(id, code, name)| (id, code, Some(name)));
+    let mut out = json!({
+        "id": address.id,
+        "customer_id": customer.id,
+        "region": { "region_code": region_code, "region": region, "region_id": region_id },
+        "region_id": region_id,
+        "country_id": address.country_code,
+        "street": address.street,
+        "telephone": address.telephone,
+        "postcode": address.postcode,
+        "city": address.city,
+        "firstname": address.firstname,
+        "lastname": address.lastname,
+    });
+    if let Value::Object(map) = &mut out {
+        for (key, value) in [
+            ("company", &address.company),
+            ("middlename", &address.middlename),
+            ("prefix", &address.prefix),
+            ("suffix", &address.suffix),
+            ("fax", &address.fax),
+            ("vat_id", &address.vat_id),
+        ] {
+            if let Some(value) = value {
+                map.insert(key.to_owned(), json!(value));
+            }
+        }
+        if customer.default_billing == Some(address.id) {
+            map.insert("default_billing".to_owned(), json!(true));
+        }
+        if customer.default_shipping == Some(address.id) {
+            map.insert("default_shipping".to_owned(), json!(true));
+        }
     }
     out
 }

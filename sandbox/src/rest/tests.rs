@@ -456,3 +456,168 @@ async fn generate_customer_token_as_admin_refuses_integrations_customers_guests_
         "Specify the \"customer email\" value."
     );
 }
+
+/// Adobe's Swagger for these routes (see the reference folder's README).
+const SWAGGER: &str = include_str!(
+    "../../../crates/commerce-schema/reference/adobe-commerce-rest-2.4.9-admin.customers-subset.json"
+);
+
+/// Whether `value` fits `schema`: declared types, no undeclared object members, required
+/// members present. A description of the answer, not of every value Commerce would accept.
+fn conforms(value: &Value, schema: &Value, definitions: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        return conforms(value, &definitions[name], definitions, at);
+    }
+    match (schema["type"].as_str(), value) {
+        (Some("object") | None, Value::Object(members)) => {
+            for (key, member) in members {
+                let declared = &schema["properties"][key];
+                if declared.is_null() {
+                    return Err(format!("{at}.{key} is not declared"));
+                }
+                conforms(member, declared, definitions, &format!("{at}.{key}"))?;
+            }
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let key = required.as_str().unwrap_or_default();
+                if !members.contains_key(key) {
+                    return Err(format!("{at}.{key} is required"));
+                }
+            }
+            Ok(())
+        }
+        (Some("array"), Value::Array(items)) => {
+            items.iter().enumerate().try_for_each(|(i, item)| {
+                conforms(item, &schema["items"], definitions, &format!("{at}[{i}]"))
+            })
+        }
+        (Some("string"), Value::String(_))
+        | (Some("boolean"), Value::Bool(_))
+        | (Some("number"), Value::Number(_)) => Ok(()),
+        (Some("integer"), Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+        (expected, value) => Err(format!("{at} is {value}, the Swagger says {expected:?}")),
+    }
+}
+
+fn response_schema(swagger: &Value, path: &str, method: &str, status: &str) -> Value {
+    swagger["paths"][path][method]["responses"][status]["schema"].clone()
+}
+
+#[tokio::test]
+async fn rest_answers_match_adobes_swagger() {
+    let swagger: Value = serde_json::from_str(SWAGGER).expect("the bundled Swagger is JSON");
+    let definitions = &swagger["definitions"];
+    let sandbox = sandbox();
+    let admin = admin_token(&sandbox).await;
+    let token_schema = response_schema(&swagger, "/V1/integration/admin/token", "post", "200");
+    conforms(
+        &Value::String(admin.clone()),
+        &token_schema,
+        definitions,
+        "token",
+    )
+    .expect("token");
+
+    let body = json!({ "customer": { "email": "c@example.com", "firstname": "C", "lastname": "D", "dob": "1990-01-02", "gender": 1 }, "password": "Secret123!" });
+    let (_, created) = call(
+        &sandbox,
+        "POST",
+        "/rest/V1/customers",
+        Some(&admin),
+        Some(body.to_string()),
+    )
+    .await;
+    let schema = response_schema(&swagger, "/V1/customers", "post", "200");
+    conforms(&created, &schema, definitions, "created").expect("created customer");
+
+    let address = crate::customers::Address {
+        firstname: "Bugs".into(),
+        lastname: "Bunny".into(),
+        street: vec!["1 Acme Way".into()],
+        city: "Austin".into(),
+        region: Some((57, Some("TX".into()), "Texas".into())),
+        postcode: "73301".into(),
+        country_code: "US".into(),
+        telephone: "555-0100".into(),
+        company: Some("Acme Corp".into()),
+        ..Default::default()
+    };
+    let defaults = crate::customers::Defaults {
+        billing: Some(true),
+        shipping: Some(true),
+    };
+    let address_id = sandbox
+        .inner
+        .data
+        .customers
+        .add_address(5, address, defaults)
+        .expect("address");
+    let (_, b2b) = call(&sandbox, "GET", "/rest/V1/customers/5", Some(&admin), None).await;
+    let schema = response_schema(&swagger, "/V1/customers/{customerId}", "get", "200");
+    conforms(&b2b, &schema, definitions, "company user").expect("company user");
+    assert_eq!(
+        b2b["extension_attributes"]["company_attributes"]["company_id"],
+        1
+    );
+    assert_eq!(b2b["default_billing"], address_id.to_string());
+    assert_eq!(b2b["addresses"][0]["region"]["region_code"], "TX");
+
+    let search = format!(
+        "{}&searchCriteria[sortOrders][0][field]=email&searchCriteria[pageSize]=5",
+        email_search("%25example.com").replace("=eq", "=like")
+    );
+    let (_, found) = call(&sandbox, "GET", &search, Some(&admin), None).await;
+    let schema = response_schema(&swagger, "/V1/customers/search", "get", "200");
+    conforms(&found, &schema, definitions, "search").expect("search results");
+    let mut undeclared = found.clone();
+    undeclared["items"][0]["nickname"] = json!("x");
+    assert!(
+        conforms(&undeclared, &schema, definitions, "search").is_err(),
+        "the check can fail"
+    );
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        found["total_count"], 4,
+        "roni, wholesale, retailer and the new account"
+    );
+    assert_eq!(
+        found["items"][0]["email"], "c@example.com",
+        "sorted by email"
+    );
+
+    let (_, refused) = call(&sandbox, "GET", "/rest/V1/customers/5", None, None).await;
+    let error = &definitions["error-response"];
+    // The Swagger lists `parameters` as an array; Commerce sends named placeholders' values as
+    // one object of the item's shape (and `[]` when there are none), which the sandbox mirrors.
+    let mut shaped = refused.clone();
+    shaped["parameters"] = json!([refused["parameters"]]);
+    conforms(&shaped, error, definitions, "error").expect("error response");
+}
+
+#[tokio::test]
+async fn a_commerce_that_is_down_is_down_for_rest_too() {
+    let sandbox = sandbox();
+    sandbox.set_faults(crate::Faults {
+        down: true,
+        ..crate::Faults::default()
+    });
+    let (status, _) = call(
+        &sandbox,
+        "GET",
+        &email_search("a@b.c"),
+        Some(INTEGRATION_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    sandbox.set_faults(crate::Faults::default());
+    let (status, _) = call(
+        &sandbox,
+        "GET",
+        &email_search("a@b.c"),
+        Some(INTEGRATION_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}

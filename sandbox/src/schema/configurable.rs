@@ -190,6 +190,25 @@ pub(super) fn selected_options(product_id: u32, variant: &Variant) -> Value {
     )
 }
 
+/// The variant that selected option value uids (`configurable/<attribute>/<option>`, one per
+/// attribute) choose; `None` unless every attribute is chosen and such a variant exists.
+pub(super) fn variant_by_option_uids(matrix: &Configurable, uids: &[String]) -> Option<Variant> {
+    let chosen: Vec<(Attribute, u8)> = Attribute::ALL
+        .iter()
+        .filter_map(|&a| {
+            uids.iter()
+                .find_map(|uid| a.decode(matrix, uid))
+                .map(|v| (a, v))
+        })
+        .collect();
+    if chosen.len() != Attribute::ALL.len() {
+        return None;
+    }
+    matrix
+        .variants()
+        .find(|v| chosen.iter().all(|&(a, value)| a.of(v) == value))
+}
+
 pub(super) fn variants(scope: &RequestScope, at: &At<'_>) -> Value {
     let Some(matrix) = at
         .product

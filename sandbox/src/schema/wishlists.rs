@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use super::account::parent_customer;
 use super::product::{product_ref, variant_ref};
 use super::{Data, Handler, Page, arg};
+use crate::catalog::{Catalog, Variant};
 use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
 use crate::wishlists::{MAX_ITEMS, Visibility, Wishlist, WishlistError, WishlistItem};
@@ -99,7 +100,10 @@ fn item_json(data: &Data, scope: &RequestScope, item: &WishlistItem) -> Value {
         && let Value::Object(map) = &mut value
     {
         map.insert("__typename".to_owned(), json!("ConfigurableWishlistItem"));
-        map.insert("configurable_options".to_owned(), json!([]));
+        let options = item.variant.map_or(json!([]), |v| {
+            super::configurable::selected_options(Catalog::product_id(item.product), &v)
+        });
+        map.insert("configurable_options".to_owned(), options);
         if let Some(variant) = item.variant {
             map.insert(
                 "child_sku".to_owned(),
@@ -249,6 +253,35 @@ fn user_error(code: &str, message: String) -> Value {
     json!({ "code": code, "message": message })
 }
 
+/// The product (and variant) an item input names: a simple product or variant by `sku` (with
+/// or without `parent_sku`), or a configurable product by `sku` with `selected_options`
+/// choosing its variant (a configurable product without choices is wished as it is).
+fn wished_item(data: &Data, input: &Map<String, Value>) -> Option<(u32, Option<Variant>)> {
+    let sku = input.get("sku").and_then(Value::as_str).unwrap_or_default();
+    let (product, variant) = data.catalog.item_by_sku(sku)?;
+    if variant.is_some() {
+        return Some((product, variant));
+    }
+    let options: Vec<String> = input
+        .get("selected_options")
+        .and_then(Value::as_array)
+        .map(|o| {
+            o.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    match (
+        &data.catalog.product(product).configurable,
+        options.is_empty(),
+    ) {
+        (Some(matrix), false) => super::configurable::variant_by_option_uids(matrix, &options)
+            .map(|v| (product, Some(v))),
+        _ => Some((product, None)),
+    }
+}
+
 fn add_products(
     data: &Data,
     scope: &RequestScope,
@@ -264,7 +297,7 @@ fn add_products(
             for input in &inputs {
                 let sku = input.get("sku").and_then(Value::as_str).unwrap_or_default();
                 let quantity = input.get("quantity").and_then(Value::as_f64).unwrap_or(0.0);
-                let Some((product, variant)) = data.catalog.item_by_sku(sku) else {
+                let Some((product, variant)) = wished_item(data, input) else {
                     errors.push(user_error(
                         "PRODUCT_NOT_FOUND",
                         format!("Could not find a product with SKU \"{sku}\""),

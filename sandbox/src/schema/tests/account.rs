@@ -650,3 +650,50 @@ async fn every_leaf_field_of_the_account_types_resolves_with_its_declared_type()
         answer.body["errors"]
     );
 }
+
+#[tokio::test]
+async fn a_configurable_product_with_chosen_options_is_wished_as_its_variant() {
+    let sandbox = sandbox();
+    let catalog = &sandbox.inner.data.catalog;
+    let index = (0..catalog.products.len() as u32)
+        .find(|&i| catalog.product(i).configurable.is_some())
+        .expect("a configurable product");
+    let parent = catalog.product(index).sku.clone();
+    let query = format!(
+        "{{ products(filter: {{ sku: {{ eq: \"{parent}\" }} }}) {{ items {{ ... on ConfigurableProduct {{ variants {{ attributes {{ uid }} product {{ sku }} }} }} }} }} }}"
+    );
+    let variants = post(&sandbox, &query, json!({}), &[]).await;
+    let variant = &variants.data()["products"]["items"][0]["variants"][1];
+    let uids: Vec<Value> = variant["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .map(|a| a["uid"].clone())
+        .collect();
+    let auth = bearer(&sandbox, "retailer@example.com", "Retailer123!").await;
+    let lists = as_customer(
+        &sandbox,
+        &auth,
+        "{ customer { wishlists { id } } }",
+        json!({}),
+    )
+    .await;
+    let id = lists.data()["customer"]["wishlists"][0]["id"].clone();
+    let add = "mutation($id: ID!, $items: [WishlistItemInput!]!) { addProductsToWishlist(wishlistId: $id, wishlistItems: $items) {
+        wishlist { items_v2 { items { __typename product { sku } ... on ConfigurableWishlistItem { child_sku configurable_options { value_label } configured_variant { sku } } } } } user_errors { message } } }";
+    let items = json!([{ "sku": parent, "quantity": 1, "selected_options": uids }]);
+    let added = as_customer(&sandbox, &auth, add, json!({ "id": id, "items": items })).await;
+    let item = &added.data()["addProductsToWishlist"]["wishlist"]["items_v2"]["items"][0];
+    assert_eq!(
+        item["__typename"], "ConfigurableWishlistItem",
+        "{}",
+        added.body
+    );
+    assert_eq!(item["product"]["sku"], parent);
+    assert_eq!(item["child_sku"], variant["product"]["sku"]);
+    assert_eq!(item["configured_variant"]["sku"], variant["product"]["sku"]);
+    assert_eq!(
+        item["configurable_options"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
