@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
-use crate::auth::{CustomerTokenMinter, Sessions};
 use crate::auth::sso::Sso;
+use crate::auth::{CustomerTokenMinter, Sessions};
 use crate::config::{Config, Profile};
 use crate::extensions::{PricingService, StockService};
 use crate::gateway::extension::MergedExtension;
@@ -215,9 +215,7 @@ impl App {
         // The Commerce admin client mints customer tokens: at SSO sign-in, and again for a live
         // session whose token is about to expire.
         let admin = commerce_admin(&config)?;
-        let minter = admin
-            .clone()
-            .map(|a| a as Arc<dyn CustomerTokenMinter>);
+        let minter = admin.clone().map(|a| a as Arc<dyn CustomerTokenMinter>);
         let sessions = Arc::new(Sessions::new(store.clone(), &config.session, minter));
         let base_url = format!("http://{addr}");
         if let Some(handle) = &sandbox

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::account::parent_customer;
 use super::product::{product_ref, variant_ref};
 use super::{Data, Handler, Page, arg};
-use crate::catalog::{Catalog, Variant};
+use crate::catalog::Variant;
 use crate::errors::{Category, commerce_error, input_error};
 use crate::scope::RequestScope;
 use crate::wishlists::{MAX_ITEMS, Visibility, Wishlist, WishlistError, WishlistItem};
@@ -101,7 +101,7 @@ fn item_json(data: &Data, scope: &RequestScope, item: &WishlistItem) -> Value {
     {
         map.insert("__typename".to_owned(), json!("ConfigurableWishlistItem"));
         let options = item.variant.map_or(json!([]), |v| {
-            super::configurable::selected_options(Catalog::product_id(item.product), &v)
+            super::configurable::selected_options(data.catalog.product_id(item.product), &v)
         });
         map.insert("configurable_options".to_owned(), options);
         if let Some(variant) = item.variant {
