@@ -575,3 +575,49 @@ async fn tokens_naming_unknown_keys_cannot_make_the_bff_refetch_the_jwks_within_
     );
     assert_eq!(sso.peer.jwks_fetches().await, 1);
 }
+
+#[tokio::test]
+async fn the_demo_signs_in_through_the_sandboxs_own_provider() {
+    // `cargo run` with no configuration: the embedded sandbox is Commerce, the CRM and the
+    // OpenID Provider (`demo`); a seeded shopper signs in and lands in their Commerce account.
+    let mut config = storefront_bff::config::Config::default();
+    config.server.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let data_dir = crate::support::unique_temp_dir("bff-sso-demo");
+    config.store.data_dir = data_dir.clone();
+    let app = storefront_bff::server::App::start(config, Vec::new())
+        .await
+        .expect("the demo starts");
+    let bff = app.url();
+    let mut browser = Browser::new();
+    let start = browser
+        .get(&format!("{bff}/auth/login?provider=demo"))
+        .await;
+    assert_eq!(start.status, 302, "{}", start.body);
+    let authorize = start.location.expect("to the demo provider");
+    let (email, _) = sandbox::demo::ACME_BUYER;
+    let picked = browser
+        .get(&format!("{authorize}&login_hint={}", urlencode(email)))
+        .await;
+    let callback = picked.location.expect("the provider redirects back");
+    assert!(
+        callback.starts_with(&format!("{bff}/auth/callback")),
+        "{callback}"
+    );
+    let done = browser.get(&callback).await;
+    assert_eq!(done.status, 302, "{}", done.body);
+    let session = browser.cookie(&bff, SESSION_COOKIE).expect("a session");
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{bff}/graphql"))
+        .header("origin", bff.clone())
+        .header("cookie", format!("{SESSION_COOKIE}={session}"))
+        .json(&json!({ "query": "{ customer { email } }" }))
+        .send()
+        .await
+        .expect("graphql")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["data"]["customer"]["email"], email, "{answer}");
+    app.shutdown().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
