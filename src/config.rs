@@ -102,6 +102,7 @@ pub struct Config {
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
     pub query_cost: QueryCostConfig,
+    pub auth: AuthConfig,
     pub store: StoreConfig,
     pub session: SessionConfig,
 }
@@ -171,6 +172,18 @@ pub struct CommerceConfig {
     pub breaker_failures: u32,
     /// How long the open breaker refuses Commerce calls before one probe, in milliseconds.
     pub breaker_open_ms: u64,
+    /// Commerce's REST base (e.g. `https://shop.example.com/rest`); empty: `graphql_url` with
+    /// `/graphql` replaced by `/rest`. Used by SSO's admin calls only.
+    pub rest_url: String,
+    /// An integration access token (System → Integrations) with the Customers resource, for
+    /// SSO's admin calls; keep it in the environment (`BFF_COMMERCE__ADMIN_TOKEN`).
+    #[serde(skip_serializing)]
+    pub admin_token: Option<SecretString>,
+    /// Admin user for `POST /V1/integration/admin/token` when no `admin_token` is set.
+    pub admin_username: String,
+    /// That admin user's password (environment: `BFF_COMMERCE__ADMIN_PASSWORD`).
+    #[serde(skip_serializing)]
+    pub admin_password: Option<SecretString>,
 }
 
 impl Default for CommerceConfig {
@@ -183,6 +196,10 @@ impl Default for CommerceConfig {
             max_get_url_bytes: 8_000,
             breaker_failures: 5,
             breaker_open_ms: 10_000,
+            rest_url: String::new(),
+            admin_token: None,
+            admin_username: String::new(),
+            admin_password: None,
         }
     }
 }
@@ -538,6 +555,94 @@ impl Default for SandboxSettings {
     }
 }
 
+/// Single sign-on (OpenID Connect) into a Commerce customer session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// The BFF's public base URL as browsers reach it, e.g. `https://shop.example.com`; the
+    /// redirect URI registered at each provider is this + `/auth/callback`. Empty: the
+    /// server's own `http://listen-address`, fine for local demos only.
+    pub public_base_url: String,
+    /// Absolute origins (`scheme://host[:port]`) a login may return to, besides relative paths
+    /// on the BFF itself; anything else is refused, never followed (no open redirect).
+    pub return_to_origins: Vec<String>,
+    /// Path prefixes a login may return to (on the BFF or an allowed origin); `/` allows all.
+    pub return_to_paths: Vec<String>,
+    /// Tolerated clock difference with the provider for `exp`/`iat`, in seconds (at most 300).
+    pub clock_skew_secs: u64,
+    /// How long a started login may take to come back to `/auth/callback`, in seconds.
+    pub login_attempt_max_age_secs: u64,
+    /// How long a provider's discovery document is reused before it is fetched again, in seconds.
+    pub discovery_ttl_secs: u64,
+    /// Least time between two JWKS fetches caused by an unknown `kid`, in seconds: a forged
+    /// token with a made-up `kid` cannot make the BFF hammer the provider.
+    pub jwks_min_refetch_secs: u64,
+    /// Per-call deadline for the provider (discovery, JWKS, token exchange), in milliseconds.
+    pub provider_timeout_ms: u64,
+    /// The provider `/auth/login` uses when the request names none (empty: the only one
+    /// configured, if there is exactly one).
+    pub default_provider: String,
+    /// OpenID Providers by name (`[auth.providers.<name>]`); the name is what
+    /// `/auth/login?provider=` takes.
+    pub providers: std::collections::BTreeMap<String, OidcProviderConfig>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            public_base_url: String::new(),
+            return_to_origins: Vec::new(),
+            return_to_paths: vec!["/".into()],
+            clock_skew_secs: 60,
+            login_attempt_max_age_secs: 600,
+            discovery_ttl_secs: 3_600,
+            jwks_min_refetch_secs: 30,
+            provider_timeout_ms: 10_000,
+            default_provider: String::new(),
+            providers: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// The largest `auth.clock_skew_secs`: more would accept tokens long expired.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// One OpenID Provider the BFF is registered at as a confidential client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcProviderConfig {
+    /// The issuer identifier, exactly as the provider's discovery document and id_tokens state
+    /// it (e.g. `https://login.microsoftonline.com/<tenant>/v2.0`); https except on localhost.
+    pub issuer: String,
+    /// The client id the provider gave the BFF.
+    pub client_id: String,
+    /// The client secret (keep it in the environment:
+    /// `BFF_AUTH__PROVIDERS__<NAME>__CLIENT_SECRET`, or in `client_secret_file`).
+    #[serde(skip_serializing)]
+    pub client_secret: Option<SecretString>,
+    /// A file holding the client secret (e.g. a mounted Kubernetes secret); trailing whitespace
+    /// is ignored. Used when `client_secret` is not set.
+    pub client_secret_file: String,
+    /// Scopes requested; `openid` is always sent, `email` is needed for the customer match.
+    pub scopes: Vec<String>,
+    /// Extra authorization-request parameters (e.g. `prompt = "select_account"`, Auth0's
+    /// `audience`); the protocol's own (`state`, `nonce`, `redirect_uri` …) cannot be replaced.
+    pub extra_params: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for OidcProviderConfig {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            client_secret_file: String::new(),
+            scopes: vec!["openid".into(), "email".into(), "profile".into()],
+            extra_params: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
 /// The deepest `graphql.max_nesting` allowed: deeper values can overflow the parser's stack.
 pub const MAX_SAFE_NESTING: usize = 256;
 
@@ -563,10 +668,32 @@ impl Config {
             ),
             ("inventory", "token", self.inventory.token.is_some()),
             ("cpq", "token", self.cpq.token.is_some()),
+            (
+                "commerce",
+                "admin_token",
+                self.commerce.admin_token.is_some(),
+            ),
+            (
+                "commerce",
+                "admin_password",
+                self.commerce.admin_password.is_some(),
+            ),
             ("crm", "token", self.crm.token.is_some()),
             ("store", "url", self.store.url.is_some()),
             ("session", "secret", self.session.secret.is_some()),
         ];
+        // Provider secrets sit one table deeper than the sections above.
+        if let Some(toml::Value::Table(auth)) = value.get_mut("auth")
+            && let Some(toml::Value::Table(providers)) = auth.get_mut("providers")
+        {
+            for (name, provider) in &self.auth.providers {
+                if provider.client_secret.is_some()
+                    && let Some(toml::Value::Table(p)) = providers.get_mut(name)
+                {
+                    p.insert("client_secret".into(), redacted());
+                }
+            }
+        }
         let set = resolved.into_iter().chain(
             secrets
                 .into_iter()
@@ -647,6 +774,12 @@ impl Config {
             ),
             ("query_cost.max_cost", self.query_cost.max_cost),
             ("query_cost.max_page_size", self.query_cost.max_page_size),
+            (
+                "auth.login_attempt_max_age_secs",
+                self.auth.login_attempt_max_age_secs,
+            ),
+            ("auth.discovery_ttl_secs", self.auth.discovery_ttl_secs),
+            ("auth.provider_timeout_ms", self.auth.provider_timeout_ms),
         ];
         for (name, url) in [
             ("inventory.url", &self.inventory.url),
@@ -712,7 +845,7 @@ impl Config {
                     .into(),
             );
         }
-        Ok(())
+        self.auth.validate()
     }
 
     /// Whether introspection is answered, after the profile's default.
@@ -788,4 +921,118 @@ pub(crate) fn normalize_origin(origin: &str) -> Result<String, String> {
         Some(port) => format!("{}://{host}:{port}", url.scheme()),
         None => format!("{}://{host}", url.scheme()),
     })
+}
+
+impl AuthConfig {
+    /// Ranges, URLs and origins of the SSO options.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, m: String| Err(ConfigError::invalid(key, m));
+        if self.clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            return invalid(
+                "auth.clock_skew_secs",
+                format!(
+                    "auth.clock_skew_secs must be at most {MAX_CLOCK_SKEW_SECS}, got {}",
+                    self.clock_skew_secs
+                ),
+            );
+        }
+        let base = self.public_base_url.trim();
+        if !base.is_empty()
+            && !reqwest::Url::parse(base).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.query().is_none()
+            })
+        {
+            return invalid(
+                "auth.public_base_url",
+                format!("auth.public_base_url must be an http(s) URL, got `{base}`"),
+            );
+        }
+        for origin in &self.return_to_origins {
+            if origin.trim() == "*" {
+                return invalid(
+                    "auth.return_to_origins",
+                    "auth.return_to_origins cannot be `*`: list the storefront origins".into(),
+                );
+            }
+            if let Err(m) = normalize_origin(origin) {
+                return invalid(
+                    "auth.return_to_origins",
+                    m.replace("server.cors_allowed_origins", "auth.return_to_origins"),
+                );
+            }
+        }
+        if let Some(path) = self
+            .return_to_paths
+            .iter()
+            .find(|p| !p.starts_with('/') || p.starts_with("//"))
+        {
+            return invalid(
+                "auth.return_to_paths",
+                format!("auth.return_to_paths entries start with a single `/`, got `{path}`"),
+            );
+        }
+        if !self.default_provider.is_empty() && !self.providers.contains_key(&self.default_provider)
+        {
+            return invalid(
+                "auth.default_provider",
+                format!(
+                    "auth.default_provider `{}` is not configured in [auth.providers]",
+                    self.default_provider
+                ),
+            );
+        }
+        for (name, provider) in &self.providers {
+            provider.validate(name)?;
+        }
+        Ok(())
+    }
+}
+
+impl OidcProviderConfig {
+    fn validate(&self, name: &str) -> Result<(), ConfigError> {
+        let key = |field: &str| format!("auth.providers.{name}.{field}");
+        let invalid = |field: &str, m: String| Err(ConfigError::invalid(&key(field), m));
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return invalid(
+                "issuer",
+                format!(
+                    "auth.providers: the name `{name}` must be 1-64 letters, digits, `-` or `_`"
+                ),
+            );
+        }
+        if let Err(m) = crate::auth::oidc::check_issuer(&self.issuer) {
+            return invalid("issuer", format!("{}: {m}", key("issuer")));
+        }
+        if self.client_id.trim().is_empty() {
+            return invalid("client_id", format!("{} is required", key("client_id")));
+        }
+        if self.client_secret.is_none() && self.client_secret_file.trim().is_empty() {
+            return invalid(
+                "client_secret",
+                format!(
+                    "{} (or client_secret_file) is required",
+                    key("client_secret")
+                ),
+            );
+        }
+        if let Some(reserved) = self
+            .extra_params
+            .keys()
+            .find(|k| crate::auth::oidc::RESERVED_PARAMS.contains(&k.as_str()))
+        {
+            return invalid(
+                "extra_params",
+                format!(
+                    "{}: `{reserved}` is set by the BFF itself",
+                    key("extra_params")
+                ),
+            );
+        }
+        Ok(())
+    }
 }

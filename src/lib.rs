@@ -9,7 +9,8 @@
 //! * [`extensions`]: the merged data — live inventory and contract prices as extension fields,
 //!   fetched (batched, cached per scope, degrading gracefully) and shaped by their services.
 //! * [`auth`]: identity — BFF sessions behind the `__Host-bff_session` cookie, the CSRF origin
-//!   rule for them, and Commerce customer-token minting.
+//!   rule for them, Commerce customer-token minting, and single sign-on: the OpenID Connect
+//!   client (`auth::oidc`) and the login/callback/logout flow (`auth::sso`, routes in `http`).
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
 //! * [`store`]: the durable state store (SQLite or PostgreSQL via sqlx) and its typed

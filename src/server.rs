@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::{Service, ServiceExt};
 
+use crate::auth::sso::Sso;
 use crate::auth::{CustomerTokenMinter, Sessions};
 use crate::config::{Config, Profile};
 use crate::extensions::{PricingService, StockService};
@@ -24,12 +25,14 @@ use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
+use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::{
     CommerceGraphql, ForwardedHeaders, GuardedCommerce, HttpCommerce, UpstreamMethod,
     UpstreamRequest,
 };
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
+use crate::sources::crm::CrmService;
 use crate::sources::inventory::{HttpInventory, Inventory};
 use crate::store::Store;
 
@@ -46,8 +49,60 @@ pub enum StartError {
     Commerce(String),
     #[error("the composed schema is invalid: {0}")]
     Schema(#[from] commerce_schema::SchemaError),
+    #[error("single sign-on cannot start: {0}")]
+    Sso(String),
     #[error("the state store cannot be opened: {0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+/// The provider name of the sandbox's demo OpenID Provider (`/auth/login?provider=demo`).
+pub const DEMO_PROVIDER: &str = "demo";
+
+/// The demo provider knows the BFF's callback only once the BFF listens (any port).
+fn register_with_demo_provider(handle: &sandbox::SandboxHandle, config: &Config, base_url: &str) {
+    let base = if config.auth.public_base_url.trim().is_empty() {
+        base_url
+    } else {
+        config.auth.public_base_url.trim()
+    };
+    let base = base.trim_end_matches('/');
+    handle
+        .sandbox
+        .register_oidc_redirect_uri(&format!("{base}/auth/callback"));
+    handle
+        .sandbox
+        .register_oidc_post_logout_redirect_uri(&format!("{base}/"));
+}
+
+/// The Commerce admin client, when admin credentials are configured.
+fn commerce_admin(config: &Config) -> Result<Option<Arc<CommerceAdmin>>, StartError> {
+    let admin = CommerceAdmin::new(&config.commerce.graphql_url, &config.commerce)
+        .map_err(|e| StartError::Commerce(e.to_string()))?;
+    Ok(admin.is_configured().then(|| Arc::new(admin)))
+}
+
+/// Single sign-on when `[auth.providers]` are configured: the OpenID clients, the CRM check,
+/// the Commerce admin client and the sessions.
+fn single_sign_on(
+    config: &Config,
+    base_url: &str,
+    admin: Option<Arc<CommerceAdmin>>,
+    sessions: Arc<Sessions>,
+) -> Result<Option<Sso>, StartError> {
+    if config.auth.providers.is_empty() {
+        return Ok(None);
+    }
+    let Some(admin) = admin else {
+        return Err(StartError::Sso(
+            "[auth.providers] need a Commerce admin user to mint customer tokens: \
+             commerce.admin_username and commerce.admin_password"
+                .into(),
+        ));
+    };
+    let crm = CrmService::from_config(&config.crm).map_err(|e| StartError::Sso(e.to_string()))?;
+    let sso = Sso::from_config(config, base_url, admin, sessions, Arc::new(crm))
+        .map_err(|e| StartError::Sso(e.to_string()))?;
+    Ok(Some(sso))
 }
 
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
@@ -100,6 +155,25 @@ impl App {
                     *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
                 }
             }
+            // SSO's admin calls go to the sandbox as its seeded admin user.
+            if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none()
+            {
+                config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
+                config.commerce.admin_password =
+                    Some(sandbox::demo::ADMIN_USER.1.to_string().into());
+            }
+            // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
+            if config.auth.providers.is_empty() {
+                config.auth.providers.insert(
+                    DEMO_PROVIDER.into(),
+                    crate::config::OidcProviderConfig {
+                        issuer: handle.oidc_issuer(),
+                        client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
+                        client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
+                        ..Default::default()
+                    },
+                );
+            }
             tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
             sandbox = Some(handle);
         }
@@ -127,14 +201,7 @@ impl App {
         let config = Arc::new(config);
         let merged = merged_extensions(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
-        let sessions = Arc::new(Sessions::new(
-            store.clone(),
-            &config.session,
-            customer_token_minter(&config),
-        ));
-        let state = AppState::new(gateway, commerce, sessions, config.clone());
-        let app = http::router(state.clone());
-
+        // Bound before the state is built: SSO's redirect URI defaults to the real address.
         let listener = TcpListener::bind(config.server.listen)
             .await
             .map_err(|source| StartError::Listen {
@@ -145,6 +212,20 @@ impl App {
             addr: config.server.listen,
             source,
         })?;
+        // The Commerce admin client mints customer tokens: at SSO sign-in, and again for a live
+        // session whose token is about to expire.
+        let admin = commerce_admin(&config)?;
+        let minter = admin.clone().map(|a| a as Arc<dyn CustomerTokenMinter>);
+        let sessions = Arc::new(Sessions::new(store.clone(), &config.session, minter));
+        let base_url = format!("http://{addr}");
+        if let Some(handle) = &sandbox
+            && config.auth.providers.contains_key(DEMO_PROVIDER)
+        {
+            register_with_demo_provider(handle, &config, &base_url);
+        }
+        let sso = single_sign_on(&config, &base_url, admin, sessions.clone())?;
+        let state = AppState::new(gateway, commerce, sessions, config.clone(), sso);
+        let app = http::router(state.clone());
         let (stop, stopped) = watch::channel(false);
         let header_read_timeout = Duration::from_millis(config.server.header_read_timeout_ms);
         let purge = store.spawn_purge(
@@ -243,13 +324,6 @@ async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
-}
-
-/// What re-mints the Commerce customer tokens of sessions (Commerce's
-/// `generateCustomerTokenAsAdmin` through the admin client, with the SSO wiring). None yet: a
-/// session's token is then not re-minted, and the session is a guest's once it expires.
-fn customer_token_minter(_config: &Config) -> Option<Arc<dyn CustomerTokenMinter>> {
-    None
 }
 
 /// The BFF's extension fields composed into Commerce's schema: the merged data (live inventory,

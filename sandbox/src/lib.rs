@@ -191,9 +191,9 @@ pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
 pub(crate) mod http;
-pub(crate) mod orders;
-pub(crate) mod oidc;
 pub(crate) mod mail;
+pub(crate) mod oidc;
+pub(crate) mod orders;
 pub(crate) mod rest;
 pub(crate) mod reviews;
 pub(crate) mod schema;
@@ -293,6 +293,7 @@ impl Default for SandboxConfig {
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
+            integration_token: demo::INTEGRATION_TOKEN.to_owned(),
             product_types: false,
             oidc_redirect_uris: ["localhost", "127.0.0.1"]
                 .map(|host| format!("http://{host}:4000/auth/callback"))
@@ -300,7 +301,6 @@ impl Default for SandboxConfig {
             oidc_post_logout_redirect_uris: ["localhost", "127.0.0.1"]
                 .map(|host| format!("http://{host}:4000/"))
                 .to_vec(),
-            integration_token: demo::INTEGRATION_TOKEN.to_owned(),
         }
     }
 }

@@ -1,9 +1,14 @@
 //! Identity (DESIGN §2.4): BFF sessions behind an opaque `__Host-` cookie ([`session`]) and
 //! the Commerce side of a signed-in shopper — the customer token, minted as an admin
 //! ([`CustomerTokenMinter`]) because an SSO shopper has no Commerce password. The OpenID
-//! Connect client that starts sessions lives beside them (`auth/oidc/`).
+//! Connect client that starts sessions ([`oidc`]), the allowlist of where a finished login may
+//! send the browser ([`return_to`]), and the login/callback/logout flow that ends in a Commerce
+//! customer session ([`sso`]) live beside them.
 
+pub mod oidc;
+pub mod return_to;
 pub mod session;
+pub mod sso;
 
 use secrecy::SecretString;
 

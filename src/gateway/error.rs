@@ -89,6 +89,32 @@ pub mod code {
         NOT_FOUND = 404;
         /// The cache hook's bearer secret is missing or wrong.
         UNAUTHENTICATED = 401;
+        /// `/auth/*` while no OpenID Provider or no Commerce admin credentials are configured.
+        SSO_NOT_CONFIGURED = 404;
+        /// `/auth/login?provider=` names no configured provider.
+        SSO_UNKNOWN_PROVIDER = 400;
+        /// `return_to` is neither a relative path nor under `auth.return_to_origins` and `auth.return_to_paths` (never followed: no open redirect).
+        SSO_RETURN_TO_REFUSED = 400;
+        /// `/auth/callback` without the pre-login cookie: the login was not started in this browser (login CSRF).
+        SSO_LOGIN_NOT_STARTED = 400;
+        /// The login attempt is unknown, already used (a replayed callback) or older than `auth.login_attempt_max_age_secs`.
+        SSO_LOGIN_EXPIRED = 400;
+        /// `state` is missing or not the login attempt's.
+        SSO_STATE_MISMATCH = 400;
+        /// The provider answered the callback with an error (e.g. the person cancelled), or from another issuer (RFC 9207 `iss`).
+        SSO_PROVIDER_DENIED = 400;
+        /// The provider refused the authorization code (replayed, expired, or not issued for this login's PKCE verifier).
+        SSO_CODE_REJECTED = 400;
+        /// The id_token failed validation: signature, algorithm, key, `iss`, `aud`, `azp`, `exp`, `iat` or `nonce`.
+        SSO_ID_TOKEN_INVALID = 400;
+        /// The provider gave no e-mail address or has not verified it; the Commerce customer is found by e-mail.
+        SSO_EMAIL_UNVERIFIED = 403;
+        /// The CRM refused the person (e.g. a blocked company user): no Commerce account, no session.
+        SSO_PERSON_BLOCKED = 403;
+        /// The CRM could not be asked about the person; the login fails closed.
+        SSO_CRM_UNAVAILABLE = 503;
+        /// The OpenID Provider could not be reached or its metadata is not acceptable (issuer mismatch, plain http).
+        SSO_PROVIDER_UNAVAILABLE = 502;
     }
 }
 

@@ -7,6 +7,7 @@
 //! `server.max_in_flight_requests` (a 503 at once, never a queue), so health probes still answer
 //! under load. Every refusal renders through `impl IntoResponse for GatewayError`.
 
+mod auth;
 mod graphql;
 mod health;
 mod hooks;
@@ -71,6 +72,8 @@ pub struct SharedState {
     pub store: Store,
     /// BFF sessions behind the `__Host-bff_session` cookie.
     pub sessions: Arc<Sessions>,
+    /// Single sign-on, when providers and Commerce admin credentials are configured.
+    pub sso: Option<crate::auth::sso::Sso>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
         commerce: Arc<dyn CommerceGraphql>,
         sessions: Arc<Sessions>,
         config: Arc<Config>,
+        sso: Option<crate::auth::sso::Sso>,
     ) -> Self {
         let cache = &config.cache;
         let public_cache_control = HeaderValue::from_str(&format!(
@@ -96,6 +100,7 @@ impl AppState {
             rate_limits,
             store: sessions.store().clone(),
             sessions,
+            sso,
         }))
     }
 }
@@ -144,6 +149,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/hooks/commerce/cache", post(hooks::purge_cache))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", get(auth::logout).post(auth::logout))
         .fallback(not_found)
         .layer(hooks::VarnishPurgeLayer::new(state.clone()))
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))

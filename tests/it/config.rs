@@ -33,7 +33,22 @@ fn documented_keys(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for line in text.lines() {
         let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        // A commented-out table header documents a map entry's options, e.g.
+        // `# [auth.providers.NAME]`.
+        let header = line
+            .strip_prefix("# [")
+            .map(|l| format!("[{l}"))
+            .filter(|l| {
+                l.ends_with(']')
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphabetic() || "[]._".contains(c))
+            });
+        if let Some(name) = header
+            .as_deref()
+            .unwrap_or(line)
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+        {
             section = name.to_string();
             continue;
         }
@@ -69,11 +84,23 @@ fn every_option_is_documented_in_the_example_config() {
             "hooks.commerce_secret",
             "inventory.token",
             "cpq.token",
+            "commerce.admin_token",
+            "commerce.admin_password",
+            "auth.providers.NAME.client_secret",
+            // An empty table by default, so it has no leaf to serialise.
+            "auth.providers.NAME.extra_params",
             "crm.token",
             "store.url",
             "session.secret",
         ]
         .map(String::from),
+    );
+    // `[auth.providers]` is a map: its entries' options are documented under a NAME placeholder.
+    leaf_keys(
+        "auth.providers.NAME",
+        &toml::Value::try_from(storefront_bff::config::OidcProviderConfig::default())
+            .expect("serialises"),
+        &mut options,
     );
     let missing: Vec<_> = options.difference(&documented).collect();
     assert!(missing.is_empty(), "undocumented options: {missing:?}");
@@ -160,4 +187,77 @@ fn a_secret_never_appears_in_debug_output() {
     )
     .expect("loads");
     assert!(!format!("{config:?}").contains("super-secret-value-123"));
+}
+
+/// One OpenID Provider, configured through the environment as an operator would.
+fn provider_env(issuer: &str) -> Vec<(String, String)> {
+    [
+        ("BFF_AUTH__PROVIDERS__CORP__ISSUER", issuer),
+        ("BFF_AUTH__PROVIDERS__CORP__CLIENT_ID", "bff"),
+        (
+            "BFF_AUTH__PROVIDERS__CORP__CLIENT_SECRET",
+            "oidc-client-secret-value-42",
+        ),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .to_vec()
+}
+
+#[test]
+fn sso_options_out_of_bounds_are_refused_naming_the_option() {
+    let mut cases = vec![
+        (
+            provider_env("http://login.example.com"),
+            "auth.providers.corp.issuer",
+        ),
+        (provider_env("not a url"), "auth.providers.corp.issuer"),
+    ];
+    let mut no_secret = provider_env("https://login.example.com");
+    no_secret.pop();
+    cases.push((no_secret, "auth.providers.corp.client_secret"));
+    let mut reserved = provider_env("https://login.example.com");
+    reserved.push((
+        "BFF_AUTH__PROVIDERS__CORP__EXTRA_PARAMS".into(),
+        "{ nonce = \"fixed\" }".into(),
+    ));
+    cases.push((reserved, "auth.providers.corp.extra_params"));
+    cases.push((
+        vec![("BFF_AUTH__CLOCK_SKEW_SECS".into(), "3600".into())],
+        "auth.clock_skew_secs",
+    ));
+    cases.push((
+        vec![("BFF_AUTH__RETURN_TO_ORIGINS".into(), "[\"*\"]".into())],
+        "auth.return_to_origins",
+    ));
+    cases.push((
+        vec![(
+            "BFF_AUTH__RETURN_TO_PATHS".into(),
+            "[\"//evil.example\"]".into(),
+        )],
+        "auth.return_to_paths",
+    ));
+    for (env, expected) in cases {
+        let error = Config::load(None, env.clone())
+            .expect_err(expected)
+            .to_string();
+        assert!(error.contains(expected), "{env:?}: {error}");
+    }
+    // Plain http is fine for a provider on this machine (tests, the demo).
+    Config::load(None, provider_env("http://127.0.0.1:9000/oidc")).expect("localhost issuer");
+}
+
+#[test]
+fn oidc_client_secrets_and_the_admin_password_are_redacted() {
+    let mut env = provider_env("https://login.example.com");
+    env.push((
+        "BFF_COMMERCE__ADMIN_PASSWORD".into(),
+        "admin-password-value-77".into(),
+    ));
+    let config = Config::load(None, env).expect("loads");
+    let shown = config.to_redacted_toml().expect("prints");
+    for secret in ["oidc-client-secret-value-42", "admin-password-value-77"] {
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(!format!("{config:?}").contains(secret));
+    }
+    assert!(shown.contains("client_secret = \"[redacted]\""), "{shown}");
 }

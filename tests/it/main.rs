@@ -21,5 +21,6 @@ mod schema_contract;
 mod sessions;
 mod shapes;
 mod shopper;
+mod sso;
 mod store;
 mod transport;

@@ -185,6 +185,17 @@ impl TestApp {
             .to_string()
     }
 
+    /// Sessions in the BFF's store (live or not yet purged).
+    pub async fn stored_sessions(&self) -> i64 {
+        self.app
+            .state
+            .store
+            .sessions()
+            .count()
+            .await
+            .expect("the store counts sessions")
+    }
+
     pub async fn shutdown(self) {
         let data_dir = self.app.state.config.store.data_dir.clone();
         self.app.shutdown().await;

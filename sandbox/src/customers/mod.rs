@@ -52,6 +52,9 @@ use crate::tokens::{TokenSigner, UserType};
 pub(crate) use addresses::{Address, Defaults};
 pub(crate) use passwords::{PasswordError, PasswordHash, check_strength};
 
+/// Customer id of the first of `SandboxConfig::extra_buyers`; the named demo logins are below it.
+pub(crate) const FIRST_EXTRA_BUYER_ID: u32 = 1_001;
+
 /// Commerce's customer groups, with their default ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CustomerGroup {
@@ -225,9 +228,6 @@ pub(crate) struct Customers {
     /// with an empty one.
     seeded_ids: HashSet<u32>,
 }
-
-/// Customer id of the first of `SandboxConfig::extra_buyers`; the named demo logins are below it.
-pub(crate) const FIRST_EXTRA_BUYER_ID: u32 = 1_001;
 
 /// Accounts clients may create beyond the seeded ones (a bound on what a client can make the
 /// sandbox hold).

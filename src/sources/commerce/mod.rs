@@ -1,5 +1,6 @@
 //! Adobe Commerce's storefront GraphQL: the operation the gateway delegates, and the answer.
 
+pub mod admin;
 mod breaker;
 mod client;
 mod model;
