@@ -241,11 +241,22 @@ pub(crate) fn set_billing_address(
             ));
         }
     };
-    if use_for_shipping {
+    // A virtual cart has no shipping address to fill, so the flag changes nothing there.
+    if use_for_shipping && !cart.is_virtual() {
         cart.shipping_address = Some(billing.clone());
         cart.shipping_method = None;
     }
     cart.billing_address = Some(billing);
+    Ok(())
+}
+
+/// Commerce refuses a shipping address on a cart where nothing ships.
+pub(crate) fn check_ships(cart: &Cart) -> Result<(), CartError> {
+    if cart.is_virtual() {
+        return Err(CartError::Input(
+            "Shipping address is not allowed on cart: cart contains no items for shipment.".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -284,7 +295,7 @@ pub(crate) fn set_payment_method(
     if code.is_empty() {
         return Err(CartError::MissingParameter("payment_method.code"));
     }
-    if cart.shipping_address.is_none() && !cart.items.is_empty() {
+    if cart.shipping_address.is_none() && !cart.items.is_empty() && !cart.is_virtual() {
         return Err(CartError::Input(
             "The shipping address is missing. Set the address and try again.".into(),
         ));
@@ -346,12 +357,14 @@ pub(crate) fn check_before_order(cart: &Cart, totals: &Totals) -> Result<(), Pla
             "A server error stopped your order from being placed. Please try to place your order again",
         ));
     }
-    if cart.shipping_address.is_none() {
+    // A virtual cart ships nothing: it is ordered without a shipping address or method.
+    let ships = !cart.is_virtual();
+    if ships && cart.shipping_address.is_none() {
         return Err(unable(
             "Some addresses can't be used due to the configurations for specific countries.",
         ));
     }
-    if totals.shipping.is_none() {
+    if ships && totals.shipping.is_none() {
         return Err(unable(
             "The shipping method is missing. Select the shipping method and try again.",
         ));

@@ -170,6 +170,7 @@ pub(in crate::schema) fn set_shipping_addresses_on_cart(
     let ((), cart) = data
         .carts
         .update(caller(scope), cart_id, |cart| {
+            checkout::check_ships(cart)?;
             let address = choice.inline("shipping")?.ok_or_else(|| {
                 CartError::Input(
                     "The shipping address must contain either \"customer_address_id\" or \"address\"."
@@ -451,10 +452,7 @@ fn order_cart(
     let reserved: Vec<(u32, u32, u32)> = cart
         .items
         .iter()
-        .map(|l| {
-            let seeded = data.catalog.seeded_qty(l.product, l.variant());
-            (l.stock_item(&data.catalog), l.quantity, seeded)
-        })
+        .flat_map(|l| l.stock_units(&data.catalog))
         .collect();
     if !data.orders.has_room() {
         return Err(CartError::Input(
