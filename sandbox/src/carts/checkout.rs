@@ -33,6 +33,8 @@ pub(crate) struct AddressInput {
     pub telephone: String,
     pub vat_id: Option<String>,
     pub fax: Option<String>,
+    /// Whether a customer's order saves this address to the address book.
+    pub save_in_address_book: Option<bool>,
 }
 
 /// A region as the cart shows it (`CartAddressRegion`).
@@ -63,6 +65,10 @@ pub(crate) struct CartAddress {
     pub fax: Option<String>,
     /// Text the shopper left with the shipping address.
     pub customer_notes: Option<String>,
+    /// The address-book entry it was copied from (`customer_address_uid`).
+    pub customer_address_id: Option<u32>,
+    /// Save it to the customer's address book when the order is placed.
+    pub save_in_address_book: bool,
 }
 
 impl CartAddress {
@@ -149,6 +155,8 @@ pub(crate) fn validate_address(input: AddressInput) -> Result<CartAddress, CartE
         vat_id: bounded("vat_id", input.vat_id)?,
         fax: bounded("fax", input.fax)?,
         customer_notes: None,
+        customer_address_id: None,
+        save_in_address_book: input.save_in_address_book.unwrap_or(false),
     })
 }
 

@@ -14,6 +14,7 @@
 //! quantities 12, 1, 60, 2 and 10, so Commerce's quantity tiers and the CPQ's contract tiers
 //! both come into play. Customers created at runtime start with an empty cart.
 
+pub(crate) mod address_book;
 pub(crate) mod checkout;
 pub(crate) mod lines;
 pub(crate) mod totals;

@@ -345,7 +345,7 @@ fn address_json(address: &CartAddress, uid: u32) -> Value {
         "vat_id": address.vat_id,
         "fax": address.fax,
         "custom_attributes": [],
-        "customer_address_uid": null,
+        "customer_address_uid": address.customer_address_id.map(crate::uid::encode_id),
     })
 }
 
