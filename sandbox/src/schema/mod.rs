@@ -231,6 +231,7 @@ fn cart_mutation(name: &str) -> Option<Handler> {
         "estimateShippingMethods" => Arc::new(checkout::estimate_shipping_methods),
         "estimateTotals" => Arc::new(checkout::estimate_totals),
         "placeOrder" => Arc::new(checkout::place_order),
+        "addWishlistItemsToCart" => Arc::new(cart::wishlist::add_wishlist_items_to_cart),
         _ => return None,
     })
 }

@@ -989,3 +989,4 @@ mod cart_types;
 mod carts;
 mod directives;
 mod types;
+mod wishlist_cart;

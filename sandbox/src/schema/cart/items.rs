@@ -33,6 +33,19 @@ pub(super) struct CartItemInput {
     pub(super) entered_options: Vec<Option<EnteredOption>>,
 }
 
+impl CartItemInput {
+    /// An item named by sku alone, as a wish list item is added to the cart.
+    pub(super) fn of_sku(sku: String, quantity: f64) -> CartItemInput {
+        CartItemInput {
+            sku,
+            quantity,
+            parent_sku: None,
+            selected_options: Vec::new(),
+            entered_options: Vec::new(),
+        }
+    }
+}
+
 /// `EnteredOptionInput`.
 #[derive(Debug, Deserialize)]
 pub(super) struct EnteredOption {

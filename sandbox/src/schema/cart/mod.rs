@@ -12,6 +12,7 @@
 pub(super) mod checkout;
 pub(super) mod items;
 pub(super) mod types;
+pub(super) mod wishlist;
 
 use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
