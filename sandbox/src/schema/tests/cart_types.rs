@@ -380,3 +380,69 @@ async fn a_mixed_cart_with_a_bundle_ships_and_its_order_reserves_every_selection
         "two bundles reserve one ball and two blocks each"
     );
 }
+
+#[tokio::test]
+async fn every_leaf_field_of_the_typed_cart_and_order_items_resolves_with_its_declared_type() {
+    let sandbox = typed_sandbox();
+    let id = guest_cart(&sandbox).await;
+    let items = json!([
+        { "sku": "SVC-ASSEMBLY", "quantity": 1 },
+        { "sku": "DL-YOGA-COURSE", "quantity": 1, "selected_options": [encode("downloadable/1")] },
+        { "sku": "BNDL-YOGA-KIT", "quantity": 1, "selected_options": [encode("bundle/1/1/1"), encode("bundle/2/3/2")] },
+    ]);
+    let added = gql(&sandbox, ADD, json!({ "id": id, "items": items })).await;
+    assert_eq!(
+        added.data()["addProductsToCart"]["user_errors"],
+        json!([]),
+        "{}",
+        added.body
+    );
+    let money = "{ value currency }";
+    let cart = format!(
+        "items {{ ... on VirtualCartItem {{ {} }}
+            ... on DownloadableCartItem {{ {} links {{ {} }} samples {{ {} }} }}
+            ... on BundleCartItem {{ {} bundle_options {{ {} values {{ {} priceV2 {money} original_price {money} }} }} }} }}",
+        leaf_selection("VirtualCartItem"),
+        leaf_selection("DownloadableCartItem"),
+        leaf_selection("DownloadableProductLinks"),
+        leaf_selection("DownloadableProductSamples"),
+        leaf_selection("BundleCartItem"),
+        leaf_selection("SelectedBundleOption"),
+        leaf_selection("SelectedBundleOptionValue"),
+    );
+    let read = gql(
+        &sandbox,
+        &format!("query($id: String!) {{ cart(cart_id: $id) {{ {cart} }} }}"),
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(read.body.get("errors").is_none(), "{}", read.body["errors"]);
+    let mut steps: Vec<&str> = SHIP.to_vec();
+    steps.extend(PAY);
+    run(&sandbox, &id, &steps).await;
+    let order = format!(
+        "mutation($id: String!) {{ placeOrder(input: {{ cart_id: $id }}) {{ errors {{ code }} orderV2 {{ items {{
+            ... on OrderItem {{ {} }}
+            ... on DownloadableOrderItem {{ {} downloadable_links {{ {} }} }}
+            ... on BundleOrderItem {{ {} bundle_options {{ {} values {{ {} price {money} }} }} }} }} }} }} }}",
+        leaf_selection("OrderItem"),
+        leaf_selection("DownloadableOrderItem"),
+        leaf_selection("DownloadableItemsLinks"),
+        leaf_selection("BundleOrderItem"),
+        leaf_selection("ItemSelectedBundleOption"),
+        leaf_selection("ItemSelectedBundleOptionValue"),
+    );
+    let placed = gql(&sandbox, &order, json!({ "id": id })).await;
+    assert!(
+        placed.body.get("errors").is_none(),
+        "{}",
+        placed.body["errors"]
+    );
+    assert_eq!(placed.data()["placeOrder"]["errors"], json!([]));
+    assert_eq!(
+        placed.data()["placeOrder"]["orderV2"]["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+}
