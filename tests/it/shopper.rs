@@ -596,3 +596,74 @@ async fn customer_cart_id(app: &TestApp, auth: &str) -> String {
         .unwrap_or_else(|| panic!("a customer cart: {}", answer.body))
         .to_owned()
 }
+
+/// A guest order of a bundle and a downloadable product through the BFF: the typed cart items
+/// and order items come back as Commerce's, and the bundle's selections ship.
+#[tokio::test]
+async fn a_guest_orders_a_bundle_and_a_downloadable_product_through_the_bff() {
+    let app = TestApp::start_with_product_types().await;
+    let add = format!(
+        r#"addProductsToCart(cartId: $id, cartItems: [
+            {{ sku: "BNDL-YOGA-KIT", quantity: 1, selected_options: ["{}", "{}"] }},
+            {{ sku: "DL-YOGA-COURSE", quantity: 1, selected_options: ["{}"] }}])
+          {{ cart {{ is_virtual items {{ __typename product {{ sku }} prices {{ price {{ value }} }}
+              ... on BundleCartItem {{ bundle_options {{ label values {{ label quantity }} }} }}
+              ... on DownloadableCartItem {{ links {{ title }} }} }} }} user_errors {{ code message }} }}"#,
+        // Commerce's option uids: base64 of `bundle/1/1/1`, `bundle/2/3/2` and `downloadable/1`.
+        "YnVuZGxlLzEvMS8x",
+        "YnVuZGxlLzIvMy8y",
+        "ZG93bmxvYWRhYmxlLzE=",
+    );
+    let steps = vec![
+        add,
+        r#"setGuestEmailOnCart(input: { cart_id: $id, email: "ada@example.com" }) { cart { email } }"#.to_owned(),
+        format!("setShippingAddressesOnCart(input: {{ cart_id: $id, shipping_addresses: [{{ address: {ADDRESS} }}] }}) {{ cart {{ is_virtual }} }}"),
+        "setBillingAddressOnCart(input: { cart_id: $id, billing_address: { same_as_shipping: true } }) { cart { email } }".to_owned(),
+        r#"setShippingMethodsOnCart(input: { cart_id: $id, shipping_methods: [{ carrier_code: "flatrate", method_code: "flatrate" }] }) { cart { email } }"#.to_owned(),
+        r#"setPaymentMethodOnCart(input: { cart_id: $id, payment_method: { code: "checkmo" } }) { cart { email } }"#.to_owned(),
+        "placeOrder(input: { cart_id: $id }) { errors { code message } orderV2 { number is_virtual
+            total { total_shipping { value } }
+            items { __typename product_sku product_type
+              ... on BundleOrderItem { bundle_options { label values { product_sku quantity } } }
+              ... on DownloadableOrderItem { downloadable_links { title } } } } }".to_owned(),
+    ];
+    let bff_cart = guest_cart(&app, Via::Bff).await;
+    let through_bff = run_journey(&app, Via::Bff, None, &bff_cart, &steps).await;
+    let direct_cart = guest_cart(&app, Via::Commerce).await;
+    let direct = run_journey(&app, Via::Commerce, None, &direct_cart, &steps).await;
+    assert_same_journey(&through_bff, &direct, &steps);
+
+    let added = &through_bff[0]["addProductsToCart"];
+    assert_eq!(added["user_errors"], json!([]));
+    assert_eq!(added["cart"]["is_virtual"], false);
+    let typenames: Vec<&str> = added["cart"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["__typename"].as_str())
+        .collect();
+    assert_eq!(typenames, ["BundleCartItem", "DownloadableCartItem"]);
+    assert_eq!(
+        added["cart"]["items"][1]["links"],
+        json!([{ "title": "Beginner series" }])
+    );
+    let placed = &through_bff[steps.len() - 1]["placeOrder"];
+    assert_eq!(placed["errors"], json!([]));
+    let order = &placed["orderV2"];
+    assert_eq!(order["is_virtual"], false);
+    assert_eq!(
+        order["total"]["total_shipping"]["value"], 5.0,
+        "only the bundle ships"
+    );
+    assert_eq!(order["items"][0]["__typename"], "BundleOrderItem");
+    assert_eq!(
+        order["items"][0]["bundle_options"][1]["values"][0]["quantity"],
+        2.0
+    );
+    assert_eq!(order["items"][1]["__typename"], "DownloadableOrderItem");
+    assert_eq!(
+        order["items"][1]["downloadable_links"],
+        json!([{ "title": "Beginner series" }])
+    );
+    app.shutdown().await;
+}

@@ -73,13 +73,41 @@ impl TestApp {
         configure: impl FnOnce(&mut Config),
         extensions: Vec<Extension>,
     ) -> Self {
-        let sandbox = Sandbox::new(SandboxConfig {
-            order_stream: false,
-            ..SandboxConfig::default()
-        })
-        .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+        Self::start_over(
+            SandboxConfig {
+                order_stream: false,
+                ..SandboxConfig::default()
+            },
+            configure,
+            extensions,
+        )
         .await
-        .expect("sandbox starts");
+    }
+
+    /// The app in front of a sandbox that also sells the virtual, downloadable and bundle
+    /// products (off by default, so other tests' catalogs keep their size).
+    pub async fn start_with_product_types() -> Self {
+        Self::start_over(
+            SandboxConfig {
+                order_stream: false,
+                product_types: true,
+                ..SandboxConfig::default()
+            },
+            |_| {},
+            Vec::new(),
+        )
+        .await
+    }
+
+    async fn start_over(
+        sandbox: SandboxConfig,
+        configure: impl FnOnce(&mut Config),
+        extensions: Vec<Extension>,
+    ) -> Self {
+        let sandbox = Sandbox::new(sandbox)
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("sandbox starts");
         let mut config = Config::default();
         config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         // Each app its own SQLite file (and session key), removed at shutdown.

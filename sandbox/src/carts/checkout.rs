@@ -33,6 +33,8 @@ pub(crate) struct AddressInput {
     pub telephone: String,
     pub vat_id: Option<String>,
     pub fax: Option<String>,
+    /// Whether a customer's order saves this address to the address book.
+    pub save_in_address_book: Option<bool>,
 }
 
 /// A region as the cart shows it (`CartAddressRegion`).
@@ -63,6 +65,10 @@ pub(crate) struct CartAddress {
     pub fax: Option<String>,
     /// Text the shopper left with the shipping address.
     pub customer_notes: Option<String>,
+    /// The address-book entry it was copied from (`customer_address_uid`).
+    pub customer_address_id: Option<u32>,
+    /// Save it to the customer's address book when the order is placed.
+    pub save_in_address_book: bool,
 }
 
 impl CartAddress {
@@ -149,6 +155,8 @@ pub(crate) fn validate_address(input: AddressInput) -> Result<CartAddress, CartE
         vat_id: bounded("vat_id", input.vat_id)?,
         fax: bounded("fax", input.fax)?,
         customer_notes: None,
+        customer_address_id: None,
+        save_in_address_book: input.save_in_address_book.unwrap_or(false),
     })
 }
 
@@ -241,11 +249,22 @@ pub(crate) fn set_billing_address(
             ));
         }
     };
-    if use_for_shipping {
+    // A virtual cart has no shipping address to fill, so the flag changes nothing there.
+    if use_for_shipping && !cart.is_virtual() {
         cart.shipping_address = Some(billing.clone());
         cart.shipping_method = None;
     }
     cart.billing_address = Some(billing);
+    Ok(())
+}
+
+/// Commerce refuses a shipping address on a cart where nothing ships.
+pub(crate) fn check_ships(cart: &Cart) -> Result<(), CartError> {
+    if cart.is_virtual() {
+        return Err(CartError::Input(
+            "Shipping address is not allowed on cart: cart contains no items for shipment.".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -284,7 +303,7 @@ pub(crate) fn set_payment_method(
     if code.is_empty() {
         return Err(CartError::MissingParameter("payment_method.code"));
     }
-    if cart.shipping_address.is_none() && !cart.items.is_empty() {
+    if cart.shipping_address.is_none() && !cart.items.is_empty() && !cart.is_virtual() {
         return Err(CartError::Input(
             "The shipping address is missing. Set the address and try again.".into(),
         ));
@@ -346,12 +365,14 @@ pub(crate) fn check_before_order(cart: &Cart, totals: &Totals) -> Result<(), Pla
             "A server error stopped your order from being placed. Please try to place your order again",
         ));
     }
-    if cart.shipping_address.is_none() {
+    // A virtual cart ships nothing: it is ordered without a shipping address or method.
+    let ships = !cart.is_virtual();
+    if ships && cart.shipping_address.is_none() {
         return Err(unable(
             "Some addresses can't be used due to the configurations for specific countries.",
         ));
     }
-    if totals.shipping.is_none() {
+    if ships && totals.shipping.is_none() {
         return Err(unable(
             "The shipping method is missing. Select the shipping method and try again.",
         ));

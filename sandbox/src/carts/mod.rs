@@ -14,9 +14,11 @@
 //! quantities 12, 1, 60, 2 and 10, so Commerce's quantity tiers and the CPQ's contract tiers
 //! both come into play. Customers created at runtime start with an empty cart.
 
+pub(crate) mod address_book;
 pub(crate) mod checkout;
 pub(crate) mod lines;
 pub(crate) mod totals;
+pub(crate) mod types;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -33,14 +35,23 @@ pub(crate) use totals::Coupon;
 /// Carts the sandbox keeps at most (guest carts can be created by anyone).
 pub(crate) const MAX_CARTS: usize = 100_000;
 
-/// What a cart line holds; later product types (virtual, downloadable, bundle) join as
-/// variants with their own options.
+/// What a cart line holds: the product type and the options chosen with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LineKind {
     Simple,
     /// A configurable product with the chosen variant.
     Configurable {
         variant: Variant,
+    },
+    /// A virtual product (a service): nothing ships.
+    Virtual,
+    /// A downloadable product with the links bought; nothing ships.
+    Downloadable {
+        links: types::LinkSet,
+    },
+    /// A bundle with its chosen selections, each shipping as its own simple product.
+    Bundle {
+        picks: types::BundlePicks,
     },
 }
 
@@ -59,22 +70,43 @@ impl CartLine {
     /// The chosen variant of a configurable line.
     pub fn variant(&self) -> Option<Variant> {
         match self.kind {
-            LineKind::Simple => None,
             LineKind::Configurable { variant } => Some(variant),
+            _ => None,
         }
     }
 
-    /// Entity id of the simple product that ships: the product's or the variant's.
-    pub fn stock_item(&self, catalog: &Catalog) -> u32 {
-        self.variant()
-            .map_or_else(|| catalog.product_id(self.product), |v| v.id)
+    /// Whether nothing of this line ships (Commerce's `is_virtual` of a quote item).
+    pub fn is_virtual(&self) -> bool {
+        matches!(self.kind, LineKind::Virtual | LineKind::Downloadable { .. })
     }
 
-    /// Commerce's salable quantity of what this line ships.
+    /// What ordering this line reserves: `(entity id, units, seeded quantity)` of each
+    /// simple product, variant or bundle selection it sells.
+    pub fn stock_units(&self, catalog: &Catalog) -> Vec<(u32, u32, u32)> {
+        match &self.kind {
+            LineKind::Bundle { picks } => types::pick_products(catalog, self.product, picks)
+                .map(|(simple, units)| {
+                    (
+                        catalog.product_id(simple),
+                        units.saturating_mul(self.quantity),
+                        catalog.seeded_qty(simple, None),
+                    )
+                })
+                .collect(),
+            _ => {
+                let variant = self.variant();
+                let id = variant.map_or_else(|| catalog.product_id(self.product), |v| v.id);
+                vec![(id, self.quantity, catalog.seeded_qty(self.product, variant))]
+            }
+        }
+    }
+
+    /// Commerce's salable quantity of what this line sells.
     pub fn salable(&self, catalog: &Catalog) -> u32 {
-        match self.variant() {
-            Some(v) => u32::from(catalog.variant_qty(v.id)),
-            None => catalog.product_qty(self.product),
+        match &self.kind {
+            LineKind::Configurable { variant } => u32::from(catalog.variant_qty(variant.id)),
+            LineKind::Bundle { picks } => types::bundle_salable(catalog, self.product, picks),
+            _ => catalog.product_qty(self.product),
         }
     }
 }
@@ -123,6 +155,11 @@ impl Cart {
 
     pub fn total_quantity(&self) -> u32 {
         self.items.iter().map(|l| l.quantity).sum()
+    }
+
+    /// Commerce's `Quote::isVirtual`: some items, and none of them ships.
+    pub fn is_virtual(&self) -> bool {
+        !self.items.is_empty() && self.items.iter().all(CartLine::is_virtual)
     }
 }
 

@@ -7,9 +7,9 @@
 //! destination country, free shipping from a subtotal (after discounts) of $100. Tax is
 //! charged on items after discounts, never on shipping (Commerce's default tax classes).
 
-use super::{Cart, CartLine};
+use super::{Cart, CartLine, LineKind, types};
 use crate::catalog::Catalog;
-use crate::catalog::pricing::PriceView;
+use crate::catalog::pricing::{PriceView, UnitPrice};
 
 /// What a coupon's cart rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +198,7 @@ pub(crate) fn compute(
 fn line_totals(catalog: &Catalog, view: &PriceView, line: &CartLine) -> LineTotals {
     let product = catalog.product(line.product);
     let size = line.variant().map(|v| v.size);
-    let unit = view.unit_price(product, size);
+    let unit = unit_price(catalog, view, line);
     let final_cents = view
         .tiers(product, size)
         .iter()
@@ -212,6 +212,48 @@ fn line_totals(catalog: &Catalog, view: &PriceView, line: &CartLine) -> LineTota
         row_total: round_cents(price * f64::from(line.quantity)),
         discount: 0.0,
         tax: 0.0,
+    }
+}
+
+/// One unit of a line, before quantity tiers: a downloadable product's price plus its chosen
+/// links', a dynamic bundle's the sum of its selections' (each at its quantity).
+pub(crate) fn unit_price(catalog: &Catalog, view: &PriceView, line: &CartLine) -> UnitPrice {
+    let product = catalog.product(line.product);
+    match &line.kind {
+        LineKind::Bundle { picks } => types::pick_products(catalog, line.product, picks).fold(
+            UnitPrice {
+                regular: 0,
+                final_price: 0,
+            },
+            |sum, (simple, units)| {
+                let unit = view.unit_price(catalog.product(simple), None);
+                UnitPrice {
+                    regular: sum
+                        .regular
+                        .saturating_add(unit.regular.saturating_mul(units)),
+                    final_price: sum
+                        .final_price
+                        .saturating_add(unit.final_price.saturating_mul(units)),
+                }
+            },
+        ),
+        LineKind::Downloadable { links } => {
+            let unit = view.unit_price(product, None);
+            let separately = types::downloadable_of(product)
+                .filter(|d| d.links_purchased_separately)
+                .map_or(0, |d| {
+                    links
+                        .indices()
+                        .filter_map(|i| d.links.get(i))
+                        .map(|l| l.price)
+                        .sum()
+                });
+            UnitPrice {
+                regular: unit.regular.saturating_add(separately),
+                final_price: unit.final_price.saturating_add(separately),
+            }
+        }
+        _ => view.unit_price(product, line.variant().map(|v| v.size)),
     }
 }
 
@@ -251,7 +293,14 @@ fn shipping_rates(
     country: &str,
     discounted_subtotal: f64,
 ) -> Vec<ShippingRate> {
-    if cart.items.is_empty() {
+    // Virtual and downloadable lines ship nothing, so they cost no flat rate either.
+    let shipped: u32 = cart
+        .items
+        .iter()
+        .filter(|l| !l.is_virtual())
+        .map(|l| l.quantity)
+        .sum();
+    if shipped == 0 {
         return Vec::new();
     }
     let free = cart
@@ -264,7 +313,7 @@ fn shipping_rates(
             carrier_title: "Flat Rate",
             method_code: "flatrate",
             method_title: "Fixed",
-            amount: price(FLAT_RATE_PER_ITEM.saturating_mul(cart.total_quantity())),
+            amount: price(FLAT_RATE_PER_ITEM.saturating_mul(shipped)),
         },
         ShippingRate {
             carrier_code: "tablerate",
@@ -327,7 +376,6 @@ pub(crate) fn payment_method(code: &str) -> Option<&'static PaymentMethod> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::carts::LineKind;
 
     const USD: PriceView = PriceView {
         currency: "USD",

@@ -46,8 +46,8 @@ use crate::catalog::Catalog;
 use crate::companies::Companies;
 use crate::customers::Customers;
 use crate::errors::{Category, commerce_error, input_error};
-use crate::orders::Orders;
 use crate::mail::Outbox;
+use crate::orders::Orders;
 use crate::reviews::Reviews;
 use crate::scope::RequestScope;
 use crate::store::{StoreView, Stores};
@@ -215,6 +215,9 @@ fn cart_mutation(name: &str) -> Option<Handler> {
         "addProductsToCart" => Arc::new(items::add_products_to_cart),
         "addSimpleProductsToCart" => Arc::new(items::add_simple_products_to_cart),
         "addConfigurableProductsToCart" => Arc::new(items::add_configurable_products_to_cart),
+        "addVirtualProductsToCart"
+        | "addDownloadableProductsToCart"
+        | "addBundleProductsToCart" => Arc::new(cart::types::add_typed_products_to_cart),
         "updateCartItems" => Arc::new(items::update_cart_items),
         "removeItemFromCart" => Arc::new(items::remove_item_from_cart),
         "applyCouponToCart" => Arc::new(checkout::apply_coupon_to_cart),
@@ -228,6 +231,7 @@ fn cart_mutation(name: &str) -> Option<Handler> {
         "estimateShippingMethods" => Arc::new(checkout::estimate_shipping_methods),
         "estimateTotals" => Arc::new(checkout::estimate_totals),
         "placeOrder" => Arc::new(checkout::place_order),
+        "addWishlistItemsToCart" => Arc::new(cart::wishlist::add_wishlist_items_to_cart),
         _ => return None,
     })
 }

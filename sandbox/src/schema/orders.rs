@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 use super::customer::logged_in;
 use super::product::product_ref;
 use super::{Data, Page, arg, configurable};
-use crate::carts::CartAddress;
 use crate::carts::totals::round_cents;
+use crate::carts::types::{BundlePick, BundlePicks, bundle_of, downloadable_of};
+use crate::carts::{CartAddress, LineKind};
 use crate::catalog::Catalog;
+use crate::catalog::pricing::PriceView;
+use crate::catalog::types::Bundle;
 use crate::orders::{Order, OrderLine};
 use crate::scope::RequestScope;
 
@@ -158,7 +161,7 @@ pub(super) fn order_json(data: &Data, scope: &RequestScope, order: &Order) -> Va
         "status": order.status,
         "email": order.email,
         "token": order.token,
-        "is_virtual": false,
+        "is_virtual": !order.lines.is_empty() && order.lines.iter().all(|l| l.line.is_virtual()),
         "gift_receipt_included": order.gift_receipt_included,
         "printed_card_included": order.printed_card_included,
         "grand_total": order.grand_total,
@@ -283,5 +286,120 @@ fn item_json(catalog: &Catalog, scope: &RequestScope, order: &Order, line: &Orde
             .unwrap_or_default()
             .into();
     }
+    decorate_typed_item(catalog, order, line, &mut item);
     item
+}
+
+/// A virtual line is a plain `OrderItem` of type "virtual"; downloadable and bundle lines are
+/// Adobe's `DownloadableOrderItem` (the links bought) and `BundleOrderItem` (the selections
+/// with their units per bundle and unit prices).
+fn decorate_typed_item(catalog: &Catalog, order: &Order, line: &OrderLine, item: &mut Value) {
+    let product = catalog.product(line.line.product);
+    match &line.line.kind {
+        LineKind::Virtual => item["product_type"] = json!("virtual"),
+        LineKind::Downloadable { links } => {
+            item["__typename"] = json!("DownloadableOrderItem");
+            item["product_type"] = json!("downloadable");
+            let bought = downloadable_of(product).map_or_else(Vec::new, |d| {
+                links
+                    .indices()
+                    .filter_map(|i| d.links.get(i))
+                    .map(|l| {
+                        json!({
+                            "uid": crate::uid::encode(&format!("downloadable/{}", l.id)),
+                            "title": l.title,
+                            "sort_order": l.sort_order,
+                        })
+                    })
+                    .collect()
+            });
+            item["downloadable_links"] = bought.into();
+        }
+        LineKind::Bundle { picks } => {
+            item["__typename"] = json!("BundleOrderItem");
+            item["product_type"] = json!("bundle");
+            item["parent_sku"] = json!(product.sku);
+            item["bundle_options"] = bundle_of(product)
+                .map_or_else(Vec::new, |b| {
+                    ordered_bundle_options(catalog, order, line, b, picks)
+                })
+                .into();
+        }
+        LineKind::Simple | LineKind::Configurable { .. } => {}
+    }
+}
+
+/// `BundleOrderItem.bundle_options`: each option with what was chosen from it.
+fn ordered_bundle_options(
+    catalog: &Catalog,
+    order: &Order,
+    line: &OrderLine,
+    bundle: &Bundle,
+    picks: &BundlePicks,
+) -> Vec<Value> {
+    // The order keeps the line's unit price in its currency and group price; each selection
+    // gets its share of it, in proportion to its catalog price.
+    let usd = PriceView {
+        currency: "USD",
+        rate: 1.0,
+        group_discount: 0,
+    };
+    let catalog_unit: f64 = pick_prices(catalog, &usd, bundle, picks)
+        .map(|(p, price)| price * f64::from(p.quantity))
+        .sum();
+    let share = if catalog_unit > 0.0 {
+        line.price / catalog_unit
+    } else {
+        1.0
+    };
+    bundle
+        .options
+        .iter()
+        .enumerate()
+        .filter_map(|(o, option)| {
+            let values: Vec<Value> = picks
+                .iter()
+                .filter(|p| usize::from(p.option) == o)
+                .filter_map(|p| {
+                    option
+                        .selections
+                        .get(usize::from(p.selection))
+                        .map(|s| (p, s))
+                })
+                .map(|(p, selection)| {
+                    let simple = catalog.product(selection.product);
+                    let price = usd.amount(usd.unit_price(simple, None).final_price) * share;
+                    json!({
+                        "id": crate::uid::encode_id(selection.id),
+                        "uid": crate::uid::encode_id(selection.id),
+                        "product_name": simple.name,
+                        "product_sku": simple.sku,
+                        "quantity": f64::from(p.quantity),
+                        "price": money(order, price),
+                    })
+                })
+                .collect();
+            let uid = crate::uid::encode(&format!("bundle/{}", option.id));
+            (!values.is_empty())
+                .then(|| json!({ "id": uid, "uid": uid, "label": option.title, "values": values }))
+        })
+        .collect()
+}
+
+/// Each pick with its selection's unit price in `view`.
+fn pick_prices<'a>(
+    catalog: &'a Catalog,
+    view: &'a PriceView,
+    bundle: &'a Bundle,
+    picks: &'a BundlePicks,
+) -> impl Iterator<Item = (&'a BundlePick, f64)> + 'a {
+    picks.iter().filter_map(move |p| {
+        let selection = bundle
+            .options
+            .get(usize::from(p.option))?
+            .selections
+            .get(usize::from(p.selection))?;
+        let unit = view.unit_price(catalog.product(selection.product), None);
+        Some((p, view.amount(unit.final_price)))
+    })
 }

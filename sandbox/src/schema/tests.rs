@@ -984,6 +984,9 @@ async fn every_leaf_field_of_the_emulated_types_resolves_with_its_declared_type(
 
 mod account;
 mod b2b;
+mod cart_addresses;
+mod cart_types;
 mod carts;
 mod directives;
 mod types;
+mod wishlist_cart;

@@ -9,7 +9,7 @@ use super::Data;
 use super::product::{At, money, product_price, product_ref};
 use crate::catalog::Catalog;
 use crate::catalog::pricing::{PriceView, UnitPrice};
-use crate::catalog::types::{Bundle, BundleOption, Downloadable, Kind, Selection};
+use crate::catalog::types::{Bundle, BundleOption, Downloadable, Kind, Link, Sample, Selection};
 use crate::scope::RequestScope;
 use crate::uid::encode;
 
@@ -130,32 +130,30 @@ pub(super) fn links(data: &Data, view: &PriceView, at: &At<'_>) -> Value {
         return Value::Null;
     };
     let base = data.base_url();
-    Value::Array(
-        d.links
-            .iter()
-            .map(|link| {
-                let sample_url = link.has_sample.then(|| {
-                    format!(
-                        "{base}downloadable/download/linkSample/link_id/{}/",
-                        link.id
-                    )
-                });
-                json!({
-                    "id": link.id,
-                    "uid": encode(&format!("downloadable/{}", link.id)),
-                    "title": link.title,
-                    "sort_order": link.sort_order,
-                    "price": view.amount(link.price),
-                    "sample_url": sample_url,
-                    "is_shareable": false,
-                    "number_of_downloads": 0,
-                    "link_type": "FILE",
-                    "sample_type": link.has_sample.then_some("FILE"),
-                    "sample_file": Value::Null,
-                })
-            })
-            .collect(),
-    )
+    Value::Array(d.links.iter().map(|l| link_json(base, view, l)).collect())
+}
+
+/// One `DownloadableProductLinks`: on the product, and on a cart item for the links bought.
+pub(super) fn link_json(base: &str, view: &PriceView, link: &Link) -> Value {
+    let sample_url = link.has_sample.then(|| {
+        format!(
+            "{base}downloadable/download/linkSample/link_id/{}/",
+            link.id
+        )
+    });
+    json!({
+        "id": link.id,
+        "uid": encode(&format!("downloadable/{}", link.id)),
+        "title": link.title,
+        "sort_order": link.sort_order,
+        "price": view.amount(link.price),
+        "sample_url": sample_url,
+        "is_shareable": false,
+        "number_of_downloads": 0,
+        "link_type": "FILE",
+        "sample_type": link.has_sample.then_some("FILE"),
+        "sample_file": Value::Null,
+    })
 }
 
 /// `downloadable_product_samples`, by `sort_order`.
@@ -164,21 +162,19 @@ pub(super) fn samples(data: &Data, at: &At<'_>) -> Value {
         return Value::Null;
     };
     let base = data.base_url();
-    Value::Array(
-        d.samples
-            .iter()
-            .map(|sample| {
-                json!({
-                    "id": sample.id,
-                    "title": sample.title,
-                    "sort_order": sample.sort_order,
-                    "sample_url": format!("{base}downloadable/download/sample/sample_id/{}/", sample.id),
-                    "sample_type": "FILE",
-                    "sample_file": Value::Null,
-                })
-            })
-            .collect(),
-    )
+    Value::Array(d.samples.iter().map(|s| sample_json(base, s)).collect())
+}
+
+/// One `DownloadableProductSamples`.
+pub(super) fn sample_json(base: &str, sample: &Sample) -> Value {
+    json!({
+        "id": sample.id,
+        "title": sample.title,
+        "sort_order": sample.sort_order,
+        "sample_url": format!("{base}downloadable/download/sample/sample_id/{}/", sample.id),
+        "sample_type": "FILE",
+        "sample_file": Value::Null,
+    })
 }
 
 /// `BundleProduct.items`: the options by position, each with its selections.

@@ -47,16 +47,16 @@ fn not_allowed() -> Error {
     )
 }
 
-fn customer_id(scope: &RequestScope) -> Result<u32, Error> {
+pub(super) fn customer_id(scope: &RequestScope) -> Result<u32, Error> {
     scope.customer.ok_or_else(not_allowed)
 }
 
-fn wishlist_error(error: WishlistError) -> Error {
+pub(super) fn wishlist_error(error: WishlistError) -> Error {
     input_error(error.to_string())
 }
 
 /// A `Wishlist`.
-fn wishlist_json(data: &Data, scope: &RequestScope, list: &Wishlist) -> Value {
+pub(super) fn wishlist_json(data: &Data, scope: &RequestScope, list: &Wishlist) -> Value {
     let items: Vec<Value> = list
         .items
         .iter()
@@ -202,7 +202,7 @@ fn wishlist_output(
     }))
 }
 
-fn list_id(ctx: &ResolverContext<'_>) -> Result<u32, Error> {
+pub(super) fn list_id(ctx: &ResolverContext<'_>) -> Result<u32, Error> {
     let raw: String = arg(ctx, "wishlistId")?.unwrap_or_default();
     raw.trim()
         .parse()

@@ -12,9 +12,10 @@ use super::{
     CartIdInput, caller, cart_error, cart_json_with, cart_output, estimate_destination, rate_json,
     required, totals_of,
 };
+use crate::carts::address_book::{self, BookError};
 use crate::carts::checkout::{self, AddressInput, PlaceOrderError};
 use crate::carts::{CartError, totals};
-use crate::errors::{Category, commerce_error};
+use crate::errors::{Category, commerce_error, input_error};
 use crate::orders::Placement;
 use crate::scope::RequestScope;
 
@@ -112,37 +113,62 @@ struct AddressChoice {
 }
 
 impl AddressChoice {
-    /// The address given inline; an address-book id is not emulated here (the account's
-    /// addresses live in `customers`), so it answers Commerce's not-found error.
-    fn inline(self, kind: &str) -> Result<Option<checkout::CartAddress>, CartError> {
-        let book = self
-            .customer_address_uid
-            .clone()
-            .or(self.customer_address_id.map(|id| id.to_string()));
-        match (self.address, book) {
-            (Some(_), Some(_)) => Err(CartError::Input(format!(
+    /// The address given inline or by the logged-in customer's address book; `None` when the
+    /// choice names neither. Book errors keep Commerce's categories (a guest or another
+    /// customer's address is an authorization problem, an unknown id a missing entity).
+    fn resolve(
+        &self,
+        data: &Data,
+        scope: &RequestScope,
+        kind: &str,
+    ) -> Result<Option<checkout::CartAddress>, Error> {
+        let book = match (&self.customer_address_uid, self.customer_address_id) {
+            (Some(uid), _) => Some(crate::uid::decode_id(uid).ok_or_else(|| {
+                input_error(format!("Value of uid \"{}\" is incorrect.", uid.trim()))
+            })?),
+            (None, Some(id)) => Some(u32::try_from(id).unwrap_or(0)),
+            (None, None) => None,
+        };
+        match (&self.address, book) {
+            (Some(_), Some(_)) => Err(cart_error(CartError::Input(format!(
                 "The {kind} address cannot contain \"customer_address_id\" and \"address\" at the same time."
-            ))),
-            (None, Some(id)) => Err(CartError::NoSuchEntity(format!(
-                "Could not find a address with ID \"{id}\""
-            ))),
+            )))),
+            (None, Some(id)) => {
+                let mut address = address_book::saved_address(&data.customers, scope.customer, id)
+                    .map_err(book_error)?;
+                address.customer_notes = self.notes().map_err(cart_error)?;
+                Ok(Some(address))
+            }
             (Some(address), None) => {
-                let mut address = checkout::validate_address(address)?;
-                if self
-                    .customer_notes
-                    .as_ref()
-                    .is_some_and(|n| n.chars().count() > 1_000)
-                {
-                    return Err(CartError::Input(
-                        "\"customer_notes\" cannot contain more than 1000 characters.".into(),
-                    ));
-                }
-                address.customer_notes = self.customer_notes;
+                let mut address =
+                    checkout::validate_address(address.clone()).map_err(cart_error)?;
+                address.customer_notes = self.notes().map_err(cart_error)?;
                 Ok(Some(address))
             }
             (None, None) => Ok(None),
         }
     }
+
+    fn notes(&self) -> Result<Option<String>, CartError> {
+        if self
+            .customer_notes
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 1_000)
+        {
+            return Err(CartError::Input(
+                "\"customer_notes\" cannot contain more than 1000 characters.".into(),
+            ));
+        }
+        Ok(self.customer_notes.clone())
+    }
+}
+
+fn book_error(error: BookError) -> Error {
+    let category = match error {
+        BookError::Guest | BookError::NotYours(_) => Category::Authorization,
+        BookError::NotFound(_) => Category::NoSuchEntity,
+    };
+    commerce_error(category, error.to_string())
 }
 
 pub(in crate::schema) fn set_shipping_addresses_on_cart(
@@ -167,15 +193,21 @@ pub(in crate::schema) fn set_shipping_addresses_on_cart(
     let choice = choices
         .pop()
         .ok_or_else(|| cart_error(CartError::MissingParameter("shipping_addresses")))?;
+    let current = data
+        .carts
+        .read(caller(scope), cart_id)
+        .map_err(cart_error)?;
+    checkout::check_ships(&current).map_err(cart_error)?;
+    let address = choice.resolve(data, scope, "shipping")?.ok_or_else(|| {
+        cart_error(CartError::Input(
+            "The shipping address must contain either \"customer_address_id\" or \"address\"."
+                .into(),
+        ))
+    })?;
     let ((), cart) = data
         .carts
         .update(caller(scope), cart_id, |cart| {
-            let address = choice.inline("shipping")?.ok_or_else(|| {
-                CartError::Input(
-                    "The shipping address must contain either \"customer_address_id\" or \"address\"."
-                        .into(),
-                )
-            })?;
+            checkout::check_ships(cart)?;
             cart.shipping_address = Some(address);
             Ok(())
         })
@@ -200,10 +232,13 @@ pub(in crate::schema) fn set_billing_address_on_cart(
         .ok_or_else(|| cart_error(CartError::MissingParameter("billing_address")))?;
     let same_as_shipping = choice.same_as_shipping.unwrap_or(false);
     let use_for_shipping = choice.use_for_shipping.unwrap_or(false);
+    data.carts
+        .read(caller(scope), cart_id)
+        .map_err(cart_error)?;
+    let address = choice.resolve(data, scope, "billing")?;
     let ((), cart) = data
         .carts
         .update(caller(scope), cart_id, |cart| {
-            let address = choice.inline("billing")?;
             checkout::set_billing_address(cart, address, same_as_shipping, use_for_shipping)
         })
         .map_err(cart_error)?;
@@ -424,16 +459,36 @@ pub(in crate::schema) fn place_order(
         order_cart(data, scope, cart)
     });
     match placed {
-        Ok((Ok(order), _)) => Ok(json!({
+        Ok((Ok(order), cart)) => {
+            save_ordered_addresses(data, &cart);
+            Ok(json!({
             "errors": [],
             "order": { "order_number": order.number, "order_id": order.number },
             "orderV2": order_json(data, scope, &order),
-        })),
+            }))
+        }
         Ok((Err(error), _)) => Ok(place_order_errors(error)),
         Err(error) => match checkout::place_order_error(&error) {
             Some(listed) => Ok(place_order_errors(listed)),
             None => Err(cart_error(error)),
         },
+    }
+}
+
+/// A customer's order saves the addresses typed with `save_in_address_book` (after the cart
+/// lock is released, so the carts and the accounts are never locked together). The order
+/// stands when the book is full: it is logged, not turned into a failed `placeOrder`.
+fn save_ordered_addresses(data: &Data, cart: &crate::carts::Cart) {
+    let Some(customer) = cart.customer.and_then(|id| data.customers.by_id(id)) else {
+        return;
+    };
+    if let Err(error) = address_book::save_ordered_addresses(
+        &data.customers,
+        &customer,
+        cart.shipping_address.as_ref(),
+        cart.billing_address.as_ref(),
+    ) {
+        tracing::warn!(customer = customer.id, %error, "ordered address not saved to the address book");
     }
 }
 
@@ -451,10 +506,7 @@ fn order_cart(
     let reserved: Vec<(u32, u32, u32)> = cart
         .items
         .iter()
-        .map(|l| {
-            let seeded = data.catalog.seeded_qty(l.product, l.variant());
-            (l.stock_item(&data.catalog), l.quantity, seeded)
-        })
+        .flat_map(|l| l.stock_units(&data.catalog))
         .collect();
     if !data.orders.has_room() {
         return Err(CartError::Input(

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::super::product::{product_ref, variant_ref};
 use super::super::{Data, arg, configurable};
-use super::{caller, cart_error, cart_output, money, required};
+use super::{caller, cart_error, cart_output, money, required, types};
 use crate::carts::lines::{self, MAX_LINES, UserError, UserErrorCode};
 use crate::carts::totals::{LineTotals, round_cents};
 use crate::carts::{Cart, CartError, LineKind};
@@ -23,12 +23,36 @@ use crate::scope::RequestScope;
 #[derive(Debug, Deserialize)]
 pub(super) struct CartItemInput {
     #[serde(default)]
-    sku: String,
+    pub(super) sku: String,
     #[serde(default)]
-    quantity: f64,
+    pub(super) quantity: f64,
     parent_sku: Option<String>,
     #[serde(default)]
-    selected_options: Vec<String>,
+    pub(super) selected_options: Vec<String>,
+    #[serde(default)]
+    pub(super) entered_options: Vec<Option<EnteredOption>>,
+}
+
+impl CartItemInput {
+    /// An item named by sku alone, as a wish list item is added to the cart.
+    pub(super) fn of_sku(sku: String, quantity: f64) -> CartItemInput {
+        CartItemInput {
+            sku,
+            quantity,
+            parent_sku: None,
+            selected_options: Vec::new(),
+            entered_options: Vec::new(),
+        }
+    }
+}
+
+/// `EnteredOptionInput`.
+#[derive(Debug, Deserialize)]
+pub(super) struct EnteredOption {
+    #[serde(default)]
+    pub(super) uid: String,
+    #[serde(default)]
+    pub(super) value: String,
 }
 
 /// The product and line kind a `CartItemInput` names: a simple product, a configurable
@@ -47,7 +71,7 @@ fn resolve(catalog: &Catalog, item: &CartItemInput) -> Result<(u32, LineKind), U
     }
     match (variant, &catalog.product(product).configurable) {
         (Some(variant), _) => Ok((product, LineKind::Configurable { variant })),
-        (None, None) => Ok((product, LineKind::Simple)),
+        (None, None) => types::line_kind(catalog.product(product), item).map(|k| (product, k)),
         (None, Some(matrix)) => configurable::variant_by_uids(matrix, &item.selected_options)
             .map(|variant| (product, LineKind::Configurable { variant }))
             .ok_or_else(UserError::options_required),
@@ -175,11 +199,22 @@ fn add_legacy(
             Some(data)
         })
         .collect();
-    bounded_items(&items, "cart_items")?;
+    add_all_or_nothing(data, scope, cart_id, &items)
+}
+
+/// The older add mutations' rule: every item goes in, or the first problem fails the whole
+/// mutation and the cart stays as it was.
+pub(super) fn add_all_or_nothing(
+    data: &Data,
+    scope: &RequestScope,
+    cart_id: &str,
+    items: &[CartItemInput],
+) -> Result<Value, Error> {
+    bounded_items(items, "cart_items")?;
     let ((), cart) = data
         .carts
         .update(caller(scope), cart_id, |cart| {
-            for item in &items {
+            for item in items {
                 add_one(data, cart, item).map_err(|e| thrown(item, e))?;
             }
             Ok(())
@@ -347,5 +382,6 @@ pub(super) fn line_json(
         item["configurable_options"] =
             configurable::selected_options(catalog.product_id(line.product), &variant);
     }
+    types::decorate_line(data, view, line, &mut item);
     item
 }

@@ -4,12 +4,15 @@
 //! reads arguments, maps `CartError`s to Commerce's errors and renders carts.
 //!
 //! A cart renders in the request's display currency with the customer group's prices, its
-//! lines as `SimpleCartItem` / `ConfigurableCartItem` whose `product` is a full product object
+//! lines as `SimpleCartItem` / `ConfigurableCartItem` (or the virtual, downloadable and bundle
+//! items of `types`) whose `product` is a full product object
 //! (a configurable line's is the parent, `configured_variant` the child). `is_available`
 //! compares the quantity with Commerce's salable quantity, not the inventory connector's.
 
 pub(super) mod checkout;
 pub(super) mod items;
+pub(super) mod types;
+pub(super) mod wishlist;
 
 use async_graphql::Error;
 use async_graphql::dynamic::ResolverContext;
@@ -215,9 +218,15 @@ pub(super) fn money(view: &PriceView, amount: f64) -> Value {
     json!({ "value": round_cents(amount), "currency": view.currency })
 }
 
-/// The cart's totals shipping to its shipping address with its chosen method.
+/// The cart's totals shipping to its shipping address with its chosen method; a virtual cart
+/// is taxed by its billing address, as Commerce taxes a quote with nothing to ship.
 fn totals_of(data: &Data, scope: &RequestScope, cart: &Cart) -> Totals {
-    let to = cart.shipping_address.as_ref().map(CartAddress::destination);
+    let taxed_at = if cart.is_virtual() {
+        &cart.billing_address
+    } else {
+        &cart.shipping_address
+    };
+    let to = taxed_at.as_ref().map(CartAddress::destination);
     totals::compute(
         &data.catalog,
         &scope.price_view(),
@@ -261,7 +270,7 @@ fn cart_json_with(data: &Data, scope: &RequestScope, cart: &Cart, totals: &Total
         "email": cart_email(data, cart),
         "items": items,
         "total_quantity": f64::from(cart.total_quantity()),
-        "is_virtual": false,
+        "is_virtual": cart.is_virtual(),
         "gift_message": cart.gift.message.as_ref().map(|(to, from, message)| json!({ "to": to, "from": from, "message": message })),
         "gift_receipt_included": cart.gift.gift_receipt_included,
         "printed_card_included": cart.gift.printed_card_included,
@@ -337,7 +346,7 @@ fn address_json(address: &CartAddress, uid: u32) -> Value {
         "vat_id": address.vat_id,
         "fax": address.fax,
         "custom_attributes": [],
-        "customer_address_uid": null,
+        "customer_address_uid": address.customer_address_id.map(crate::uid::encode_id),
     })
 }
 
