@@ -469,6 +469,12 @@ pub struct RateLimitConfig {
     pub sensitive_per_account_per_minute: u32,
     /// Sensitive mutations for one account at once above the sustained rate.
     pub sensitive_per_account_burst: u32,
+    /// Sustained single sign-on starts and callbacks (`/auth/login`, `/auth/callback`) per client
+    /// IP, per minute: each login stores a pending login until it expires, so a client must not
+    /// be able to store them without bound.
+    pub sign_in_per_ip_per_minute: u32,
+    /// Sign-on requests a client IP may send at once above the sustained rate.
+    pub sign_in_per_ip_burst: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -501,6 +507,8 @@ impl Default for RateLimitConfig {
             sensitive_per_ip_burst: 20,
             sensitive_per_account_per_minute: 10,
             sensitive_per_account_burst: 10,
+            sign_in_per_ip_per_minute: 30,
+            sign_in_per_ip_burst: 20,
         }
     }
 }

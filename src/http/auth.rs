@@ -3,22 +3,30 @@
 //! the outcome into a 302 with cookies or an error in the one error rendering (no detail
 //! leaked: the cause goes to the log with the request id).
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::sso::{CallbackParams, LoginParams, SsoError, clear_login_cookie};
-use crate::gateway::{GatewayError, code};
+use crate::gateway::{Caller, GatewayError, code};
+use crate::sources::commerce::ForwardedHeaders;
 
 /// `GET /auth/login?provider=&return_to=&cart_id=`.
 pub(crate) async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     query: Result<Query<LoginParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Some(sso) = state.sso.as_ref() else {
         return refused(&SsoError::NotConfigured, &[]);
     };
+    if let Err(limited) = admit_sign_in(&state, &headers, peer) {
+        return limited.into_response();
+    }
     let Ok(Query(params)) = query else {
         return refused(&SsoError::BadParameter("query"), &[]);
     };
@@ -37,12 +45,16 @@ pub(crate) async fn login(
 /// `GET /auth/callback?code=&state=` (the provider's redirect).
 pub(crate) async fn callback(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<CallbackParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Some(sso) = state.sso.as_ref() else {
         return refused(&SsoError::NotConfigured, &[]);
     };
+    if let Err(limited) = admit_sign_in(&state, &headers, peer) {
+        return limited.into_response();
+    }
     let clear = HeaderValue::from_str(&clear_login_cookie()).ok();
     let clear: Vec<HeaderValue> = clear.into_iter().collect();
     let Ok(Query(params)) = query else {
@@ -89,6 +101,21 @@ pub(crate) async fn logout(
         Ok(out) => redirect(&out.location, &[out.clear_cookie]),
         Err(e) => refused(&e, &[]),
     }
+}
+
+/// The sign-on rate limit per client address (behind trusted proxies, the forwarded client).
+fn admit_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(), GatewayError> {
+    let ip = peer.ip();
+    let trusted = state.config.server.trusted_proxies.contains(&ip);
+    let caller = Caller {
+        headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
+        ..Caller::default()
+    };
+    state.rate_limits.admit_sign_in(&caller)
 }
 
 /// A 302 that no cache keeps, with `Set-Cookie`s.

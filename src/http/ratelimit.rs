@@ -28,6 +28,7 @@ pub struct RateLimits {
     per_token: Option<Limiter<[u8; 32]>>,
     sensitive_per_ip: Option<Limiter<IpAddr>>,
     sensitive_per_account: Option<Limiter<[u8; 32]>>,
+    sign_in_per_ip: Option<Limiter<IpAddr>>,
     sensitive: HashSet<String>,
     trusted_proxies: Vec<IpAddr>,
     admissions: AtomicU64,
@@ -102,6 +103,11 @@ impl RateLimits {
                 limits.sensitive_per_account_burst,
                 minute,
             ),
+            sign_in_per_ip: limiter(
+                limits.sign_in_per_ip_per_minute,
+                limits.sign_in_per_ip_burst,
+                minute,
+            ),
             sensitive: limits.sensitive_mutations.iter().cloned().collect(),
             trusted_proxies: config.server.trusted_proxies.clone(),
             admissions: AtomicU64::new(0),
@@ -133,6 +139,21 @@ impl RateLimits {
             return Ok(());
         }
         self.admit_sensitive(gateway, requests, caller, ip).await
+    }
+
+    /// A single sign-on step (`/auth/login`, `/auth/callback`) from `caller`, or why not: each
+    /// login stores a pending login, so one address may start only so many.
+    pub(crate) fn admit_sign_in(&self, caller: &Caller) -> Result<(), Refused> {
+        self.sweep();
+        match self.client_ip(caller) {
+            Some(ip) => check(
+                self.sign_in_per_ip.as_ref(),
+                &ip,
+                1,
+                "to sign in from this address",
+            ),
+            None => Ok(()),
+        }
     }
 
     /// Sensitive mutations: once per operation, in one operation per batch, rate-limited per
@@ -232,7 +253,10 @@ impl RateLimits {
         if self.admissions.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY != SWEEP_EVERY - 1 {
             return;
         }
-        for limiter in [&self.per_ip, &self.sensitive_per_ip].into_iter().flatten() {
+        for limiter in [&self.per_ip, &self.sensitive_per_ip, &self.sign_in_per_ip]
+            .into_iter()
+            .flatten()
+        {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }

@@ -619,3 +619,28 @@ async fn the_demo_signs_in_through_the_sandboxs_own_provider() {
     app.shutdown().await;
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+#[tokio::test]
+async fn one_address_may_start_only_so_many_sign_ins_before_it_is_told_to_wait() {
+    let mut sso = Sso::start_with(|config| {
+        config.rate_limits.sign_in_per_ip_per_minute = 1;
+        config.rate_limits.sign_in_per_ip_burst = 2;
+    })
+    .await;
+    let bff = sso.bff();
+    for _ in 0..2 {
+        let hop = sso.browser.get(&format!("{bff}/auth/login")).await;
+        assert_eq!(hop.status, 302, "{}", hop.body);
+    }
+    let limited = sso.browser.get(&format!("{bff}/auth/login")).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.error_code(), Some("RATE_LIMITED"));
+    assert!(limited.location.is_none(), "no redirect to the provider");
+    // The callback counts against the same allowance: a flood of forged callbacks is cut too.
+    let callback = sso
+        .browser
+        .get(&format!("{bff}/auth/callback?code=x&state=y"))
+        .await;
+    assert_eq!(callback.status, 429, "{}", callback.body);
+    assert_eq!(sso.app.stored_sessions().await, 0);
+}
