@@ -57,6 +57,11 @@ enum Command {
         /// and Initech: buyer<i>@acme.example / Buyer<i>!, buyer<i+1>@globex.example, ...
         #[arg(long, default_value_t = 0)]
         extra_buyers: usize,
+        /// Base URL of a BFF that signs in through this sandbox's demo OpenID Provider (repeat
+        /// for several): its `/auth/callback` and `/` are registered with the provider's client,
+        /// beside the demo's `http://127.0.0.1:4000`.
+        #[arg(long = "bff-url", value_name = "URL")]
+        bff_urls: Vec<String>,
     },
     /// Print the composed schema (SDL) on stdout and exit; warnings go to stderr.
     Schema,
@@ -184,16 +189,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             inventory_latency_ms,
             cpq_latency_ms,
             extra_buyers,
+            bff_urls,
         } => {
             let ms = std::time::Duration::from_millis;
+            let defaults = sandbox::SandboxConfig::default();
+            let bff_urls: Vec<&str> = bff_urls.iter().map(|u| u.trim_end_matches('/')).collect();
             let settings = sandbox::SandboxConfig {
+                oidc_redirect_uris: (defaults.oidc_redirect_uris.iter().cloned())
+                    .chain(bff_urls.iter().map(|u| format!("{u}/auth/callback")))
+                    .collect(),
+                oidc_post_logout_redirect_uris: (defaults.oidc_post_logout_redirect_uris.iter())
+                    .cloned()
+                    .chain(bff_urls.iter().map(|u| format!("{u}/")))
+                    .collect(),
                 products,
                 latency: ms(latency_ms),
                 inventory_latency: ms(inventory_latency_ms),
                 cpq_latency: ms(cpq_latency_ms),
                 extra_buyers,
                 product_types: true,
-                ..sandbox::SandboxConfig::default()
+                ..defaults
             };
             let handle = sandbox::Sandbox::new(settings).spawn(listen).await?;
             tracing::info!(url = %handle.graphql_url(), "Commerce sandbox: {}", handle.graphql_url());
