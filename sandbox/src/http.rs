@@ -333,7 +333,9 @@ fn respond(
 }
 
 /// Puts `null` where a field failed: async-graphql leaves a failed nullable field out of
-/// `data`, while the GraphQL spec and Commerce answer the key with `null` beside its error.
+/// `data` (and answers `"data": null` when every root field failed), while the GraphQL spec and
+/// Commerce answer the key with `null` beside its error — `{"data": {"customer": null}}` for a
+/// guest. Only a failed non-null root field (`customerCart: Cart!`) nulls `data` itself.
 fn null_failed_fields(body: &mut serde_json::Value) {
     let paths: Vec<Vec<serde_json::Value>> = body["errors"]
         .as_array()
@@ -344,6 +346,17 @@ fn null_failed_fields(body: &mut serde_json::Value) {
                 .collect()
         })
         .unwrap_or_default();
+    let root_field =
+        |path: &Vec<serde_json::Value>| path.first().and_then(|s| s.as_str().map(str::to_owned));
+    let roots: Vec<String> = paths.iter().filter_map(root_field).collect();
+    if body["data"].is_null()
+        && !roots.is_empty()
+        && !roots
+            .iter()
+            .any(|r| crate::schema::is_non_null_root_field(r))
+    {
+        body["data"] = serde_json::Value::Object(serde_json::Map::new());
+    }
     for path in paths {
         let mut at = &mut body["data"];
         for segment in &path {

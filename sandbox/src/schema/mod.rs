@@ -93,10 +93,31 @@ type Handler =
 
 /// Builds the executable schema over `data`.
 pub(crate) fn build(data: Arc<Data>) -> Result<Schema, SchemaError> {
-    Sdl::bundled()
-        .build(Arc::new(SandboxResolvers { data }))
+    let sdl = Sdl::bundled();
+    NON_NULL_ROOT_FIELDS.get_or_init(|| non_null_root_fields(&sdl));
+    sdl.build(Arc::new(SandboxResolvers { data }))
         .finish()
         .map_err(|e| SchemaError::Invalid(e.to_string()))
+}
+
+/// Query and mutation fields whose type is non-null (`customerCart: Cart!`, `mergeCarts: Cart!`
+/// …): when one fails, `data` itself is `null`, as the GraphQL spec has it.
+static NON_NULL_ROOT_FIELDS: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+
+fn non_null_root_fields(sdl: &Sdl) -> std::collections::HashSet<String> {
+    ["Query", "Mutation"]
+        .into_iter()
+        .flat_map(|root| sdl.fields(root))
+        .filter(|field| !field.node.ty.node.nullable)
+        .map(|field| field.node.name.node.to_string())
+        .collect()
+}
+
+/// Whether the root field `name` is declared non-null (unknown names count as nullable).
+pub(crate) fn is_non_null_root_field(name: &str) -> bool {
+    NON_NULL_ROOT_FIELDS
+        .get()
+        .is_some_and(|fields| fields.contains(name))
 }
 
 pub(crate) use commerce_schema::CACHEABLE_ROOT_FIELDS;

@@ -372,6 +372,18 @@ async fn a_guest_asking_for_the_customer_gets_null_with_commerces_error() {
             .is_some_and(|d| d.contains_key("compareList"))
     );
     assert_eq!(mixed.body["data"]["compareList"], Value::Null);
+    // Alone, the failed field is still a key of `data` (Venia reads `data.customer`)…
+    let alone = post(&sandbox, "{ customer { email } }", json!({}), &[]).await;
+    assert_eq!(
+        alone.body["data"],
+        json!({ "customer": null }),
+        "{}",
+        alone.body
+    );
+    // …but a failed non-null root field (`customerCart: Cart!`) nulls `data` itself.
+    let non_null = post(&sandbox, "{ customerCart { id } }", json!({}), &[]).await;
+    assert_eq!(non_null.body["data"], Value::Null, "{}", non_null.body);
+    assert!(non_null.body["errors"][0]["message"].is_string());
 }
 
 const LISTS: &str = "{ customer { wishlists { id name visibility items_count
