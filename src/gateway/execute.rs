@@ -137,12 +137,12 @@ impl Gateway {
         };
         let answer = match plan.route {
             Route::Forward => {
-                let query = plan
+                let upstream_query = plan
                     .upstream_query
                     .as_deref()
                     .ok_or_else(GatewayError::internal)?;
                 let key = key_of(
-                    query,
+                    upstream_query,
                     variables_text.as_deref(),
                     plan.operation_name.as_deref(),
                     &caller.headers,
@@ -158,13 +158,15 @@ impl Gateway {
                     }
                 } else {
                     let upstream = self.upstream_request(&plan, variables_text, caller)?;
-                    Answer::Response(self.forward(&plan, upstream, Some(key)).await?)
+                    let response = self.forward(&plan, upstream, Some(key)).await?;
+                    relocate_errors(Answer::Response(response), &query, &plan)
                 }
             }
             Route::Merge(ref merge) => {
                 let upstream = self.upstream_request(&plan, variables_text, caller)?;
                 let request = MergeRequest::new(&plan, merge, upstream, &query, variables, caller);
-                self.forward_and_merge(request).await?
+                let answer = self.forward_and_merge(request).await?;
+                relocate_errors(answer, &query, &plan)
             }
             Route::Local => Answer::Response(
                 self.execute_locally(&plan, query, variables, variables_text, caller)
@@ -230,6 +232,21 @@ impl Gateway {
 
 /// Names the operation and its route (forward / merged / local) on the request span, for the
 /// access-log line.
+/// Commerce's errors in an answer that is not stored (errors never are) point at the field in
+/// the client's document, not in the operation printed for Commerce (see `locations`).
+fn relocate_errors(answer: Answer, query: &str, plan: &Plan) -> Answer {
+    match answer {
+        Answer::Response(mut response) if response.cacheability == Cacheability::NoStore => {
+            let operation = plan.operation_name.as_deref();
+            if let Some(body) = super::locations::relocate(&response.body, query, operation) {
+                response.body = body;
+            }
+            Answer::Response(response)
+        }
+        other => other,
+    }
+}
+
 fn record_route(plan: &Plan) {
     let span = tracing::Span::current();
     if let Some(name) = &plan.operation_name {

@@ -12,6 +12,7 @@ mod execute;
 pub mod extension;
 pub mod introspection;
 mod limits;
+mod locations;
 mod merge;
 mod normalize;
 pub mod plan;

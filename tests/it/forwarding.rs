@@ -281,3 +281,38 @@ async fn get_requests_run_queries_with_variables() {
     assert_eq!(answer.body["data"]["country"]["id"], "US");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn commerces_errors_point_into_the_document_the_client_sent() {
+    let app = TestApp::start().await;
+    // A multi-line document with an alias and a fragment, as storefronts write them: the BFF
+    // prints another text for Commerce, but the error must point here, as Commerce's would.
+    let guest = "query Account {\n  storeConfig { store_code }\n  me: customer {\n    ...Who\n  }\n}\nfragment Who on Customer { email }\n";
+    let through = app.query(guest, json!({})).await;
+    let direct = app.query_commerce(guest, json!({}), &[]).await;
+    assert_eq!(
+        through.body["errors"][0]["locations"],
+        json!([{ "line": 3, "column": 3 }])
+    );
+    assert_eq!(
+        through.body["errors"], direct.body["errors"],
+        "{}",
+        through.body
+    );
+    assert_eq!(through.body["data"], direct.body["data"]);
+    assert_eq!(through.body["data"]["me"], Value::Null);
+    // A cart mutation's error too (forwarded, never cached).
+    let mutation = "mutation {\n  setGuestEmailOnCart(input: {\n    cart_id: \"nope\"\n    email: \"a@example.com\"\n  }) { cart { email } }\n}";
+    let through = app.query(mutation, json!({})).await;
+    let direct = app.query_commerce(mutation, json!({}), &[]).await;
+    assert_eq!(
+        through.body["errors"], direct.body["errors"],
+        "{}",
+        through.body
+    );
+    assert_eq!(
+        through.body["errors"][0]["locations"],
+        json!([{ "line": 2, "column": 3 }])
+    );
+    app.shutdown().await;
+}
