@@ -230,8 +230,6 @@ impl Gateway {
     }
 }
 
-/// Names the operation and its route (forward / merged / local) on the request span, for the
-/// access-log line.
 /// Commerce's errors in an answer that is not stored (errors never are) point at the field in
 /// the client's document, not in the operation printed for Commerce (see `locations`).
 fn relocate_errors(answer: Answer, query: &str, plan: &Plan) -> Answer {
@@ -247,6 +245,8 @@ fn relocate_errors(answer: Answer, query: &str, plan: &Plan) -> Answer {
     }
 }
 
+/// Names the operation and its route (forward / merged / local) on the request span, for the
+/// access-log line.
 fn record_route(plan: &Plan) {
     let span = tracing::Span::current();
     if let Some(name) = &plan.operation_name {

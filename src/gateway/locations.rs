@@ -13,6 +13,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use super::response::present;
+
 /// `body` with its errors' `locations` moved into `document`, or `None` when nothing changes
 /// (no error carries `locations`, or the body is not a GraphQL answer).
 pub(crate) fn relocate(body: &[u8], document: &str, operation: Option<&str>) -> Option<Bytes> {
@@ -67,11 +69,6 @@ struct Answer<'a> {
     data: Option<&'a RawValue>,
     #[serde(borrow, default)]
     extensions: Option<&'a RawValue>,
-}
-
-/// A key that is present, whatever its value (`null` included).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

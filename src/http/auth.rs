@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use crate::auth::sso::{CallbackParams, LoginParams, SsoError, clear_login_cookie};
 use crate::gateway::{Caller, GatewayError, code};
-use crate::sources::commerce::ForwardedHeaders;
 
 /// `GET /auth/login?provider=&return_to=&cart_id=`.
 pub(crate) async fn login(
@@ -109,10 +108,8 @@ fn admit_sign_in(
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> Result<(), GatewayError> {
-    let ip = peer.ip();
-    let trusted = state.config.server.trusted_proxies.contains(&ip);
     let caller = Caller {
-        headers: ForwardedHeaders::from_client(headers, Some(ip), trusted),
+        headers: state.forwarded_headers(headers, peer),
         ..Caller::default()
     };
     state.rate_limits.admit_sign_in(&caller)

@@ -19,7 +19,6 @@ use crate::gateway::{
     Answer, CacheStatus, Cacheability, Caller, GatewayError, GatewayResponse, GraphqlRequest,
     check_variables_nesting, code,
 };
-use crate::sources::commerce::ForwardedHeaders;
 use crate::sources::connector::REQUEST_ID;
 
 /// Headers whose presence forces a CORS preflight, so a request carrying one cannot come from a
@@ -250,9 +249,7 @@ fn caller(
     via_get: bool,
     session: &RequestSession,
 ) -> Caller {
-    let ip = peer.ip();
-    let trusted = state.config.server.trusted_proxies.contains(&ip);
-    let mut forwarded = ForwardedHeaders::from_client(headers, Some(ip), trusted);
+    let mut forwarded = state.forwarded_headers(headers, peer);
     if let Some(active) = &session.active {
         forwarded = forwarded.with_session_token(&active.record.customer_token);
     }

@@ -15,6 +15,7 @@ pub mod playground;
 mod ratelimit;
 mod session;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Semaphore;
@@ -102,6 +103,14 @@ impl AppState {
             sessions,
             sso,
         }))
+    }
+
+    /// The headers of a client request that go to Commerce, with `X-Forwarded-For` kept only
+    /// from a trusted proxy; the client address the rate limits key on is read from them.
+    fn forwarded_headers(&self, headers: &HeaderMap, peer: SocketAddr) -> ForwardedHeaders {
+        let ip = peer.ip();
+        let trusted = self.config.server.trusted_proxies.contains(&ip);
+        ForwardedHeaders::from_client(headers, Some(ip), trusted)
     }
 }
 
