@@ -142,7 +142,7 @@ impl Orders {
             store: cart.store,
             customer: cart.customer,
             email,
-            created_at: timestamp(now),
+            created_at: crate::clock::datetime(now),
             status: "Pending",
             currency: totals.currency,
             lines,
@@ -176,12 +176,6 @@ impl Orders {
             .cloned()
             .collect()
     }
-}
-
-/// `YYYY-MM-DD HH:MM:SS` as Commerce prints order dates.
-fn timestamp(seconds: u64) -> String {
-    let rfc = crate::clock::rfc3339(seconds);
-    rfc.trim_end_matches('Z').replacen('T', " ", 1)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `/oidc/token` (authorization code → id_token and access token) and `/oidc/userinfo`.
 
 use std::sync::PoisonError;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Form;
 use axum::extract::State;
@@ -135,7 +134,7 @@ pub(super) async fn token(
         grant.redeemed_with = Some(access_token.clone());
     }
     let issuer = sandbox.oidc_issuer();
-    let now = unix_now();
+    let now = crate::clock::now();
     let claims = IdTokenClaims {
         iss: &issuer,
         sub: &identity.subject,
@@ -247,12 +246,6 @@ fn form_decode(text: &str) -> Option<String> {
 /// `BASE64URL(SHA256(verifier))` (RFC 7636 §4.6).
 pub(super) fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// `/oidc/userinfo` (OpenID Connect Core §5.3): the claims of the access token's person.

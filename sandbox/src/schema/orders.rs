@@ -97,12 +97,9 @@ pub(super) fn customer_orders(
     let filter: OrdersFilter = arg(ctx, "filter")?.unwrap_or_default();
     let sort: Option<OrdersSort> = arg(ctx, "sort")?;
     let page = Page::from_args(ctx)?;
-    let mut orders: Vec<Order> = data
-        .orders
-        .of_customer(customer.id, scope.store)
-        .into_iter()
-        .filter(|o| filter.admits(o))
-        .collect();
+    let all = data.orders.of_customer(customer.id, scope.store);
+    let first = all.first().map(|o| o.created_at.clone());
+    let mut orders: Vec<Order> = all.into_iter().filter(|o| filter.admits(o)).collect();
     let ascending = sort
         .as_ref()
         .is_some_and(|s| s.sort_direction.eq_ignore_ascii_case("ASC"));
@@ -110,11 +107,6 @@ pub(super) fn customer_orders(
     if !ascending {
         orders.reverse();
     }
-    let first = data
-        .orders
-        .of_customer(customer.id, scope.store)
-        .first()
-        .map(|o| o.created_at.clone());
     Ok(json!({
         "items": page.slice(&orders).iter().map(|o| order_json(data, scope, o)).collect::<Vec<_>>(),
         "page_info": page.info(orders.len()),

@@ -20,7 +20,6 @@ use serde_json::{Map, Value};
 use super::{Data, Handler, arg};
 use crate::customers::Customer;
 use crate::errors::input_error;
-use crate::scope::RequestScope;
 
 /// Root query fields of this module.
 pub(super) fn query(name: &str) -> Option<Handler> {
@@ -85,10 +84,9 @@ pub(super) fn parent_customer(
         .ok_or_else(super::customer::not_authorized)
 }
 
-/// The logged-in customer (Commerce's authorization error for guests).
-pub(super) fn logged_in(data: &Data, scope: &RequestScope) -> Result<Arc<Customer>, Error> {
-    super::customer::logged_in(data, scope)
-}
+/// The logged-in customer (Commerce's authorization error for guests), for the account's
+/// resolvers.
+pub(super) use super::customer::logged_in;
 
 /// The object argument `name`, or Commerce's `"input" value should be specified`.
 fn input_object(ctx: &ResolverContext<'_>, name: &str) -> Result<Map<String, Value>, Error> {

@@ -20,6 +20,22 @@ use crate::orders::Placement;
 use crate::scope::RequestScope;
 
 /// Deserializes the `input` argument, which every mutation here requires.
+/// The one entry of a list argument Commerce takes exactly one of (`null` entries skipped):
+/// more is refused with `multiple`, none names the missing parameter.
+fn exactly_one<T>(
+    list: Vec<Option<T>>,
+    parameter: &'static str,
+    multiple: &str,
+) -> Result<T, Error> {
+    let mut entries: Vec<T> = list.into_iter().flatten().collect();
+    if entries.len() > 1 {
+        return Err(cart_error(CartError::Input(multiple.into())));
+    }
+    entries
+        .pop()
+        .ok_or_else(|| cart_error(CartError::MissingParameter(parameter)))
+}
+
 fn input<T: serde::de::DeserializeOwned>(ctx: &ResolverContext<'_>) -> Result<T, Error> {
     arg(ctx, "input")?.ok_or_else(|| cart_error(CartError::MissingParameter("input")))
 }
@@ -184,15 +200,11 @@ pub(in crate::schema) fn set_shipping_addresses_on_cart(
     }
     let input: Input = input(ctx)?;
     let cart_id = required(&input.cart_id, "cart_id")?;
-    let mut choices: Vec<AddressChoice> = input.shipping_addresses.into_iter().flatten().collect();
-    if choices.len() > 1 {
-        return Err(cart_error(CartError::Input(
-            "You cannot specify multiple shipping addresses.".into(),
-        )));
-    }
-    let choice = choices
-        .pop()
-        .ok_or_else(|| cart_error(CartError::MissingParameter("shipping_addresses")))?;
+    let choice = exactly_one(
+        input.shipping_addresses,
+        "shipping_addresses",
+        "You cannot specify multiple shipping addresses.",
+    )?;
     let current = data
         .carts
         .read(caller(scope), cart_id)
@@ -265,15 +277,11 @@ pub(in crate::schema) fn set_shipping_methods_on_cart(
     }
     let input: Input = input(ctx)?;
     let cart_id = required(&input.cart_id, "cart_id")?;
-    let mut methods: Vec<MethodInput> = input.shipping_methods.into_iter().flatten().collect();
-    if methods.len() > 1 {
-        return Err(cart_error(CartError::Input(
-            "You cannot specify multiple shipping methods.".into(),
-        )));
-    }
-    let method = methods
-        .pop()
-        .ok_or_else(|| cart_error(CartError::MissingParameter("shipping_methods")))?;
+    let method = exactly_one(
+        input.shipping_methods,
+        "shipping_methods",
+        "You cannot specify multiple shipping methods.",
+    )?;
     let carrier = required(&method.carrier_code, "carrier_code")?;
     let code = required(&method.method_code, "method_code")?;
     let ((), cart) = data
