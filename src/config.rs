@@ -17,9 +17,11 @@ use std::net::{IpAddr, SocketAddr};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod jobs;
 mod load;
 mod store;
 
+pub use jobs::{CatalogContentConfig, ContentMode, FlowConfig, InventoryFullConfig, JobsConfig, Vanished};
 pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).
@@ -105,6 +107,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub store: StoreConfig,
     pub session: SessionConfig,
+    pub jobs: JobsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -689,6 +692,7 @@ impl Config {
             ("crm", "token", self.crm.token.is_some()),
             ("store", "url", self.store.url.is_some()),
             ("session", "secret", self.session.secret.is_some()),
+            ("jobs", "admin_token", self.jobs.admin_token.is_some()),
         ];
         // Provider secrets sit one table deeper than the sections above.
         if let Some(toml::Value::Table(auth)) = value.get_mut("auth")
@@ -839,6 +843,7 @@ impl Config {
         }
         self.store.validate()?;
         self.session.validate()?;
+        self.jobs.validate()?;
         let origins = &self.server.cors_allowed_origins;
         for origin in origins {
             if let Err(m) = normalize_origin(origin) {

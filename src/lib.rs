@@ -13,8 +13,10 @@
 //!   client (`auth::oidc`) and the login/callback/logout flow (`auth::sso`, routes in `http`).
 //! * [`cache`]: the response cache (DESIGN §2.2).
 //! * [`sources`]: one module per upstream system, each behind a trait (DESIGN §2.3).
+//! * [`jobs`]: the back-office data flows (ERP, WMS, PIM → Commerce) as durable jobs on apalis:
+//!   queues and schedules in the store's database, retries, dead-letter, run records, cursors.
 //! * [`store`]: the durable state store (SQLite or PostgreSQL via sqlx) and its typed
-//!   repositories: BFF sessions and OIDC login attempts.
+//!   repositories: BFF sessions, OIDC login attempts, job runs.
 //! * [`telemetry`]: structured logs.
 
 pub mod auth;
@@ -23,6 +25,7 @@ pub mod config;
 pub mod extensions;
 pub mod gateway;
 pub mod http;
+pub mod jobs;
 pub mod server;
 pub mod sources;
 pub mod store;

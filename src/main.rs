@@ -1,7 +1,8 @@
-//! The `storefront-bff` command: `serve` (default), `sandbox`, `schema`, `healthcheck`,
-//! `config check`. Logs go to stderr; stdout carries only what a command produces (the SDL of
-//! `schema`, the configuration of `config check`). Exit codes: 0 success, 1 failure, 2 invalid
-//! configuration.
+//! The `storefront-bff` command: `serve` (default), `worker`, `jobs list|run|status`,
+//! `import FILE`, `sandbox`, `schema`, `healthcheck`, `config check`. Logs go to stderr; stdout
+//! carries only what a command produces (the SDL of `schema`, the configuration of `config
+//! check`, the tables of `jobs`). Exit codes: 0 success, 1 failure, 2 invalid configuration,
+//! 3 a job run finished but skipped or failed items.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use storefront_bff::config::{Config, LogConfig, LogFormat};
+use storefront_bff::jobs::cli::{self as jobs, Exit};
 use storefront_bff::server::{App, shutdown_signal};
 use tikv_jemallocator::Jemalloc;
 
@@ -76,9 +78,40 @@ enum Command {
         #[arg(long, default_value_t = 3_000)]
         timeout_ms: u64,
     },
+    /// Run only the job workers and schedules (no HTTP server), to scale them apart from the API.
+    Worker,
+    /// The back-office data flows: list them, run one, see runs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Import a catalog file (CSV in Commerce's import format, or NDJSON) through the
+    /// catalog-content flow, with a progress bar and a validation report.
+    Import {
+        /// The file: `.csv` (Commerce's catalog_product columns) or `.ndjson` / `.jsonl`.
+        file: PathBuf,
+    },
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Each flow: schedule, next run, last run, state, watermark.
+    List,
+    /// Queue a run of a flow (product_master, inventory_full, inventory_delta, catalog_content).
+    Run {
+        name: String,
+        /// Everything, not only what changed since the flow's watermark.
+        #[arg(long)]
+        full: bool,
+        /// Run it in this process and follow it with a progress bar until it ends.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The latest runs, or one run with the reasons its items were skipped or failed.
+    Status {
+        run_id: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -112,7 +145,8 @@ fn main() -> ExitCode {
         .map_err(anyhow::Error::from)
         .and_then(|runtime| runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)));
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Exit::Done) => ExitCode::SUCCESS,
+        Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
             match format {
                 LogFormat::Json => {
@@ -163,8 +197,20 @@ fn check_config(config: &Config, warnings: &[String]) -> ExitCode {
     }
 }
 
-async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+async fn run(command: Command, config: Config) -> anyhow::Result<Exit> {
     match command {
+        Command::Worker => {
+            jobs::worker(config, async { shutdown_signal().await }).await?;
+            Ok(Exit::Done)
+        }
+        Command::Jobs(JobsCommand::List) => jobs::list(&config).await,
+        Command::Jobs(JobsCommand::Run { name, full, wait }) => {
+            jobs::run(config, &name, full, wait).await
+        }
+        Command::Jobs(JobsCommand::Status { run_id }) => {
+            jobs::status(&config, run_id.as_deref()).await
+        }
+        Command::Import { file } => jobs::import(config, &file).await,
         Command::Serve => {
             let playground = config.playground_enabled();
             let app = App::start(config, Vec::new()).await?;
@@ -180,7 +226,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
             app.shutdown().await;
-            Ok(())
+            Ok(Exit::Done)
         }
         Command::Sandbox {
             listen,
@@ -214,18 +260,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             tracing::info!(url = %handle.graphql_url(), "Commerce sandbox: {}", handle.graphql_url());
             shutdown_signal().await;
             handle.shutdown().await;
-            Ok(())
+            Ok(Exit::Done)
         }
         Command::Schema => {
             let sdl = storefront_bff::server::composed_sdl(config).await?;
             print!("{sdl}");
-            Ok(())
+            Ok(Exit::Done)
         }
         Command::Healthcheck { url, timeout_ms } => {
             let url = url.unwrap_or_else(|| local_health_url(config.server.listen));
-            probe(&url, Duration::from_millis(timeout_ms)).await
+            probe(&url, Duration::from_millis(timeout_ms)).await?;
+            Ok(Exit::Done)
         }
-        Command::Config(_) => Ok(()),
+        Command::Config(_) => Ok(Exit::Done),
     }
 }
 

@@ -34,6 +34,7 @@ use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
 use crate::sources::crm::CrmService;
 use crate::sources::inventory::{HttpInventory, Inventory};
+use crate::jobs::{FlowDeps, FlowName, Jobs};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,8 @@ pub enum StartError {
     Sso(String),
     #[error("the state store cannot be opened: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("the job runtime cannot start: {0}")]
+    Jobs(String),
 }
 
 /// The provider name of the sandbox's demo OpenID Provider (`/auth/login?provider=demo`).
@@ -105,6 +108,67 @@ fn single_sign_on(
     Ok(Some(sso))
 }
 
+/// Starts the embedded sandbox when no Commerce is configured (the demo profile), and points
+/// every source not configured — Commerce, the ERP/WMS, CPQ, CRM, the admin user and the demo
+/// OpenID Provider — at it.
+pub async fn start_demo_sandbox(
+    config: &mut Config,
+) -> Result<Option<sandbox::SandboxHandle>, StartError> {
+    if !config.uses_sandbox() {
+        return Ok(None);
+    }
+        let settings = sandbox::SandboxConfig {
+            products: config.sandbox.products,
+            latency: Duration::from_millis(config.sandbox.latency_ms),
+            product_types: true,
+            ..sandbox::SandboxConfig::default()
+        };
+        let handle = sandbox::Sandbox::new(settings)
+            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .map_err(StartError::Sandbox)?;
+        config.commerce.graphql_url = handle.graphql_url();
+        // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
+        // configured.
+        let base = handle.base_url();
+        let base = base.trim_end_matches('/');
+        for (url, token, path) in [
+            (
+                &mut config.inventory.url,
+                &mut config.inventory.token,
+                "inventory",
+            ),
+            (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
+            (&mut config.crm.url, &mut config.crm.token, "crm"),
+        ] {
+            if url.is_empty() {
+                *url = format!("{base}/{path}");
+                *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+            }
+        }
+        // SSO's admin calls go to the sandbox as its seeded admin user.
+        if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none()
+        {
+            config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
+            config.commerce.admin_password =
+                Some(sandbox::demo::ADMIN_USER.1.to_string().into());
+        }
+        // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
+        if config.auth.providers.is_empty() {
+            config.auth.providers.insert(
+                DEMO_PROVIDER.into(),
+                crate::config::OidcProviderConfig {
+                    issuer: handle.oidc_issuer(),
+                    client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
+                    client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
+                    ..Default::default()
+                },
+            );
+        }
+        tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
+        Ok(Some(handle))
+}
+
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
 pub struct App {
     pub addr: SocketAddr,
@@ -113,6 +177,8 @@ pub struct App {
     task: JoinHandle<()>,
     /// Deletes expired sessions and login attempts until shutdown.
     purge: JoinHandle<()>,
+    /// The job workers and schedules (`jobs.workers`), until shutdown.
+    workers: Option<JoinHandle<()>>,
     sandbox: Option<sandbox::SandboxHandle>,
     grace: Duration,
 }
@@ -124,59 +190,7 @@ impl App {
         let mut extensions = self::extensions();
         extensions.extend(extra);
         let started = Instant::now();
-        let mut sandbox = None;
-        if config.uses_sandbox() {
-            let settings = sandbox::SandboxConfig {
-                products: config.sandbox.products,
-                latency: Duration::from_millis(config.sandbox.latency_ms),
-                product_types: true,
-                ..sandbox::SandboxConfig::default()
-            };
-            let handle = sandbox::Sandbox::new(settings)
-                .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .map_err(StartError::Sandbox)?;
-            config.commerce.graphql_url = handle.graphql_url();
-            // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
-            // configured.
-            let base = handle.base_url();
-            let base = base.trim_end_matches('/');
-            for (url, token, path) in [
-                (
-                    &mut config.inventory.url,
-                    &mut config.inventory.token,
-                    "inventory",
-                ),
-                (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
-                (&mut config.crm.url, &mut config.crm.token, "crm"),
-            ] {
-                if url.is_empty() {
-                    *url = format!("{base}/{path}");
-                    *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
-                }
-            }
-            // SSO's admin calls go to the sandbox as its seeded admin user.
-            if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none()
-            {
-                config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
-                config.commerce.admin_password =
-                    Some(sandbox::demo::ADMIN_USER.1.to_string().into());
-            }
-            // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
-            if config.auth.providers.is_empty() {
-                config.auth.providers.insert(
-                    DEMO_PROVIDER.into(),
-                    crate::config::OidcProviderConfig {
-                        issuer: handle.oidc_issuer(),
-                        client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
-                        client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
-                        ..Default::default()
-                    },
-                );
-            }
-            tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
-            sandbox = Some(handle);
-        }
+        let sandbox = start_demo_sandbox(&mut config).await?;
         let commerce: Arc<dyn CommerceGraphql> = Arc::new(GuardedCommerce::new(
             Arc::new(
                 HttpCommerce::new(&config.commerce.graphql_url, &config.commerce)
@@ -199,7 +213,7 @@ impl App {
         let store = Store::open(&config.store, &config.session).await?;
         tracing::info!(backend = ?store.backend(), "state store open");
         let config = Arc::new(config);
-        let merged = merged_extensions(&config, commerce.clone())?;
+        let (merged, stock) = merged_services(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
         // Bound before the state is built: SSO's redirect URI defaults to the real address.
         let listener = TcpListener::bind(config.server.listen)
@@ -232,6 +246,13 @@ impl App {
             Duration::from_secs(config.store.purge_interval_secs),
             stopped.clone(),
         );
+        let workers = if config.jobs.workers {
+            let jobs = open_jobs(&config, store.clone(), Some(stock)).await?;
+            Some(spawn_workers(jobs, true, stopped.clone()))
+        } else {
+            drop(stock);
+            None
+        };
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
         Ok(App {
@@ -240,6 +261,7 @@ impl App {
             stop,
             task,
             purge,
+            workers,
             sandbox,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
@@ -265,11 +287,29 @@ impl App {
         if let Err(e) = self.purge.await {
             tracing::warn!(error = %e, "the purge task ended abnormally");
         }
+        if let Some(workers) = self.workers
+            && let Err(e) = workers.await
+        {
+            tracing::warn!(error = %e, "the job workers ended abnormally");
+        }
         self.state.store.close().await;
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
     }
+}
+
+/// Runs every flow's worker (and, with `schedules`, their cron schedules) until `stop` turns
+/// true; a run in flight then goes back to the queue and resumes later from its cursor.
+pub fn spawn_workers(jobs: Jobs, schedules: bool, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = jobs.run_workers(&FlowName::ALL, schedules, stopped).await {
+            tracing::error!(error = %e, "the job workers stopped");
+        }
+    })
 }
 
 /// Accepts connections until `stop` turns true, then lets open connections finish their
@@ -337,6 +377,15 @@ pub fn merged_extensions(
     config: &Config,
     commerce: Arc<dyn CommerceGraphql>,
 ) -> Result<Vec<Arc<dyn MergedExtension>>, StartError> {
+    Ok(merged_services(config, commerce)?.0)
+}
+
+/// [`merged_extensions`], and the live-stock service on its own: the inventory jobs drop the
+/// SKUs they changed from its cache.
+fn merged_services(
+    config: &Config,
+    commerce: Arc<dyn CommerceGraphql>,
+) -> Result<(Vec<Arc<dyn MergedExtension>>, Arc<StockService>), StartError> {
     let connector = |url: &str, token: &Option<secrecy::SecretString>, timeout_ms: u64| {
         if url.trim().is_empty() {
             return Ok(None);
@@ -363,10 +412,29 @@ pub fn merged_extensions(
     if cpq.is_none() {
         tracing::warn!("cpq.url is not set: contract_price answers null");
     }
-    Ok(vec![
-        Arc::new(StockService::new(inventory, &config.inventory)),
-        Arc::new(PricingService::new(cpq, commerce, &config.cpq)),
-    ])
+    let stock = Arc::new(StockService::new(inventory, &config.inventory));
+    Ok((
+        vec![
+            stock.clone(),
+            Arc::new(PricingService::new(cpq, commerce, &config.cpq)),
+        ],
+        stock,
+    ))
+}
+
+/// The job runtime on `store`, with the systems the flows talk to.
+pub async fn open_jobs(
+    config: &Config,
+    store: Store,
+    stock: Option<Arc<StockService>>,
+) -> Result<Jobs, StartError> {
+    let deps = FlowDeps {
+        commerce: commerce_admin(config)?,
+        stock,
+    };
+    Jobs::open(store, config.jobs.clone(), deps)
+        .await
+        .map_err(|e| StartError::Jobs(e.to_string()))
 }
 
 /// Configuration that starts but will not work as the operator probably expects.

@@ -54,6 +54,16 @@ where
         }
     }
 
+    /// Drops `keys`: the next request loads them from the source.
+    pub async fn invalidate<'k>(&self, keys: impl IntoIterator<Item = &'k K>)
+    where
+        K: 'k,
+    {
+        for key in keys {
+            self.entries.invalidate(key).await;
+        }
+    }
+
     async fn insert(&self, key: K, value: Option<V>) {
         self.entries
             .insert(

@@ -62,6 +62,12 @@ struct StockData {
 }
 
 impl StockService {
+    /// Drops the cached stock of `skus` (a job just changed it in Commerce), so the next
+    /// request asks the inventory again instead of serving it until its TTL ends.
+    pub async fn forget(&self, skus: &[String]) {
+        self.cache.invalidate(skus).await;
+    }
+
     pub fn new(inventory: Option<Arc<dyn Inventory>>, config: &InventoryConfig) -> Self {
         Self {
             inventory,

@@ -2,13 +2,15 @@
 //! `store.data_dir`, created on first start) or PostgreSQL (`store.url`, for several
 //! replicas), with embedded migrations per backend, and typed repositories on top:
 //! [`sessions`] (BFF sessions behind the cookie) and [`login_attempts`] (the pre-login state of
-//! an OIDC login). The job queue, webhook inbox and outbox of later issues live here too, on the
-//! same pool.
+//! an OIDC login), and [`job_runs`] (the job runtime's run records, cursors and watermarks;
+//! apalis keeps its queue in its own tables on the same pool). The webhook inbox and outbox of
+//! later issues live here too.
 //!
 //! Queries are plain SQL strings written once for both backends (`$1` placeholders, `BIGINT`
 //! Unix seconds, `BLOB`/`BYTEA` bytes, `DELETE … RETURNING`); there are no compile-time checked
 //! `query!` macros, so building needs no database.
 
+pub mod job_runs;
 pub mod login_attempts;
 mod seal;
 pub mod sessions;
@@ -24,6 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{SessionConfig, StoreConfig};
 
+pub use job_runs::{JobRuns, NewRun, Progress, RunCounts, RunIssue, RunRecord, RunState};
 pub use login_attempts::{LoginAttempt, LoginAttemptId, LoginAttempts};
 pub use seal::OpaqueId;
 pub use sessions::{SessionId, SessionRecord, Sessions};
@@ -128,6 +131,10 @@ impl Store {
 
     pub fn login_attempts(&self) -> LoginAttempts<'_> {
         LoginAttempts::new(self)
+    }
+
+    pub fn job_runs(&self) -> JobRuns<'_> {
+        JobRuns::new(self)
     }
 
     /// Deletes expired sessions and login attempts (reads already ignore them).
