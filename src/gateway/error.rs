@@ -87,8 +87,10 @@ pub mod code {
         INTERNAL_SERVER_ERROR = 500;
         /// No such route (also the cache hook while no secret is configured).
         NOT_FOUND = 404;
-        /// The cache hook's bearer secret is missing or wrong.
+        /// A bearer secret is missing or wrong: the cache hook's (`hooks.commerce_secret`) or the job admin endpoint's (`jobs.admin_token`).
         UNAUTHENTICATED = 401;
+        /// `GET /admin/jobs…`: the state store holding the job runs could not be read.
+        STORE_UNAVAILABLE = 503;
         /// `/auth/*` while no OpenID Provider or no Commerce admin credentials are configured.
         SSO_NOT_CONFIGURED = 404;
         /// `/auth/login?provider=` names no configured provider.

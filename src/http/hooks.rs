@@ -191,7 +191,8 @@ fn purge_allowed(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) ->
     by_secret || peer.is_some_and(|ip| hooks.purge_allowed_ips.contains(&ip))
 }
 
-fn bearer_matches(headers: &HeaderMap, secret: &secrecy::SecretString) -> bool {
+/// Whether `Authorization: Bearer` carries `secret` (compared in constant time).
+pub(super) fn bearer_matches(headers: &HeaderMap, secret: &secrecy::SecretString) -> bool {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

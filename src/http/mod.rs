@@ -11,6 +11,7 @@ mod auth;
 mod graphql;
 mod health;
 mod hooks;
+mod jobs;
 pub mod playground;
 mod ratelimit;
 mod session;
@@ -161,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", get(auth::login))
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", get(auth::logout).post(auth::logout))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/runs/{run_id}", get(jobs::run))
         .fallback(not_found)
         .layer(hooks::VarnishPurgeLayer::new(state.clone()))
         .layer(DefaultBodyLimit::max(config.server.body_limit_bytes))

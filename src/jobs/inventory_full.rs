@@ -1,0 +1,178 @@
+//! ERP/WMS → Commerce, the whole stock (daily): every source item the WMS lists is written
+//! with `POST /V1/inventory/source-items` in batches, then every Commerce source item of those
+//! sources that the feed no longer lists is zeroed (or deleted with
+//! `/V1/inventory/source-items-delete`, `jobs.inventory_full.vanished`).
+//!
+//! Resumable: the cursor holds the WMS's page cursor and the phase; the keys written so far are
+//! kept in the run's seen set, so a resumed run still knows what vanished. Writing a source
+//! item is setting it, so a batch sent again after a crash changes nothing.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::bulk::{Written, write_isolating};
+use super::context::{FlowError, Outcome, RunContext};
+use super::stock::{StockBatch, commerce_sources, forget, source_error, validate_rows};
+use super::FlowDeps;
+use crate::config::{JobsConfig, Vanished};
+use crate::sources::commerce::admin::model::{SourceItem, SourceItemKey};
+use crate::store::RunCounts;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Cursor {
+    /// The WMS's cursor of the next page (`None` before the first).
+    feed: Option<String>,
+    /// The whole feed is written; what is left is zeroing the vanished items.
+    feed_done: bool,
+    /// Source codes the feed listed so far.
+    sources: BTreeSet<String>,
+}
+
+pub async fn run_once(
+    run: &mut RunContext,
+    deps: &FlowDeps,
+    config: &JobsConfig,
+) -> Result<Outcome, FlowError> {
+    let erp = deps.erp()?;
+    let commerce = deps.commerce()?;
+    let mut calls = 0;
+    let known = commerce_sources(commerce, &mut calls).await?;
+    let mut cursor: Cursor = run.cursor().unwrap_or_default();
+    let page_size = (run.batch_size() * run.settings.concurrency).min(1_000);
+    let mut first_calls = calls;
+    while !cursor.feed_done {
+        let page = erp
+            .stock_full(cursor.feed.as_deref(), page_size)
+            .await
+            .map_err(source_error)?;
+        let StockBatch { items, issues, read } = validate_rows(page.items, page.rejected, &known);
+        cursor.sources.extend(items.iter().map(|i| i.source_code.clone()));
+        let written = write_source_items(run, deps, &items).await?;
+        cursor.feed = page.next_cursor;
+        cursor.feed_done = cursor.feed.is_none();
+        let seen: Vec<String> = items.iter().map(key).collect();
+        let mut all_issues = issues;
+        let skipped = i64::try_from(all_issues.len()).unwrap_or(0);
+        all_issues.extend(written.failed.iter().cloned());
+        let counts = RunCounts {
+            read,
+            written: i64::try_from(written.written.len()).unwrap_or(0),
+            skipped,
+            failed: i64::try_from(written.failed.len()).unwrap_or(0),
+            commerce_calls: written.calls + std::mem::take(&mut first_calls),
+        };
+        run.record(Some(&cursor), counts, &all_issues, &seen).await?;
+    }
+    zero_vanished(run, deps, config, &cursor).await?;
+    Ok(Outcome::default())
+}
+
+/// `sku@source`, the key of a source item in the seen set and in issues.
+fn key(item: &SourceItem) -> String {
+    format!("{}@{}", item.sku, item.source_code)
+}
+
+/// Writes `items` in `concurrency` batches at once; the live-stock cache forgets their SKUs.
+pub(super) async fn write_source_items(
+    run: &RunContext,
+    deps: &FlowDeps,
+    items: &[SourceItem],
+) -> Result<Written, FlowError> {
+    let commerce = deps.commerce()?;
+    let batch = usize::try_from(run.batch_size()).unwrap_or(1).max(1);
+    let writes = items.chunks(batch).map(|chunk| {
+        write_isolating(chunk, key, |b: Vec<SourceItem>| async move {
+            commerce.save_source_items(&b).await
+        })
+    });
+    let mut out = Written::default();
+    for result in futures_util::future::join_all(writes).await {
+        let w = result?;
+        out.written.extend(w.written);
+        out.failed.extend(w.failed);
+        out.calls += w.calls;
+    }
+    let skus: Vec<String> = items.iter().map(|i| i.sku.clone()).collect();
+    forget(deps, &skus).await;
+    Ok(out)
+}
+
+/// Zeroes (or deletes) every Commerce source item of the feed's sources that this run did
+/// not see. Items already at 0 and out of stock are left alone, so a daily run does not
+/// rewrite yesterday's zeroes.
+async fn zero_vanished(
+    run: &mut RunContext,
+    deps: &FlowDeps,
+    config: &JobsConfig,
+    cursor: &Cursor,
+) -> Result<(), FlowError> {
+    let commerce = deps.commerce()?;
+    let seen: HashSet<String> = run.seen().await?;
+    let page_size = run.batch_size().max(100);
+    let mut vanished = Vec::new();
+    let mut calls = 0;
+    for source in &cursor.sources {
+        let mut page = 1;
+        loop {
+            calls += 1;
+            let answer = commerce
+                .list_source_items(source, page, page_size)
+                .await
+                .map_err(|e| super::bulk::flow_error("list source items", e))?;
+            let count = answer.items.len();
+            for item in answer.items {
+                let already_zero = item.quantity == 0.0 && item.status == 0;
+                if !seen.contains(&key(&item)) && !already_zero {
+                    vanished.push(item);
+                }
+            }
+            let listed = i64::from(page) * i64::from(page_size);
+            if count == 0 || listed >= answer.total_count {
+                break;
+            }
+            page += 1;
+        }
+    }
+    let written = match config.inventory_full.vanished {
+        Vanished::Zero => {
+            let zeroed: Vec<SourceItem> = vanished
+                .iter()
+                .map(|i| SourceItem {
+                    quantity: 0.0,
+                    status: 0,
+                    ..i.clone()
+                })
+                .collect();
+            write_source_items(run, deps, &zeroed).await?
+        }
+        Vanished::Delete => {
+            let keys: Vec<SourceItemKey> = vanished
+                .iter()
+                .map(|i| SourceItemKey {
+                    sku: i.sku.clone(),
+                    source_code: i.source_code.clone(),
+                })
+                .collect();
+            let out = write_isolating(
+                &keys,
+                |k| format!("{}@{}", k.sku, k.source_code),
+                |b: Vec<SourceItemKey>| async move { commerce.delete_source_items(&b).await },
+            )
+            .await?;
+            let skus: Vec<String> = keys.iter().map(|k| k.sku.clone()).collect();
+            forget(deps, &skus).await;
+            out
+        }
+    };
+    if !vanished.is_empty() {
+        tracing::info!(run = %run.run.run_id, vanished = vanished.len(), mode = ?config.inventory_full.vanished, "source items no longer in the feed");
+    }
+    let counts = RunCounts {
+        written: i64::try_from(written.written.len()).unwrap_or(0),
+        failed: i64::try_from(written.failed.len()).unwrap_or(0),
+        commerce_calls: calls + written.calls,
+        ..RunCounts::default()
+    };
+    run.record(None::<&()>, counts, &written.failed, &[]).await
+}
