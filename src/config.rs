@@ -21,7 +21,7 @@ mod jobs;
 mod load;
 mod store;
 
-pub use jobs::{CatalogContentConfig, ContentMode, FlowConfig, InventoryFullConfig, JobsConfig, Vanished};
+pub use jobs::{ContentMode, FlowConfig, JobsConfig, Vanished};
 pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).

@@ -35,11 +35,18 @@ pub struct JobsConfig {
     /// ERP → Commerce: product master (async bulk) and base prices.
     pub product_master: FlowConfig,
     /// ERP/WMS → Commerce: the whole stock, daily.
-    pub inventory_full: InventoryFullConfig,
+    pub inventory_full: FlowConfig,
     /// ERP/WMS → Commerce: changed stock only, every few minutes.
     pub inventory_delta: FlowConfig,
     /// PIM → Commerce: names, descriptions, attributes, categories, images.
-    pub catalog_content: CatalogContentConfig,
+    pub catalog_content: FlowConfig,
+    /// What the full inventory sync does with a Commerce source item the feed no longer lists:
+    /// `zero` (quantity 0, out of stock) or `delete` (`/V1/inventory/source-items-delete`).
+    pub inventory_vanished: Vanished,
+    /// How the catalog-content flow writes: `rest` (products through the asynchronous bulk
+    /// API) or `import` (rows in Commerce's import format through `POST /V1/import/json`, for
+    /// large drops).
+    pub catalog_content_mode: ContentMode,
 }
 
 impl Default for JobsConfig {
@@ -55,9 +62,11 @@ impl Default for JobsConfig {
             bulk_timeout_secs: 1_800,
             admin_token: None,
             product_master: FlowConfig::new("0 */15 * * * *", 100, 4),
-            inventory_full: InventoryFullConfig::default(),
+            inventory_full: FlowConfig::new("0 30 2 * * *", 500, 2),
             inventory_delta: FlowConfig::new("0 */5 * * * *", 500, 2),
-            catalog_content: CatalogContentConfig::default(),
+            catalog_content: FlowConfig::new("0 0 * * * *", 100, 2),
+            inventory_vanished: Vanished::Zero,
+            catalog_content_mode: ContentMode::Rest,
         }
     }
 }
@@ -93,27 +102,7 @@ impl Default for FlowConfig {
     }
 }
 
-/// `[jobs.inventory_full]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct InventoryFullConfig {
-    #[serde(flatten)]
-    pub flow: FlowConfig,
-    /// What happens to a Commerce source item the feed no longer lists: `zero` (quantity 0,
-    /// out of stock) or `delete` (`/V1/inventory/source-items-delete`).
-    pub vanished: Vanished,
-}
-
-impl Default for InventoryFullConfig {
-    fn default() -> Self {
-        Self {
-            flow: FlowConfig::new("0 30 2 * * *", 500, 2),
-            vanished: Vanished::Zero,
-        }
-    }
-}
-
-/// See [`InventoryFullConfig::vanished`].
+/// See [`JobsConfig::inventory_vanished`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Vanished {
@@ -121,27 +110,7 @@ pub enum Vanished {
     Delete,
 }
 
-/// `[jobs.catalog_content]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CatalogContentConfig {
-    #[serde(flatten)]
-    pub flow: FlowConfig,
-    /// `rest`: products through the asynchronous bulk API; `import`: rows in Commerce's
-    /// import format through `POST /V1/import/json` (for large drops).
-    pub mode: ContentMode,
-}
-
-impl Default for CatalogContentConfig {
-    fn default() -> Self {
-        Self {
-            flow: FlowConfig::new("0 0 * * * *", 100, 2),
-            mode: ContentMode::Rest,
-        }
-    }
-}
-
-/// See [`CatalogContentConfig::mode`].
+/// See [`JobsConfig::catalog_content_mode`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContentMode {
@@ -157,9 +126,9 @@ impl JobsConfig {
     pub fn flows(&self) -> [(&'static str, &FlowConfig); 4] {
         [
             ("product_master", &self.product_master),
-            ("inventory_full", &self.inventory_full.flow),
+            ("inventory_full", &self.inventory_full),
             ("inventory_delta", &self.inventory_delta),
-            ("catalog_content", &self.catalog_content.flow),
+            ("catalog_content", &self.catalog_content),
         ]
     }
 

@@ -47,7 +47,7 @@ pub async fn run_once(
             .map(|r| RunIssue::skipped(r.key, r.reason))
             .collect();
         let skipped = i64::try_from(issues.len()).unwrap_or(0);
-        let written = match config.catalog_content.mode {
+        let written = match config.catalog_content_mode {
             ContentMode::Rest => {
                 let chunks = page.items.chunks(batch).map(|chunk| {
                     write_products(

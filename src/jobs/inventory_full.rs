@@ -134,7 +134,7 @@ async fn zero_vanished(
             page += 1;
         }
     }
-    let written = match config.inventory_full.vanished {
+    let written = match config.inventory_vanished {
         Vanished::Zero => {
             let zeroed: Vec<SourceItem> = vanished
                 .iter()
@@ -166,7 +166,7 @@ async fn zero_vanished(
         }
     };
     if !vanished.is_empty() {
-        tracing::info!(run = %run.run.run_id, vanished = vanished.len(), mode = ?config.inventory_full.vanished, "source items no longer in the feed");
+        tracing::info!(run = %run.run.run_id, vanished = vanished.len(), mode = ?config.inventory_vanished, "source items no longer in the feed");
     }
     let counts = RunCounts {
         written: i64::try_from(written.written.len()).unwrap_or(0),

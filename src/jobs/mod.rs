@@ -75,9 +75,9 @@ impl FlowName {
     pub fn settings(self, config: &JobsConfig) -> &crate::config::FlowConfig {
         match self {
             FlowName::ProductMaster => &config.product_master,
-            FlowName::InventoryFull => &config.inventory_full.flow,
+            FlowName::InventoryFull => &config.inventory_full,
             FlowName::InventoryDelta => &config.inventory_delta,
-            FlowName::CatalogContent => &config.catalog_content.flow,
+            FlowName::CatalogContent => &config.catalog_content,
         }
     }
 }
