@@ -337,8 +337,42 @@ fn time(at: Option<i64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// `import FILE`: validates the file, then imports its rows through the catalog-content path.
+/// `import FILE`: checks every row, then imports the good ones through the catalog-content
+/// path (`POST /V1/import/json`) as a run with a record, progress bar and summary. Running it
+/// again for the same file resumes an unfinished import where it stopped.
 pub async fn import(mut config: Config, file: &Path) -> anyhow::Result<Exit> {
-    let _ = (&mut config, file);
-    anyhow::bail!("import is not available yet")
+    let checked = super::import_file::read(file)?;
+    eprintln!(
+        "{}: {} row(s) to import, {} skipped by the checks",
+        file.display(),
+        checked.rows.len(),
+        checked.skipped.len()
+    );
+    let sandbox = start_demo_sandbox(&mut config).await?;
+    let store = open_store(&config).await?;
+    let jobs = open_jobs(&config, store.clone(), None).await?;
+    let (started, run_id) = tokio::sync::oneshot::channel::<String>();
+    let importing = {
+        let jobs = jobs.clone();
+        tokio::spawn(async move {
+            jobs.run_import(&checked.sha256, &checked.rows, &checked.skipped, |id| {
+                let _ = started.send(id.to_string());
+            })
+            .await
+        })
+    };
+    let followed = match run_id.await {
+        Ok(id) => Some(follow(&store, &id).await),
+        Err(_) => None,
+    };
+    let run = importing
+        .await
+        .map_err(|e| anyhow::anyhow!("the import ended abnormally: {e}"))??;
+    drop(followed);
+    print_run(&store, &run).await?;
+    store.close().await;
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    Ok(Exit::of(&run))
 }

@@ -18,9 +18,16 @@
 //! * one file per flow with its `run_once`: [`product_master`], [`inventory_full`],
 //!   [`inventory_delta`], [`catalog_content`]; [`import_file`] reads `import FILE`.
 
+mod bulk;
+mod catalog_content;
 pub mod cli;
 pub mod context;
+pub mod import_file;
+mod inventory_delta;
+mod inventory_full;
+mod product_master;
 pub mod runtime;
+mod stock;
 
 use std::sync::Arc;
 
@@ -29,6 +36,8 @@ pub use runtime::{Jobs, JobsError};
 
 use crate::config::JobsConfig;
 use crate::extensions::StockService;
+use crate::sources::erp::Erp;
+use crate::sources::pim::Pim;
 use crate::sources::commerce::admin::CommerceAdmin;
 
 /// The flows, by the names the config, the CLI and the run records use.
@@ -87,6 +96,34 @@ impl FlowName {
 #[derive(Clone, Default)]
 pub struct FlowDeps {
     pub commerce: Option<Arc<CommerceAdmin>>,
+    /// The ERP/WMS feeds (product master, stock).
+    pub erp: Option<Arc<dyn Erp>>,
+    /// The PIM feed (catalog content).
+    pub pim: Option<Arc<dyn Pim>>,
     /// The live-stock service, whose cache the inventory flows clear of the SKUs they change.
     pub stock: Option<Arc<StockService>>,
+}
+
+impl FlowDeps {
+    fn commerce(&self) -> Result<&CommerceAdmin, FlowError> {
+        self.commerce.as_deref().ok_or_else(|| {
+            FlowError::Fatal(
+                "no Commerce admin credentials: set commerce.admin_token (an integration token) \
+                 or commerce.admin_username and commerce.admin_password"
+                    .into(),
+            )
+        })
+    }
+
+    fn erp(&self) -> Result<&dyn Erp, FlowError> {
+        self.erp
+            .as_deref()
+            .ok_or_else(|| FlowError::Fatal("erp.url is not set: the ERP/WMS feeds are not configured".into()))
+    }
+
+    fn pim(&self) -> Result<&dyn Pim, FlowError> {
+        self.pim
+            .as_deref()
+            .ok_or_else(|| FlowError::Fatal("pim.url is not set: the PIM feed is not configured".into()))
+    }
 }

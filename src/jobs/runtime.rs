@@ -369,8 +369,91 @@ impl Jobs {
     }
 
     async fn dispatch(&self, flow: FlowName, run: &mut RunContext) -> Result<Outcome, FlowError> {
-        let _ = (&self.rt.deps, run);
-        Err(FlowError::Fatal(format!("flow {} is not available", flow.as_str())))
+        let deps = &self.rt.deps;
+        let config = &self.rt.config;
+        match flow {
+            FlowName::ProductMaster => super::product_master::run_once(run, deps, config).await,
+            FlowName::InventoryFull => super::inventory_full::run_once(run, deps, config).await,
+            FlowName::InventoryDelta => super::inventory_delta::run_once(run, deps).await,
+            FlowName::CatalogContent => super::catalog_content::run_once(run, deps, config).await,
+        }
+    }
+
+    /// Runs the rows of `import FILE` in this process as a catalog-content run (trigger
+    /// `import`), with the same record, cursor, retries and dead-letter as a queued run. An
+    /// unfinished run of the same file (by its SHA-256) is resumed from its cursor.
+    pub async fn run_import(
+        &self,
+        file_sha256: &str,
+        rows: &[serde_json::Map<String, serde_json::Value>],
+        skipped: &[crate::store::RunIssue],
+        on_start: impl FnOnce(&str),
+    ) -> Result<RunRecord, JobsError> {
+        let flow = FlowName::CatalogContent;
+        let runs = self.rt.store.job_runs();
+        let prefix = format!("import-{}", &file_sha256[..file_sha256.len().min(16)]);
+        let unfinished = runs
+            .recent(Some(flow.as_str()), 200)
+            .await?
+            .into_iter()
+            .find(|r| r.run_id.starts_with(&prefix) && !r.state.is_final());
+        let fresh = unfinished.is_none();
+        let run_id = match unfinished {
+            Some(run) => run.run_id,
+            None => {
+                let id = format!("{prefix}-{}", stamp(u64::try_from(unix_now()).unwrap_or(0)));
+                runs.insert_queued(&NewRun {
+                    run_id: &id,
+                    flow: flow.as_str(),
+                    trigger: Trigger::Import.as_str(),
+                    full: false,
+                    max_attempts: i64::from(self.rt.config.max_attempts),
+                    now: unix_now(),
+                })
+                .await?;
+                id
+            }
+        };
+        on_start(&run_id);
+        let lease = self.lease_secs();
+        let mut backoff = Duration::from_millis(self.rt.config.backoff_min_ms);
+        let mut first = fresh;
+        loop {
+            loop {
+                let now = unix_now();
+                if runs.acquire_lease(flow.as_str(), &run_id, now + lease, now).await? {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            let Some(run) = runs.begin_attempt(&run_id, "import", None, unix_now()).await? else {
+                break;
+            };
+            let settings = flow.settings(&self.rt.config).clone();
+            let mut context = RunContext::new(self.rt.store.clone(), run, settings, lease);
+            let result = async {
+                if std::mem::take(&mut first) && !skipped.is_empty() {
+                    let counts = crate::store::RunCounts {
+                        read: i64::try_from(skipped.len()).unwrap_or(0),
+                        skipped: i64::try_from(skipped.len()).unwrap_or(0),
+                        ..Default::default()
+                    };
+                    context.record(None::<&()>, counts, skipped, &[]).await?;
+                }
+                super::catalog_content::import_rows(&mut context, &self.rt.deps, rows).await
+            }
+            .await;
+            match self.settle(&context.run, result).await? {
+                Attempted::Retry(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(self.rt.config.backoff_max_ms));
+                }
+                Attempted::Done | Attempted::Dead(_) => break,
+            }
+        }
+        runs.get(&run_id)
+            .await?
+            .ok_or_else(|| JobsError::Queue(format!("the run {run_id} disappeared")))
     }
 
     /// How long a run's lease lasts without progress: a dead worker's flow is free again after it.
