@@ -177,7 +177,9 @@ pub struct App {
     task: JoinHandle<()>,
     /// Deletes expired sessions and login attempts until shutdown.
     purge: JoinHandle<()>,
-    /// The job workers and schedules (`jobs.workers`), until shutdown.
+    /// The job runtime, when this process runs the workers (`jobs.workers`).
+    jobs: Option<Jobs>,
+    /// The job workers and schedules, until shutdown.
     workers: Option<JoinHandle<()>>,
     sandbox: Option<sandbox::SandboxHandle>,
     grace: Duration,
@@ -246,12 +248,13 @@ impl App {
             Duration::from_secs(config.store.purge_interval_secs),
             stopped.clone(),
         );
-        let workers = if config.jobs.workers {
+        let (jobs, workers) = if config.jobs.workers {
             let jobs = open_jobs(&config, store.clone(), Some(stock)).await?;
-            Some(spawn_workers(jobs, true, stopped.clone()))
+            let workers = spawn_workers(jobs.clone(), true, stopped.clone());
+            (Some(jobs), Some(workers))
         } else {
             drop(stock);
-            None
+            (None, None)
         };
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
@@ -261,6 +264,7 @@ impl App {
             stop,
             task,
             purge,
+            jobs,
             workers,
             sandbox,
             grace: Duration::from_secs(config.server.shutdown_grace_secs),
@@ -270,6 +274,11 @@ impl App {
     /// The base URL, e.g. `http://127.0.0.1:4000`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The job runtime, when this process runs the workers (`jobs.workers`).
+    pub fn jobs(&self) -> Option<&Jobs> {
+        self.jobs.as_ref()
     }
 
     /// The embedded sandbox, when the demo profile started one.

@@ -121,6 +121,8 @@ impl TestApp {
         config.cpq.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         config.crm.url = format!("{base}/crm");
         config.crm.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+        // No job workers unless a test asks: a scheduled run would call the sandbox mid-test.
+        config.jobs.workers = false;
         configure(&mut config);
         config.validate().expect("test config is valid");
         let app = App::start(config, extensions).await.expect("BFF starts");
