@@ -17,9 +17,11 @@ use std::net::{IpAddr, SocketAddr};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod feeds;
 mod load;
 mod store;
 
+pub use feeds::FeedConfig;
 pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).
@@ -98,6 +100,10 @@ pub struct Config {
     pub inventory: InventoryConfig,
     pub cpq: CpqConfig,
     pub crm: CrmConfig,
+    /// The ERP/WMS feeds: product master, base prices, stock (docs/connectors/erp.md).
+    pub erp: FeedConfig,
+    /// The PIM's content feed (docs/connectors/pim.md).
+    pub pim: FeedConfig,
     pub log: LogConfig,
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
@@ -687,6 +693,8 @@ impl Config {
                 self.commerce.admin_password.is_some(),
             ),
             ("crm", "token", self.crm.token.is_some()),
+            ("erp", "token", self.erp.token.is_some()),
+            ("pim", "token", self.pim.token.is_some()),
             ("store", "url", self.store.url.is_some()),
             ("session", "secret", self.session.secret.is_some()),
         ];
@@ -837,6 +845,8 @@ impl Config {
                 );
             }
         }
+        self.erp.validate("erp")?;
+        self.pim.validate("pim")?;
         self.store.validate()?;
         self.session.validate()?;
         let origins = &self.server.cors_allowed_origins;

@@ -33,7 +33,9 @@ use crate::sources::commerce::{
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
 use crate::sources::crm::CrmService;
+use crate::sources::erp::{Erp, HttpErp};
 use crate::sources::inventory::{HttpInventory, Inventory};
+use crate::sources::pim::{HttpPim, Pim};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,8 @@ pub enum StartError {
     Sso(String),
     #[error("the state store cannot be opened: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("a feed client (erp, pim) cannot be built: {0}")]
+    Feed(String),
 }
 
 /// The provider name of the sandbox's demo OpenID Provider (`/auth/login?provider=demo`).
@@ -109,6 +113,8 @@ fn single_sign_on(
 pub struct App {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The ERP/WMS and PIM feeds the data flows read (the embedded sandbox's in the demo).
+    pub feeds: FeedSources,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
     /// Deletes expired sessions and login attempts until shutdown.
@@ -137,8 +143,8 @@ impl App {
                 .await
                 .map_err(StartError::Sandbox)?;
             config.commerce.graphql_url = handle.graphql_url();
-            // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
-            // configured.
+            // The sandbox also stands in for the inventory service, the CPQ, the CRM and the
+            // ERP/WMS and PIM feeds unless they are configured.
             let base = handle.base_url();
             let base = base.trim_end_matches('/');
             for (url, token, path) in [
@@ -149,6 +155,8 @@ impl App {
                 ),
                 (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
                 (&mut config.crm.url, &mut config.crm.token, "crm"),
+                (&mut config.erp.url, &mut config.erp.token, "erp"),
+                (&mut config.pim.url, &mut config.pim.token, "pim"),
             ] {
                 if url.is_empty() {
                     *url = format!("{base}/{path}");
@@ -234,9 +242,11 @@ impl App {
         );
         let task = tokio::spawn(serve(listener, app, header_read_timeout, stopped));
         tracing::info!(%addr, schema = source.as_str(), elapsed_ms = started.elapsed().as_millis() as u64, "storefront-bff listening");
+        let feeds = feed_sources(&config)?;
         Ok(App {
             addr,
             state,
+            feeds,
             stop,
             task,
             purge,
@@ -369,6 +379,25 @@ pub fn merged_extensions(
     ])
 }
 
+/// The feeds the data flows read; a feed without a URL is `None` (its flows do not run).
+#[derive(Clone, Default)]
+pub struct FeedSources {
+    pub erp: Option<Arc<dyn Erp>>,
+    pub pim: Option<Arc<dyn Pim>>,
+}
+
+/// The ERP/WMS and PIM clients of `config.erp` and `config.pim` (after [`App::start`] has
+/// pointed empty URLs at the embedded sandbox in the demo profile).
+pub fn feed_sources(config: &Config) -> Result<FeedSources, StartError> {
+    let failed = |e: crate::sources::resilience::SourceError| StartError::Feed(e.to_string());
+    let erp = HttpErp::from_config(&config.erp).map_err(failed)?;
+    let pim = HttpPim::from_config(&config.pim).map_err(failed)?;
+    Ok(FeedSources {
+        erp: erp.map(|c| Arc::new(c) as Arc<dyn Erp>),
+        pim: pim.map(|c| Arc::new(c) as Arc<dyn Pim>),
+    })
+}
+
 /// Configuration that starts but will not work as the operator probably expects.
 pub fn start_up_warnings(config: &Config) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -381,6 +410,8 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
         ),
         ("cpq", &config.cpq.url, &config.cpq.token, "BFF_CPQ__TOKEN"),
         ("crm", &config.crm.url, &config.crm.token, "BFF_CRM__TOKEN"),
+        ("erp", &config.erp.url, &config.erp.token, "BFF_ERP__TOKEN"),
+        ("pim", &config.pim.url, &config.pim.token, "BFF_PIM__TOKEN"),
     ] {
         if !url.trim().is_empty() && token.is_none() {
             warnings.push(format!(
