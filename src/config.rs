@@ -17,10 +17,12 @@ use std::net::{IpAddr, SocketAddr};
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
+mod feeds;
 mod jobs;
 mod load;
 mod store;
 
+pub use feeds::FeedConfig;
 pub use jobs::{ContentMode, FlowConfig, JobsConfig, Vanished};
 pub use store::{SessionConfig, StoreConfig};
 
@@ -100,6 +102,10 @@ pub struct Config {
     pub inventory: InventoryConfig,
     pub cpq: CpqConfig,
     pub crm: CrmConfig,
+    /// The ERP/WMS feeds: product master, base prices, stock (docs/connectors/erp.md).
+    pub erp: FeedConfig,
+    /// The PIM's content feed (docs/connectors/pim.md).
+    pub pim: FeedConfig,
     pub log: LogConfig,
     pub sandbox: SandboxSettings,
     pub rate_limits: RateLimitConfig,
@@ -690,6 +696,8 @@ impl Config {
                 self.commerce.admin_password.is_some(),
             ),
             ("crm", "token", self.crm.token.is_some()),
+            ("erp", "token", self.erp.token.is_some()),
+            ("pim", "token", self.pim.token.is_some()),
             ("store", "url", self.store.url.is_some()),
             ("session", "secret", self.session.secret.is_some()),
             ("jobs", "admin_token", self.jobs.admin_token.is_some()),
@@ -841,6 +849,8 @@ impl Config {
                 );
             }
         }
+        self.erp.validate("erp")?;
+        self.pim.validate("pim")?;
         self.store.validate()?;
         self.session.validate()?;
         self.jobs.validate()?;

@@ -109,9 +109,7 @@ enum JobsCommand {
         wait: bool,
     },
     /// The latest runs, or one run with the reasons its items were skipped or failed.
-    Status {
-        run_id: Option<String>,
-    },
+    Status { run_id: Option<String> },
 }
 
 #[derive(Subcommand)]

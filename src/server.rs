@@ -25,6 +25,7 @@ use crate::gateway::extension::MergedExtension;
 use crate::gateway::introspection::{INTROSPECTION_QUERY, sdl_from_introspection};
 use crate::gateway::{ComposedSchema, Extension, Gateway, SchemaSource};
 use crate::http::{self, AppState};
+use crate::jobs::{FlowDeps, FlowName, Jobs};
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::{
     CommerceGraphql, ForwardedHeaders, GuardedCommerce, HttpCommerce, UpstreamMethod,
@@ -33,8 +34,9 @@ use crate::sources::commerce::{
 use crate::sources::connector::ConnectorClient;
 use crate::sources::cpq::{Cpq, HttpCpq};
 use crate::sources::crm::CrmService;
+use crate::sources::erp::{Erp, HttpErp};
 use crate::sources::inventory::{HttpInventory, Inventory};
-use crate::jobs::{FlowDeps, FlowName, Jobs};
+use crate::sources::pim::{HttpPim, Pim};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,8 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("the job runtime cannot start: {0}")]
     Jobs(String),
+    #[error("a feed client (erp, pim) cannot be built: {0}")]
+    Feed(String),
 }
 
 /// The provider name of the sandbox's demo OpenID Provider (`/auth/login?provider=demo`).
@@ -117,56 +121,56 @@ pub async fn start_demo_sandbox(
     if !config.uses_sandbox() {
         return Ok(None);
     }
-        let settings = sandbox::SandboxConfig {
-            products: config.sandbox.products,
-            latency: Duration::from_millis(config.sandbox.latency_ms),
-            product_types: true,
-            ..sandbox::SandboxConfig::default()
-        };
-        let handle = sandbox::Sandbox::new(settings)
-            .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .map_err(StartError::Sandbox)?;
-        config.commerce.graphql_url = handle.graphql_url();
-        // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
-        // configured.
-        let base = handle.base_url();
-        let base = base.trim_end_matches('/');
-        for (url, token, path) in [
-            (
-                &mut config.inventory.url,
-                &mut config.inventory.token,
-                "inventory",
-            ),
-            (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
-            (&mut config.crm.url, &mut config.crm.token, "crm"),
-        ] {
-            if url.is_empty() {
-                *url = format!("{base}/{path}");
-                *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
-            }
+    let settings = sandbox::SandboxConfig {
+        products: config.sandbox.products,
+        latency: Duration::from_millis(config.sandbox.latency_ms),
+        product_types: true,
+        ..sandbox::SandboxConfig::default()
+    };
+    let handle = sandbox::Sandbox::new(settings)
+        .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .map_err(StartError::Sandbox)?;
+    config.commerce.graphql_url = handle.graphql_url();
+    // The sandbox also stands in for the ERP/WMS, the CPQ and the CRM unless they are
+    // configured.
+    let base = handle.base_url();
+    let base = base.trim_end_matches('/');
+    for (url, token, path) in [
+        (
+            &mut config.inventory.url,
+            &mut config.inventory.token,
+            "inventory",
+        ),
+        (&mut config.cpq.url, &mut config.cpq.token, "cpq"),
+        (&mut config.crm.url, &mut config.crm.token, "crm"),
+        (&mut config.erp.url, &mut config.erp.token, "erp"),
+        (&mut config.pim.url, &mut config.pim.token, "pim"),
+    ] {
+        if url.is_empty() {
+            *url = format!("{base}/{path}");
+            *token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         }
-        // SSO's admin calls go to the sandbox as its seeded admin user.
-        if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none()
-        {
-            config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
-            config.commerce.admin_password =
-                Some(sandbox::demo::ADMIN_USER.1.to_string().into());
-        }
-        // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
-        if config.auth.providers.is_empty() {
-            config.auth.providers.insert(
-                DEMO_PROVIDER.into(),
-                crate::config::OidcProviderConfig {
-                    issuer: handle.oidc_issuer(),
-                    client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
-                    client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
-                    ..Default::default()
-                },
-            );
-        }
-        tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
-        Ok(Some(handle))
+    }
+    // SSO's admin calls go to the sandbox as its seeded admin user.
+    if config.commerce.admin_username.is_empty() && config.commerce.admin_password.is_none() {
+        config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
+        config.commerce.admin_password = Some(sandbox::demo::ADMIN_USER.1.to_string().into());
+    }
+    // With no OpenID Provider configured, the sandbox's demo provider shows the SSO loop.
+    if config.auth.providers.is_empty() {
+        config.auth.providers.insert(
+            DEMO_PROVIDER.into(),
+            crate::config::OidcProviderConfig {
+                issuer: handle.oidc_issuer(),
+                client_id: sandbox::demo::OIDC_CLIENT_ID.into(),
+                client_secret: Some(sandbox::demo::OIDC_CLIENT_SECRET.to_string().into()),
+                ..Default::default()
+            },
+        );
+    }
+    tracing::info!(url = %config.commerce.graphql_url, products = config.sandbox.products, "embedded Commerce sandbox started");
+    Ok(Some(handle))
 }
 
 /// A running server. Dropping it does not stop it: call [`App::shutdown`].
@@ -310,7 +314,11 @@ impl App {
 
 /// Runs every flow's worker (and, with `schedules`, their cron schedules) until `stop` turns
 /// true; a run in flight then goes back to the queue and resumes later from its cursor.
-pub fn spawn_workers(jobs: Jobs, schedules: bool, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+pub fn spawn_workers(
+    jobs: Jobs,
+    schedules: bool,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let stopped = async move {
             let _ = stop.wait_for(|s| *s).await;
@@ -437,13 +445,35 @@ pub async fn open_jobs(
     store: Store,
     stock: Option<Arc<StockService>>,
 ) -> Result<Jobs, StartError> {
+    let feeds = feed_sources(config)?;
     let deps = FlowDeps {
         commerce: commerce_admin(config)?,
+        erp: feeds.erp,
+        pim: feeds.pim,
         stock,
     };
     Jobs::open(store, config.jobs.clone(), deps)
         .await
         .map_err(|e| StartError::Jobs(e.to_string()))
+}
+
+/// The feeds the data flows read; a feed without a URL is `None` (its flows do not run).
+#[derive(Clone, Default)]
+pub struct FeedSources {
+    pub erp: Option<Arc<dyn Erp>>,
+    pub pim: Option<Arc<dyn Pim>>,
+}
+
+/// The ERP/WMS and PIM clients of `config.erp` and `config.pim` (after [`App::start`] has
+/// pointed empty URLs at the embedded sandbox in the demo profile).
+pub fn feed_sources(config: &Config) -> Result<FeedSources, StartError> {
+    let failed = |e: crate::sources::resilience::SourceError| StartError::Feed(e.to_string());
+    let erp = HttpErp::from_config(&config.erp).map_err(failed)?;
+    let pim = HttpPim::from_config(&config.pim).map_err(failed)?;
+    Ok(FeedSources {
+        erp: erp.map(|c| Arc::new(c) as Arc<dyn Erp>),
+        pim: pim.map(|c| Arc::new(c) as Arc<dyn Pim>),
+    })
 }
 
 /// Configuration that starts but will not work as the operator probably expects.
@@ -458,6 +488,8 @@ pub fn start_up_warnings(config: &Config) -> Vec<String> {
         ),
         ("cpq", &config.cpq.url, &config.cpq.token, "BFF_CPQ__TOKEN"),
         ("crm", &config.crm.url, &config.crm.token, "BFF_CRM__TOKEN"),
+        ("erp", &config.erp.url, &config.erp.token, "BFF_ERP__TOKEN"),
+        ("pim", &config.pim.url, &config.pim.token, "BFF_PIM__TOKEN"),
     ] {
         if !url.trim().is_empty() && token.is_none() {
             warnings.push(format!(

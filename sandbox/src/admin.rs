@@ -9,9 +9,18 @@
 //! * `PUT /admin/faults` with the same shape (missing fields take their defaults) → the new
 //!   faults; `422` when `error_rate` is outside 0..=1.
 //!
-//! The connectors, under `/admin/inventory`, `/admin/cpq` and `/admin/crm`:
-//! * `GET …/calls` → `{"total": N, "skus": n}`; `POST …/calls/reset` → `204`
+//! The connectors, under `/admin/inventory`, `/admin/cpq`, `/admin/crm`, `/admin/erp` and
+//! `/admin/pim`:
+//! * `GET …/calls` → `{"total": N, "skus": n}` (for the ERP and the PIM, `skus` counts the
+//!   items their pages answered); `POST …/calls/reset` → `204`
 //! * `GET …/faults`, `PUT …/faults`: as for Commerce.
+//!
+//! The feeds:
+//! * `POST /admin/erp/changes` / `POST /admin/pim/changes` with `{"count": n}` (at most
+//!   10,000) → `{"changed": ["MJ01-M-Blue", …]}`: n draws of the seed's generator get a new
+//!   revision stamped now (a SKU drawn twice is listed once).
+//! * `GET /admin/feeds/bad-rows` → `{"erp_products": [["SKU", "missing_sku"], …], "stock":
+//!   […], "pim_products": […]}`: the SKUs served broken.
 //!
 //! The inventory's stock:
 //! * `POST /admin/inventory/order-stream/step` → `{"changed": ["MJ01-M-Blue", …]}`: one step of
@@ -24,7 +33,8 @@
 //!
 //! Reviews: `POST /admin/reviews/approve` → `{"approved": n}`: approves every pending review.
 //!
-//! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n, "crm": n}`
+//! All of them: `GET /admin/calls/all` → `{"commerce": n, "inventory": n, "cpq": n, "crm": n,
+//! "erp": n, "pim": n}`
 //! (totals).
 
 use std::collections::BTreeMap;
@@ -226,6 +236,8 @@ pub(crate) async fn get_all_calls(State(sandbox): State<Sandbox>) -> Json<serde_
         "inventory": total(Service::Inventory),
         "cpq": total(Service::Cpq),
         "crm": total(Service::Crm),
+        "erp": total(Service::Erp),
+        "pim": total(Service::Pim),
     }))
 }
 
@@ -261,6 +273,38 @@ pub(crate) fn service_routes(service: Service) -> Router<Sandbox> {
 /// `POST /admin/inventory/order-stream/step`.
 pub(crate) async fn step_order_stream(State(sandbox): State<Sandbox>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "changed": sandbox.step_order_stream() }))
+}
+
+/// Body of `POST /admin/erp/changes` and `POST /admin/pim/changes`.
+#[derive(Deserialize)]
+pub(crate) struct FeedChanges {
+    count: usize,
+}
+
+/// Most SKUs one forced change may touch.
+const MAX_FORCED_CHANGES: usize = 10_000;
+
+/// `POST /admin/erp/changes`.
+pub(crate) async fn change_erp_products(
+    State(sandbox): State<Sandbox>,
+    Json(changes): Json<FeedChanges>,
+) -> Json<serde_json::Value> {
+    let changed = sandbox.change_erp_products(changes.count.min(MAX_FORCED_CHANGES));
+    Json(serde_json::json!({ "changed": changed }))
+}
+
+/// `POST /admin/pim/changes`.
+pub(crate) async fn change_pim_products(
+    State(sandbox): State<Sandbox>,
+    Json(changes): Json<FeedChanges>,
+) -> Json<serde_json::Value> {
+    let changed = sandbox.change_pim_products(changes.count.min(MAX_FORCED_CHANGES));
+    Json(serde_json::json!({ "changed": changed }))
+}
+
+/// `GET /admin/feeds/bad-rows`.
+pub(crate) async fn get_feed_bad_rows(State(sandbox): State<Sandbox>) -> Json<crate::BadRows> {
+    Json(sandbox.feed_bad_rows())
 }
 
 /// Body of `PUT /admin/inventory/stock`.

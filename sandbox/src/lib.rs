@@ -97,7 +97,14 @@
 //!   USD or EUR, with validity dates;
 //! * CRM (person verification at SSO sign-in) at `POST /crm/v1/persons/verify`
 //!   ([`SandboxHandle::crm_url`]): company users with their company, one blocked person
-//!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer.
+//!   ([`demo::BLOCKED_PERSON`]), everyone else a consumer;
+//! * ERP/WMS feeds at `GET /erp/v1/products`, `/erp/v1/stock` and `/erp/v1/stock/changes`
+//!   ([`SandboxHandle::erp_url`]): the product master and base prices derived from the catalog,
+//!   changing over time, and the inventory ledger's rows, keyset-paged;
+//! * PIM feed at `GET /pim/v1/products` ([`SandboxHandle::pim_url`]): names, descriptions,
+//!   attributes, categories and images derived from the catalog, changing over time. Both
+//!   serve a few deliberately bad rows unless [`SandboxConfig::feed_bad_rows`] is off (see
+//!   `feeds` and docs/connectors/erp.md).
 //!
 //! # The demo OpenID Provider
 //!
@@ -153,9 +160,9 @@
 //!   HTTP 500/503 with an HTML body for a share of calls, or 503 to everything at once.
 //! * The same as methods: [`Sandbox::calls`], [`Sandbox::reset_calls`], [`Sandbox::faults`],
 //!   [`Sandbox::set_faults`].
-//! * Per service ([`Service`]: Commerce, inventory, CPQ, CRM): [`Sandbox::service_calls`] (requests
-//!   and SKUs asked for), [`Sandbox::reset_service_calls`], [`Sandbox::service_faults`],
-//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq,crm}/calls`,
+//! * Per service ([`Service`]: Commerce, inventory, CPQ, CRM, ERP, PIM): [`Sandbox::service_calls`]
+//!   (requests and SKUs asked for), [`Sandbox::reset_service_calls`], [`Sandbox::service_faults`],
+//!   [`Sandbox::set_service_faults`]; `GET /admin/{inventory,cpq,crm,erp,pim}/calls`,
 //!   `POST …/calls/reset`, `GET|PUT …/faults`; `GET /admin/calls/all` → every service's total.
 //!   A large latency (say 10 s) makes a source hang.
 //! * Mail Commerce would have sent (password reset tokens, contact form messages):
@@ -163,6 +170,9 @@
 //!   `POST /admin/reviews/approve`, [`Sandbox::approve_reviews`].
 //! * Stock: [`Sandbox::step_order_stream`] (`POST /admin/inventory/order-stream/step`) and
 //!   [`Sandbox::set_stock`] (`PUT /admin/inventory/stock`).
+//! * Feeds: [`Sandbox::change_erp_products`] (`POST /admin/erp/changes`),
+//!   [`Sandbox::change_pim_products`] (`POST /admin/pim/changes`), [`Sandbox::feed_bad_rows`]
+//!   (`GET /admin/feeds/bad-rows`).
 //!
 //! # Modules
 //!
@@ -170,11 +180,12 @@
 //! * `store`, `directory`, `cms`, `customers`, `companies`, `carts`, `orders`: the other
 //!   Commerce domains; `admin_users`: admin users and the integration token; `tokens`:
 //!   Commerce-shaped JWTs; `wishlists`, `reviews`; `mail`: the outbox.
-//! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists.
+//! * `stock`: the inventory ledger and its order stream; `contracts`: the CPQ's price lists;
+//!   `feeds`: the ERP/WMS and PIM feeds' paging, change logs and bad rows.
 //! * `schema`: the resolvers plugged into Adobe's SDL; `scope`: what a request is scoped to.
 //! * `oidc`: the demo OpenID Provider.
-//! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory, CPQ and CRM
-//!   routes; `admin`: call counters
+//! * `http`: `/graphql`; `rest`: the REST admin subset; `connectors`: the inventory, CPQ, CRM,
+//!   ERP and PIM routes; `admin`: call counters
 //!   and fault injection (`/admin/*`); `demo`: names tests rely on; `clock`: dates.
 
 pub(crate) mod admin;
@@ -190,6 +201,7 @@ pub(crate) mod customers;
 pub mod demo;
 pub(crate) mod directory;
 pub(crate) mod errors;
+pub(crate) mod feeds;
 pub(crate) mod http;
 pub(crate) mod mail;
 pub(crate) mod oidc;
@@ -216,10 +228,15 @@ use tokio::task::JoinHandle;
 pub use admin::{CallCounts, Faults};
 pub use connectors::{Service, ServiceCalls};
 pub use customers::CustomerGroup;
+pub use feeds::{BadRows, ErpDefect, PimDefect, StockDefect};
 pub use mail::Mail;
 
 /// How often a spawned sandbox steps the simulated order stream.
 pub const ORDER_STREAM_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How often a spawned sandbox changes a few SKUs of the ERP's product master (three) and of
+/// the PIM's content (two), unless [`SandboxConfig::feed_changes`] is off.
+pub const FEED_CHANGE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How the sandbox seeds its data and behaves.
 #[derive(Debug, Clone)]
@@ -248,7 +265,19 @@ pub struct SandboxConfig {
     pub cpq_latency: Duration,
     /// Latency added to every CRM verification from the start. Default zero.
     pub crm_latency: Duration,
-    /// Bearer token the inventory, CPQ and CRM connectors require. Default
+    /// Latency added to every ERP/WMS feed page from the start. Default zero.
+    pub erp_latency: Duration,
+    /// Latency added to every PIM feed page from the start. Default zero.
+    pub pim_latency: Duration,
+    /// Whether the ERP/WMS and PIM feeds serve their few deliberately bad rows (see
+    /// `feeds`: a missing SKU, a price "abc", a negative quantity, an unknown source, …).
+    /// Default on, so flows show "skipped with a reason"; off for a clean feed (benchmarks).
+    pub feed_bad_rows: bool,
+    /// Whether a spawned sandbox changes a few product-master and content SKUs every
+    /// [`FEED_CHANGE_INTERVAL`]; off, they change only through [`Sandbox::change_erp_products`]
+    /// and [`Sandbox::change_pim_products`]. Default on.
+    pub feed_changes: bool,
+    /// Bearer token the inventory, CPQ, CRM, ERP and PIM connectors require. Default
     /// `sandbox-connector-token` ([`demo::CONNECTOR_TOKEN`]).
     pub connector_token: String,
     /// Whether a spawned sandbox runs the simulated order stream (a step every
@@ -290,6 +319,10 @@ impl Default for SandboxConfig {
             inventory_latency: Duration::ZERO,
             cpq_latency: Duration::ZERO,
             crm_latency: Duration::ZERO,
+            erp_latency: Duration::ZERO,
+            pim_latency: Duration::ZERO,
+            feed_bad_rows: true,
+            feed_changes: true,
             connector_token: demo::CONNECTOR_TOKEN.to_owned(),
             order_stream: true,
             extra_buyers: 0,
@@ -327,6 +360,12 @@ struct Inner {
     inventory_controls: connectors::Connector,
     cpq_controls: connectors::Connector,
     crm_controls: connectors::Connector,
+    erp_controls: connectors::Connector,
+    pim_controls: connectors::Connector,
+    /// The ERP/WMS and PIM feeds' paging state and change logs.
+    feeds: feeds::Feeds,
+    /// Whether `spawn` starts the feeds' change stream.
+    feed_changes: bool,
     /// Bearer token of the connectors.
     connector_token: String,
     /// Whether `spawn` starts the order stream.
@@ -338,6 +377,7 @@ struct Inner {
 impl Sandbox {
     /// Seeds the data and builds the schema.
     pub fn new(config: SandboxConfig) -> Sandbox {
+        let started_at = clock::now();
         let data = Arc::new(schema::Data {
             catalog: catalog::Catalog::seed_with(
                 config.products,
@@ -381,7 +421,7 @@ impl Sandbox {
                 rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
                 cache_ttl: config.cache_ttl,
                 salt: format!("{:016x}", catalog::mix(config.seed ^ 0x5a17)),
-                inventory: stock::Inventory::new(config.seed, clock::now()),
+                inventory: stock::Inventory::new(config.seed, started_at),
                 contracts: contracts::Contracts::seeded(),
                 inventory_controls: connectors::Connector::new(
                     config.inventory_latency,
@@ -389,6 +429,10 @@ impl Sandbox {
                 ),
                 cpq_controls: connectors::Connector::new(config.cpq_latency, config.seed ^ 0x2),
                 crm_controls: connectors::Connector::new(config.crm_latency, config.seed ^ 0x3),
+                erp_controls: connectors::Connector::new(config.erp_latency, config.seed ^ 0x4),
+                pim_controls: connectors::Connector::new(config.pim_latency, config.seed ^ 0x5),
+                feeds: feeds::Feeds::new(config.seed, started_at, config.feed_bad_rows),
+                feed_changes: config.feed_changes,
                 connector_token: config.connector_token,
                 order_stream: config.order_stream,
                 oidc: oidc::Provider::new(
@@ -414,6 +458,10 @@ impl Sandbox {
                 post(connectors::cpq::lookup),
             )
             .route("/crm/v1/persons/verify", post(connectors::crm::verify))
+            .route("/erp/v1/products", get(connectors::erp::products))
+            .route("/erp/v1/stock", get(connectors::erp::stock))
+            .route("/erp/v1/stock/changes", get(connectors::erp::stock_changes))
+            .route("/pim/v1/products", get(connectors::pim::products))
             .route("/admin/calls", get(admin::get_calls))
             .route("/admin/calls/reset", post(admin::reset_calls))
             .route("/admin/calls/all", get(admin::get_all_calls))
@@ -429,6 +477,11 @@ impl Sandbox {
             )
             .nest("/admin/cpq", admin::service_routes(Service::Cpq))
             .nest("/admin/crm", admin::service_routes(Service::Crm))
+            .nest("/admin/erp", admin::service_routes(Service::Erp))
+            .nest("/admin/pim", admin::service_routes(Service::Pim))
+            .route("/admin/erp/changes", post(admin::change_erp_products))
+            .route("/admin/pim/changes", post(admin::change_pim_products))
+            .route("/admin/feeds/bad-rows", get(admin::get_feed_bad_rows))
             .route(
                 "/admin/inventory/order-stream/step",
                 post(admin::step_order_stream),
@@ -476,12 +529,26 @@ impl Sandbox {
                 }
             })
         });
+        let feed_stream = self.inner.feed_changes.then(|| {
+            let sandbox = self.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(FEED_CHANGE_INTERVAL);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    sandbox.change_erp_products(3);
+                    sandbox.change_pim_products(2);
+                }
+            })
+        });
         Ok(SandboxHandle {
             addr: host,
             sandbox: self,
             shutdown: Some(shutdown),
             task: Some(task),
             stream,
+            feed_stream,
         })
     }
 
@@ -545,7 +612,35 @@ impl Sandbox {
             Service::Inventory => Some(&self.inner.inventory_controls),
             Service::Cpq => Some(&self.inner.cpq_controls),
             Service::Crm => Some(&self.inner.crm_controls),
+            Service::Erp => Some(&self.inner.erp_controls),
+            Service::Pim => Some(&self.inner.pim_controls),
         }
+    }
+
+    /// Changes `count` SKUs of the ERP's product master (drawn from the seed's generator; a new
+    /// price and name each, stamped now), as the spawned sandbox does every
+    /// [`FEED_CHANGE_INTERVAL`]; the SKUs changed, each once.
+    pub fn change_erp_products(&self, count: usize) -> Vec<String> {
+        let inner = &self.inner;
+        inner
+            .feeds
+            .change(&inner.data.catalog, &inner.inventory, false, count)
+    }
+
+    /// Changes `count` SKUs of the PIM's content (a new description and meta title each,
+    /// stamped now); the SKUs changed, each once.
+    pub fn change_pim_products(&self, count: usize) -> Vec<String> {
+        let inner = &self.inner;
+        inner
+            .feeds
+            .change(&inner.data.catalog, &inner.inventory, true, count)
+    }
+
+    /// The SKUs the ERP/WMS and PIM feeds serve broken (empty with
+    /// [`SandboxConfig::feed_bad_rows`] off).
+    pub fn feed_bad_rows(&self) -> BadRows {
+        let inner = &self.inner;
+        inner.feeds.bad_rows(&inner.data.catalog, &inner.inventory)
     }
 
     /// One step of the simulated order stream (what the spawned sandbox does every
@@ -611,6 +706,8 @@ pub struct SandboxHandle {
     task: Option<JoinHandle<()>>,
     /// The order stream, when it runs.
     stream: Option<JoinHandle<()>>,
+    /// The feeds' change stream, when it runs.
+    feed_stream: Option<JoinHandle<()>>,
 }
 
 impl SandboxHandle {
@@ -645,10 +742,23 @@ impl SandboxHandle {
         format!("http://{}/crm", self.addr)
     }
 
+    /// `http://<addr>/erp`: the ERP/WMS feeds' base URL (`erp.url`).
+    pub fn erp_url(&self) -> String {
+        format!("http://{}/erp", self.addr)
+    }
+
+    /// `http://<addr>/pim`: the PIM feed's base URL (`pim.url`).
+    pub fn pim_url(&self) -> String {
+        format!("http://{}/pim", self.addr)
+    }
+
     /// Stops the order stream, stops accepting connections and waits (up to five seconds) for
     /// in-flight requests.
     pub async fn shutdown(mut self) {
         if let Some(stream) = self.stream.take() {
+            stream.abort();
+        }
+        if let Some(stream) = self.feed_stream.take() {
             stream.abort();
         }
         if let Some(signal) = self.shutdown.take() {
@@ -669,6 +779,9 @@ impl SandboxHandle {
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
         if let Some(stream) = self.stream.take() {
+            stream.abort();
+        }
+        if let Some(stream) = self.feed_stream.take() {
             stream.abort();
         }
         if let Some(signal) = self.shutdown.take() {

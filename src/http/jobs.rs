@@ -54,7 +54,10 @@ pub(super) async fn list(
     let mut flows = Vec::new();
     for f in FlowName::ALL {
         let settings = f.settings(&state.config.jobs);
-        let (watermark, last) = match (runs.watermark(f.as_str()).await, runs.recent(Some(f.as_str()), 1).await) {
+        let (watermark, last) = match (
+            runs.watermark(f.as_str()).await,
+            runs.recent(Some(f.as_str()), 1).await,
+        ) {
             (Ok(w), Ok(last)) => (w, last.into_iter().next()),
             _ => return unavailable(),
         };
@@ -112,9 +115,10 @@ fn refuse(state: &AppState, headers: &HeaderMap) -> Option<Response> {
         "The admin token is missing or wrong.",
     )
     .into_response();
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
     Some(response)
 }
 

@@ -65,8 +65,8 @@ pub async fn write_products(
             .submit_products_bulk(&pending)
             .await
             .map_err(|e| flow_error("async bulk products", e))?;
-        let operations = poll_until_settled(admin, config, run, &accepted.bulk_uuid, &mut out)
-            .await?;
+        let operations =
+            poll_until_settled(admin, config, run, &accepted.bulk_uuid, &mut out).await?;
         let mut retry = Vec::new();
         for (index, product) in pending.into_iter().enumerate() {
             let operation = operations
@@ -165,7 +165,8 @@ where
             Ok(()) => out.written.extend(batch.iter().map(&key)),
             Err(e) if is_content_refusal(&e) => {
                 if batch.len() == 1 {
-                    out.failed.push(RunIssue::failed(key(&batch[0]), refusal_message(&e)));
+                    out.failed
+                        .push(RunIssue::failed(key(&batch[0]), refusal_message(&e)));
                 } else {
                     let (left, right) = batch.split_at(batch.len() / 2);
                     stack.push(right);

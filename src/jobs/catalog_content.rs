@@ -181,7 +181,11 @@ pub(super) async fn send_import(
         .map_err(|e| flow_error("import json", e))?;
     let refused = refused_rows(&messages, rows);
     for (i, row) in rows.iter().enumerate() {
-        let sku = row.get("sku").and_then(Value::as_str).unwrap_or("?").to_string();
+        let sku = row
+            .get("sku")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
         match refused.iter().find(|(index, _)| *index == i) {
             Some((_, message)) => out.failed.push(RunIssue::failed(sku, message.clone())),
             None => out.written.push(sku),
@@ -197,7 +201,10 @@ fn refused_rows(messages: &[String], rows: &[Map<String, Value>]) -> Vec<(usize,
         let Some((text, numbers)) = message.rsplit_once("in row(s):") else {
             continue;
         };
-        for n in numbers.split(',').filter_map(|n| n.trim().parse::<usize>().ok()) {
+        for n in numbers
+            .split(',')
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+        {
             if (1..=rows.len()).contains(&n) {
                 refused.push((n - 1, text.trim().trim_end_matches(':').trim().to_string()));
             }
@@ -227,7 +234,8 @@ pub async fn import_rows(
             commerce_calls: written.calls,
             ..RunCounts::default()
         };
-        run.record(Some(&next), counts, &written.failed, &[]).await?;
+        run.record(Some(&next), counts, &written.failed, &[])
+            .await?;
     }
     Ok(Outcome::default())
 }

@@ -10,8 +10,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::watch;
 
-use super::runtime::Trigger;
 use super::FlowName;
+use super::runtime::Trigger;
 use crate::config::Config;
 use crate::server::{open_jobs, start_demo_sandbox};
 use crate::store::{RunRecord, RunState, Store};
@@ -82,7 +82,11 @@ pub async fn list(config: &Config) -> anyhow::Result<Exit> {
             .unwrap_or_else(|| "-".into());
         let (last_run, state) = match last.first() {
             Some(run) => (
-                format!("{} ({})", run.run_id, time(run.finished_at.or(run.started_at))),
+                format!(
+                    "{} ({})",
+                    run.run_id,
+                    time(run.finished_at.or(run.started_at))
+                ),
                 run.state.as_str().to_string(),
             ),
             None => ("never".into(), "-".into()),
@@ -125,9 +129,7 @@ pub async fn status(config: &Config, run_id: Option<&str>) -> anyhow::Result<Exi
         }
         Some(id) => match store.job_runs().get(id).await? {
             None => {
-                eprintln!(
-                    "no run `{id}`: `storefront-bff jobs status` lists the latest run ids"
-                );
+                eprintln!("no run `{id}`: `storefront-bff jobs status` lists the latest run ids");
                 Exit::Failed
             }
             Some(run) => {
@@ -240,9 +242,15 @@ async fn print_run(store: &Store, run: &RunRecord) -> anyhow::Result<()> {
     let rows = [
         ["run".to_string(), run.run_id.clone()],
         ["flow".into(), run.flow.clone()],
-        ["trigger".into(), format!("{}{}", run.trigger, if run.full { " (full)" } else { "" })],
+        [
+            "trigger".into(),
+            format!("{}{}", run.trigger, if run.full { " (full)" } else { "" }),
+        ],
         ["state".into(), run.state.as_str().into()],
-        ["attempts".into(), format!("{} of {}", run.attempts, run.max_attempts)],
+        [
+            "attempts".into(),
+            format!("{} of {}", run.attempts, run.max_attempts),
+        ],
         ["queued".into(), time(Some(run.queued_at))],
         ["started".into(), time(run.started_at)],
         ["finished".into(), time(run.finished_at)],
@@ -251,9 +259,18 @@ async fn print_run(store: &Store, run: &RunRecord) -> anyhow::Result<()> {
         ["skipped".into(), c.skipped.to_string()],
         ["failed".into(), c.failed.to_string()],
         ["Commerce calls".into(), c.commerce_calls.to_string()],
-        ["watermark before".into(), run.watermark_before.clone().unwrap_or_else(|| "-".into())],
-        ["watermark after".into(), run.watermark_after.clone().unwrap_or_else(|| "-".into())],
-        ["last error".into(), run.last_error.clone().unwrap_or_else(|| "-".into())],
+        [
+            "watermark before".into(),
+            run.watermark_before.clone().unwrap_or_else(|| "-".into()),
+        ],
+        [
+            "watermark after".into(),
+            run.watermark_after.clone().unwrap_or_else(|| "-".into()),
+        ],
+        [
+            "last error".into(),
+            run.last_error.clone().unwrap_or_else(|| "-".into()),
+        ],
     ];
     print!("{}", table(&rows));
     let issues = store.job_runs().issues(&run.run_id, 50).await?;
@@ -268,7 +285,11 @@ async fn print_run(store: &Store, run: &RunRecord) -> anyhow::Result<()> {
         print!("{}", table(&rows));
         let total = c.skipped + c.failed;
         if total > 50 {
-            println!("… {} more (GET /admin/jobs/runs/{} lists up to 1000)", total - 50, run.run_id);
+            println!(
+                "… {} more (GET /admin/jobs/runs/{} lists up to 1000)",
+                total - 50,
+                run.run_id
+            );
         }
     }
     Ok(())
@@ -308,7 +329,10 @@ fn table<const N: usize>(rows: &[[String; N]]) -> String {
             .map(|c| if c.is_control() { '?' } else { c })
             .collect()
     };
-    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| clean(c)).collect()).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| clean(c)).collect())
+        .collect();
     let mut widths = [0usize; N];
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {

@@ -119,12 +119,7 @@ impl RunContext {
         let held = self
             .store
             .job_runs()
-            .acquire_lease(
-                &self.run.flow,
-                &self.run.run_id,
-                now + self.lease_secs,
-                now,
-            )
+            .acquire_lease(&self.run.flow, &self.run.run_id, now + self.lease_secs, now)
             .await?;
         if held {
             Ok(())

@@ -154,7 +154,10 @@ fn read_csv(bytes: &[u8]) -> Result<Rows, ImportFileError> {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                skipped.push(RunIssue::skipped(format!("line {line}"), format!("not a CSV row: {e}")));
+                skipped.push(RunIssue::skipped(
+                    format!("line {line}"),
+                    format!("not a CSV row: {e}"),
+                ));
                 continue;
             }
         };
@@ -166,7 +169,9 @@ fn read_csv(bytes: &[u8]) -> Result<Rows, ImportFileError> {
         }
         match check_row(row) {
             Ok(row) => rows.push(row),
-            Err((key, reason)) => skipped.push(RunIssue::skipped(format!("line {line} ({key})"), reason)),
+            Err((key, reason)) => {
+                skipped.push(RunIssue::skipped(format!("line {line} ({key})"), reason))
+            }
         }
     }
     Ok((rows, skipped))
@@ -195,11 +200,17 @@ fn read_ndjson(bytes: &[u8]) -> Result<Rows, ImportFileError> {
         let object = match serde_json::from_slice::<Value>(&line) {
             Ok(Value::Object(o)) => o,
             Ok(_) => {
-                skipped.push(RunIssue::skipped(format!("line {line_no}"), "not a JSON object"));
+                skipped.push(RunIssue::skipped(
+                    format!("line {line_no}"),
+                    "not a JSON object",
+                ));
                 continue;
             }
             Err(e) => {
-                skipped.push(RunIssue::skipped(format!("line {line_no}"), format!("not JSON: {e}")));
+                skipped.push(RunIssue::skipped(
+                    format!("line {line_no}"),
+                    format!("not JSON: {e}"),
+                ));
                 continue;
             }
         };
@@ -266,11 +277,17 @@ fn check_row(row: Map<String, Value>) -> Result<Map<String, Value>, (String, Str
     }
     let key = sku.chars().take(64).collect::<String>();
     if sku.chars().count() > 64 {
-        return Err((key, "sku longer than 64 characters (Commerce's limit)".into()));
+        return Err((
+            key,
+            "sku longer than 64 characters (Commerce's limit)".into(),
+        ));
     }
     for (column, value) in &row {
         if value.as_str().is_some_and(|v| v.len() > MAX_CELL_BYTES) {
-            return Err((key, format!("`{column}` is longer than {MAX_CELL_BYTES} bytes")));
+            return Err((
+                key,
+                format!("`{column}` is longer than {MAX_CELL_BYTES} bytes"),
+            ));
         }
     }
     for column in ["price", "special_price", "weight", "qty"] {
@@ -295,7 +312,10 @@ fn check_row(row: Map<String, Value>) -> Result<Map<String, Value>, (String, Str
     {
         return Err((
             key,
-            format!("`visibility` must be one of {}, not {v}", VISIBILITIES.join(" / ")),
+            format!(
+                "`visibility` must be one of {}, not {v}",
+                VISIBILITIES.join(" / ")
+            ),
         ));
     }
     if let Some(v) = text("additional_attributes") {
@@ -329,9 +349,15 @@ mod tests {
             "sku,name,price,visibility\nA-1,Alpha,10,\"Catalog, Search\"\n,No sku,1,\nB-2,Beta,-4,\nC-3,Gamma,abc,\nD-4,Delta,5,Everywhere\nE-5,Eps,7,Catalog\n",
         )
         .expect("the file is read");
-        let skus: Vec<_> = rows.iter().map(|r| r["sku"].as_str().unwrap_or("")).collect();
+        let skus: Vec<_> = rows
+            .iter()
+            .map(|r| r["sku"].as_str().unwrap_or(""))
+            .collect();
         assert_eq!(skus, ["A-1", "E-5"]);
-        let reasons: Vec<_> = skipped.iter().map(|i| format!("{}: {}", i.item, i.reason)).collect();
+        let reasons: Vec<_> = skipped
+            .iter()
+            .map(|i| format!("{}: {}", i.item, i.reason))
+            .collect();
         assert_eq!(reasons.len(), 4, "{reasons:?}");
         assert!(reasons[0].starts_with("line 3 (-): no sku"), "{reasons:?}");
         assert!(reasons[1].contains("line 4 (B-2)") && reasons[1].contains("negative"));

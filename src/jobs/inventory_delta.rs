@@ -33,7 +33,11 @@ pub async fn run_once(run: &mut RunContext, deps: &FlowDeps) -> Result<Outcome, 
             .await
             .map_err(source_error)?;
         cursor.watermark = cursor.watermark.max(page.watermark);
-        let StockBatch { items, issues, read } = validate_rows(page.items, page.rejected, &known);
+        let StockBatch {
+            items,
+            issues,
+            read,
+        } = validate_rows(page.items, page.rejected, &known);
         let written = write_source_items(run, deps, &items).await?;
         cursor.feed = page.next_cursor;
         let skipped = i64::try_from(issues.len()).unwrap_or(0);

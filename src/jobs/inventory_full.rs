@@ -11,10 +11,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::FlowDeps;
 use super::bulk::{Written, write_isolating};
 use super::context::{FlowError, Outcome, RunContext};
 use super::stock::{StockBatch, commerce_sources, forget, source_error, validate_rows};
-use super::FlowDeps;
 use crate::config::{JobsConfig, Vanished};
 use crate::sources::commerce::admin::model::{SourceItem, SourceItemKey};
 use crate::store::RunCounts;
@@ -46,8 +46,14 @@ pub async fn run_once(
             .stock_full(cursor.feed.as_deref(), page_size)
             .await
             .map_err(source_error)?;
-        let StockBatch { items, issues, read } = validate_rows(page.items, page.rejected, &known);
-        cursor.sources.extend(items.iter().map(|i| i.source_code.clone()));
+        let StockBatch {
+            items,
+            issues,
+            read,
+        } = validate_rows(page.items, page.rejected, &known);
+        cursor
+            .sources
+            .extend(items.iter().map(|i| i.source_code.clone()));
         let written = write_source_items(run, deps, &items).await?;
         cursor.feed = page.next_cursor;
         cursor.feed_done = cursor.feed.is_none();
@@ -62,7 +68,8 @@ pub async fn run_once(
             failed: i64::try_from(written.failed.len()).unwrap_or(0),
             commerce_calls: written.calls + std::mem::take(&mut first_calls),
         };
-        run.record(Some(&cursor), counts, &all_issues, &seen).await?;
+        run.record(Some(&cursor), counts, &all_issues, &seen)
+            .await?;
     }
     zero_vanished(run, deps, config, &cursor).await?;
     Ok(Outcome::default())

@@ -36,9 +36,9 @@ pub use runtime::{Jobs, JobsError};
 
 use crate::config::JobsConfig;
 use crate::extensions::StockService;
+use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::erp::Erp;
 use crate::sources::pim::Pim;
-use crate::sources::commerce::admin::CommerceAdmin;
 
 /// The flows, by the names the config, the CLI and the run records use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -74,8 +74,12 @@ impl FlowName {
     pub fn describe(self) -> &'static str {
         match self {
             FlowName::ProductMaster => "ERP → Commerce: product master (async bulk) + base prices",
-            FlowName::InventoryFull => "ERP/WMS → Commerce: every source item, vanished ones zeroed",
-            FlowName::InventoryDelta => "ERP/WMS → Commerce: changed source items since the watermark",
+            FlowName::InventoryFull => {
+                "ERP/WMS → Commerce: every source item, vanished ones zeroed"
+            }
+            FlowName::InventoryDelta => {
+                "ERP/WMS → Commerce: changed source items since the watermark"
+            }
             FlowName::CatalogContent => "PIM → Commerce: names, descriptions, attributes, images",
         }
     }
@@ -116,14 +120,14 @@ impl FlowDeps {
     }
 
     fn erp(&self) -> Result<&dyn Erp, FlowError> {
-        self.erp
-            .as_deref()
-            .ok_or_else(|| FlowError::Fatal("erp.url is not set: the ERP/WMS feeds are not configured".into()))
+        self.erp.as_deref().ok_or_else(|| {
+            FlowError::Fatal("erp.url is not set: the ERP/WMS feeds are not configured".into())
+        })
     }
 
     fn pim(&self) -> Result<&dyn Pim, FlowError> {
-        self.pim
-            .as_deref()
-            .ok_or_else(|| FlowError::Fatal("pim.url is not set: the PIM feed is not configured".into()))
+        self.pim.as_deref().ok_or_else(|| {
+            FlowError::Fatal("pim.url is not set: the PIM feed is not configured".into())
+        })
     }
 }

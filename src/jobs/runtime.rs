@@ -30,7 +30,9 @@ pub enum JobsError {
     Store(#[from] StoreError),
     #[error("job queue: {0}")]
     Queue(String),
-    #[error("unknown flow `{0}` (flows: product_master, inventory_full, inventory_delta, catalog_content)")]
+    #[error(
+        "unknown flow `{0}` (flows: product_master, inventory_full, inventory_delta, catalog_content)"
+    )]
     UnknownFlow(String),
 }
 
@@ -242,11 +244,12 @@ impl Jobs {
                 let storage = $storage;
                 monitor.register(move |_| {
                     let policy = match &backoff {
-                        Ok(maker) => RetryPolicy::retries(retries).with_backoff(maker.clone().make_backoff()),
+                        Ok(maker) => {
+                            RetryPolicy::retries(retries).with_backoff(maker.clone().make_backoff())
+                        }
                         // Validated config: min ≤ max, both > 0; fall back to apalis' default.
-                        Err(_) => RetryPolicy::retries(retries).with_backoff(
-                            ExponentialBackoffMaker::default().make_backoff(),
-                        ),
+                        Err(_) => RetryPolicy::retries(retries)
+                            .with_backoff(ExponentialBackoffMaker::default().make_backoff()),
                     };
                     WorkerBuilder::new(name.clone())
                         .backend(storage.clone())
@@ -337,7 +340,11 @@ impl Jobs {
         let result = AssertUnwindSafe(self.dispatch(flow, &mut context))
             .catch_unwind()
             .await
-            .unwrap_or_else(|_| Err(FlowError::Fatal("the flow panicked (a bug; see the log)".into())));
+            .unwrap_or_else(|_| {
+                Err(FlowError::Fatal(
+                    "the flow panicked (a bug; see the log)".into(),
+                ))
+            });
         self.settle(&context.run, result).await
     }
 
@@ -350,7 +357,8 @@ impl Jobs {
         let now = unix_now();
         match result {
             Ok(outcome) => {
-                runs.finish(run, outcome.watermark_after.as_deref(), now).await?;
+                runs.finish(run, outcome.watermark_after.as_deref(), now)
+                    .await?;
                 tracing::info!(run = %run.run_id, read = run.counts.read, written = run.counts.written,
                     skipped = run.counts.skipped, failed = run.counts.failed, "job run succeeded");
                 Ok(Attempted::Done)
@@ -421,12 +429,18 @@ impl Jobs {
         loop {
             loop {
                 let now = unix_now();
-                if runs.acquire_lease(flow.as_str(), &run_id, now + lease, now).await? {
+                if runs
+                    .acquire_lease(flow.as_str(), &run_id, now + lease, now)
+                    .await?
+                {
                     break;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            let Some(run) = runs.begin_attempt(&run_id, "import", None, unix_now()).await? else {
+            let Some(run) = runs
+                .begin_attempt(&run_id, "import", None, unix_now())
+                .await?
+            else {
                 break;
             };
             let settings = flow.settings(&self.rt.config).clone();
@@ -446,7 +460,8 @@ impl Jobs {
             match self.settle(&context.run, result).await? {
                 Attempted::Retry(_) => {
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_millis(self.rt.config.backoff_max_ms));
+                    backoff =
+                        (backoff * 2).min(Duration::from_millis(self.rt.config.backoff_max_ms));
                 }
                 Attempted::Done | Attempted::Dead(_) => break,
             }
@@ -477,7 +492,9 @@ async fn execute(
     jobs: Data<Arc<Runtime>>,
     worker: WorkerContext,
 ) -> Result<(), BoxDynError> {
-    let jobs = Jobs { rt: (*jobs).clone() };
+    let jobs = Jobs {
+        rt: (*jobs).clone(),
+    };
     match jobs.attempt(&request, worker.name()).await {
         Attempted::Done => Ok(()),
         Attempted::Retry(message) => Err(message.into()),
@@ -487,10 +504,17 @@ async fn execute(
 
 /// apalis-cron's handler: queue the tick's run (once across replicas), unless a run of the
 /// flow is still queued or running.
-async fn enqueue_tick(tick: Tick, jobs: Data<Jobs>, flow: Data<FlowName>) -> Result<(), BoxDynError> {
+async fn enqueue_tick(
+    tick: Tick,
+    jobs: Data<Jobs>,
+    flow: Data<FlowName>,
+) -> Result<(), BoxDynError> {
     let flow = *flow;
     if jobs.rt.store.job_runs().has_active(flow.as_str()).await? {
-        tracing::info!(flow = flow.as_str(), "schedule skipped: a run of this flow is still queued or running");
+        tracing::info!(
+            flow = flow.as_str(),
+            "schedule skipped: a run of this flow is still queued or running"
+        );
         return Ok(());
     }
     let run_id = jobs
@@ -512,7 +536,11 @@ fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
         .unwrap_or_else(|| "host".into())
 }
 

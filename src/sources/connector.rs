@@ -91,6 +91,36 @@ impl ConnectorClient {
     }
 }
 
+impl ConnectorClient {
+    /// GETs `{base}{path}?{query}` and returns the answer's body, read no further than
+    /// `max_answer_bytes` (a longer answer is a decode failure).
+    pub async fn get_bounded(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        max_answer_bytes: usize,
+    ) -> Result<Vec<u8>, SourceError> {
+        let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base), query)
+            .map_err(|e| SourceError::Transport(TransportError::other(e.to_string())))?;
+        let mut request = self.http.get(url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose_secret());
+        }
+        if let Some(id) = current_request_id() {
+            request = request.header("x-request-id", &*id);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SourceError::Transport(TransportError::from_reqwest(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(SourceError::Status(status.as_u16()));
+        }
+        read_bounded(response, max_answer_bytes).await
+    }
+}
+
 /// The answer's body, refused as soon as it is known to exceed `max` bytes.
 async fn read_bounded(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, SourceError> {
     let too_long = || SourceError::Decode(format!("answer longer than {max} bytes"));

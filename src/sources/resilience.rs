@@ -42,6 +42,17 @@ impl SourceError {
         }
     }
 
+    /// Whether a later attempt may succeed (a job's retry with backoff): the network, a
+    /// deadline, a breaker that will half-open, `429` or a `5xx`. Not a `4xx` (a wrong token or
+    /// request stays wrong), an unreadable or oversized answer, or a missing configuration.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            SourceError::Deadline(_) | SourceError::BreakerOpen | SourceError::Transport(_) => true,
+            SourceError::Status(status) => *status == 429 || *status >= 500,
+            SourceError::Decode(_) | SourceError::NotConfigured => false,
+        }
+    }
+
     /// Worth another try: the network or a gateway in front of the source hiccuped.
     fn is_transient(&self) -> bool {
         matches!(
@@ -57,6 +68,8 @@ fn token_variable(source: &str) -> Option<&'static str> {
         "inventory" => Some("BFF_INVENTORY__TOKEN"),
         "cpq" => Some("BFF_CPQ__TOKEN"),
         "crm" => Some("BFF_CRM__TOKEN"),
+        "erp" => Some("BFF_ERP__TOKEN"),
+        "pim" => Some("BFF_PIM__TOKEN"),
         _ => None,
     }
 }

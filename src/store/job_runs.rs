@@ -220,7 +220,11 @@ impl<'a> JobRuns<'a> {
     }
 
     pub async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        let sql = concat!("SELECT ", run_columns!(), " FROM job_runs WHERE run_id = $1");
+        let sql = concat!(
+            "SELECT ",
+            run_columns!(),
+            " FROM job_runs WHERE run_id = $1"
+        );
         on_pool!(self.store, pool => {
             let row = sqlx::query(sql).bind(run_id).fetch_optional(pool).await?;
             match row {

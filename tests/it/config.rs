@@ -90,6 +90,8 @@ fn every_option_is_documented_in_the_example_config() {
             // An empty table by default, so it has no leaf to serialise.
             "auth.providers.NAME.extra_params",
             "crm.token",
+            "erp.token",
+            "pim.token",
             "store.url",
             "session.secret",
         ]

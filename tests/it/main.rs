@@ -10,6 +10,7 @@ mod config;
 mod cors;
 mod crm;
 mod edge;
+mod feeds;
 mod forwarding;
 mod fuzz;
 mod hostile;

@@ -1,6 +1,7 @@
 //! The back-office systems the BFF reaches through its connector contracts
 //! (`docs/connectors/`), emulated over HTTP: the inventory service (`inventory`), the CPQ
-//! (`cpq`) and the CRM (`crm`).
+//! (`cpq`), the CRM (`crm`), and the ERP/WMS and PIM feeds the data flows read (`erp`, `pim`,
+//! paging through `crate::feeds`).
 //!
 //! What every connector shares lives here: the bearer token (401 with an `error` body when it
 //! is missing or wrong), call counters (requests and SKUs asked for), injectable faults with
@@ -10,7 +11,9 @@
 
 pub(crate) mod cpq;
 pub(crate) mod crm;
+pub(crate) mod erp;
 pub(crate) mod inventory;
+pub(crate) mod pim;
 
 use crate::Sandbox;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +40,11 @@ pub enum Service {
     Cpq,
     /// The CRM's person verification at SSO sign-in (`/crm/v1/persons/verify`).
     Crm,
+    /// The ERP/WMS feeds: product master and stock (`/erp/v1/products`, `/erp/v1/stock`,
+    /// `/erp/v1/stock/changes`).
+    Erp,
+    /// The PIM's content feed (`/pim/v1/products`).
+    Pim,
 }
 
 /// Calls one service received since the start or the last reset.
@@ -45,7 +53,7 @@ pub struct ServiceCalls {
     /// Requests received, faulted, refused and invalid ones included.
     pub total: u64,
     /// SKUs the requests asked for, summed (duplicates included); always 0 for Commerce and
-    /// the CRM.
+    /// the CRM; for the ERP and the PIM, the items their pages answered.
     pub skus: u64,
 }
 
@@ -199,6 +207,88 @@ where
     correlate(service, headers, skus, response)
 }
 
+/// One page of a feed (`GET`, no body): counted, admitted (token, injected faults), answered
+/// by `answer` (the answer and how many items it holds, added to the SKU counter), then
+/// logged with the BFF's request id.
+pub(crate) async fn serve_page(
+    sandbox: &Sandbox,
+    service: Service,
+    headers: &HeaderMap,
+    answer: impl FnOnce() -> (Response, usize),
+) -> Response {
+    let Some(controls) = sandbox.connector(service) else {
+        return error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such connector.");
+    };
+    let response = match controls
+        .admit(&sandbox.inner.connector_token, headers, 0)
+        .await
+    {
+        Err(refusal) => refusal,
+        Ok(()) => {
+            let (response, items) = answer();
+            controls.skus.fetch_add(items as u64, Ordering::Relaxed);
+            response
+        }
+    };
+    correlate(service, headers, 0, response)
+}
+
+/// The query of a feed page: `cursor`, `limit` (1..=1000, default 500) and the feed's
+/// `changed_since` / `since` (Unix seconds, default 0).
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+    pub changed_since: Option<i64>,
+    pub since: Option<i64>,
+}
+
+/// Largest `limit` of a feed page.
+pub(crate) const MAX_PAGE_LIMIT: usize = 1_000;
+/// `limit` when none is given.
+pub(crate) const DEFAULT_PAGE_LIMIT: usize = 500;
+
+impl PageQuery {
+    /// The query of `uri`, or what is wrong with it (for a 400 answer, [`invalid_query`]).
+    pub fn parse(uri: &axum::http::Uri) -> Result<PageQuery, String> {
+        let axum::extract::Query(query) = axum::extract::Query::<PageQuery>::try_from_uri(uri)
+            .map_err(|e| format!("Invalid query: {e}"))?;
+        if query
+            .limit
+            .is_some_and(|l| !(1..=MAX_PAGE_LIMIT as i64).contains(&l))
+        {
+            return Err("limit must be between 1 and 1000.".into());
+        }
+        if query.changed_since.is_some_and(|s| s < 0) || query.since.is_some_and(|s| s < 0) {
+            return Err("changed_since and since are Unix seconds, at least 0.".into());
+        }
+        Ok(query)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit.map_or(DEFAULT_PAGE_LIMIT, |l| l as usize)
+    }
+
+    /// `changed_since` or `since`, as the feed names it.
+    pub fn since(&self) -> u64 {
+        self.changed_since.or(self.since).unwrap_or(0) as u64
+    }
+}
+
+/// The answer to a query outside the contract.
+pub(crate) fn invalid_query(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message)
+}
+
+/// The answer to a cursor the feed never gave out.
+pub(crate) fn invalid_cursor() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "INVALID_CURSOR",
+        "The cursor is not one this feed gave out; start again without one.",
+    )
+}
+
 /// The contract's error answer.
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "code": code, "message": message } });
@@ -238,5 +328,7 @@ pub(crate) fn correlate(
     response
 }
 
+#[cfg(test)]
+mod feed_tests;
 #[cfg(test)]
 mod tests;

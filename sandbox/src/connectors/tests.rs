@@ -238,7 +238,7 @@ async fn connectors_refuse_missing_or_wrong_tokens_and_bad_bodies() {
     let calls = admin(&sandbox, "GET", "/admin/calls/all", None).await;
     assert_eq!(
         calls.body,
-        json!({ "commerce": 0, "inventory": 3, "cpq": 3, "crm": 0 })
+        json!({ "commerce": 0, "inventory": 3, "cpq": 3, "crm": 0, "erp": 0, "pim": 0 })
     );
 }
 

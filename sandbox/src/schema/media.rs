@@ -7,25 +7,35 @@ use serde_json::{Value, json};
 use super::Data;
 use super::product::At;
 use crate::catalog::attributes::COLORS;
+use crate::catalog::{Product, Variant};
 
-/// One image of a product.
-struct Image {
-    file: String,
-    types: &'static [&'static str],
+/// One image of a product (the PIM's feed serves the same files).
+pub(crate) struct Image {
+    pub file: String,
+    pub types: &'static [&'static str],
 }
 
 const MAIN: &[&str] = &["image", "small_image", "thumbnail"];
 
 /// The product's images, main image first.
 fn images(at: &At<'_>) -> Vec<Image> {
-    let stem = at.product.image_stem();
+    product_images(at.index, at.product, at.variant)
+}
+
+/// The images of a product or variant, main image first.
+pub(crate) fn product_images(
+    index: u32,
+    product: &Product,
+    variant: Option<Variant>,
+) -> Vec<Image> {
+    let stem = product.image_stem();
     let color_file = |c: u8| {
         format!(
             "{stem}-{}_main.jpg",
             COLORS[usize::from(c)].label.to_ascii_lowercase()
         )
     };
-    match (&at.product.configurable, at.variant) {
+    match (&product.configurable, variant) {
         (_, Some(v)) => vec![Image {
             file: color_file(v.color),
             types: MAIN,
@@ -39,7 +49,7 @@ fn images(at: &At<'_>) -> Vec<Image> {
             })
             .collect(),
         (None, None) => {
-            let count = 1 + at.index as usize % 3;
+            let count = 1 + index as usize % 3;
             ["main", "alt1", "back"]
                 .iter()
                 .take(count)
@@ -54,7 +64,7 @@ fn images(at: &At<'_>) -> Vec<Image> {
 }
 
 /// Commerce's dispersion path of a file: its first two characters as folders.
-fn dispersed(file: &str) -> String {
+pub(crate) fn dispersed(file: &str) -> String {
     let mut chars = file.chars();
     let first = chars.next().unwrap_or('_');
     let second = chars.next().unwrap_or('_');

@@ -19,7 +19,7 @@ mod configurable;
 mod content;
 mod customer;
 mod forms;
-mod media;
+pub(crate) mod media;
 mod orders;
 mod product;
 mod reviews;

@@ -127,6 +127,25 @@ impl Inventory {
         true
     }
 
+    /// Runs `read` over the ledger under one read lock: the ERP's stock feeds page through it
+    /// and must see one consistent state per page.
+    pub fn read<R>(&self, catalog: &Catalog, read: impl FnOnce(&Ledger<'_>) -> R) -> R {
+        let changed = self.changed.read().unwrap_or_else(PoisonError::into_inner);
+        read(&Ledger {
+            inventory: self,
+            catalog,
+            changed: &changed,
+        })
+    }
+
+    /// When the seeded stock of item `id` (a product's or variant's entity id) last changed,
+    /// in Unix seconds: what `updated_at` says until the item moves. Always before the start,
+    /// so a delta asked `since` the start holds only what moved since.
+    pub fn seeded_updated_at(&self, id: u32) -> u64 {
+        let before = 1 + (seeded_hash(self.seed, id) >> 32) % (2 * DAY - 1);
+        self.started_at.saturating_sub(before)
+    }
+
     /// Stock of a product or variant: a configurable parent's is its variants' sum.
     fn stock_in(
         &self,
@@ -178,7 +197,7 @@ impl Inventory {
 
     /// The seeded split of Commerce's salable quantity `qty` over the sources.
     fn seeded(&self, id: u32, qty: u32) -> SkuStock {
-        let h = mix(self.seed ^ 0x570c_c0de ^ u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let h = seeded_hash(self.seed, id);
         let mut sources = [SourceStock::default(); 3];
         if qty == 0 {
             // A quarter of the sold-out SKUs still have goods on hand, all of them reserved.
@@ -213,8 +232,40 @@ impl Inventory {
         }
         SkuStock {
             sources,
-            updated_at: self.started_at.saturating_sub((h >> 32) % (2 * DAY)),
+            updated_at: self.seeded_updated_at(id),
         }
+    }
+}
+
+/// The seed's draw for item `id`: its split over the sources and its seeded `updated_at`.
+fn seeded_hash(seed: u64, id: u32) -> u64 {
+    mix(seed ^ 0x570c_c0de ^ u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The ledger as one read sees it (see [`Inventory::read`]).
+pub(crate) struct Ledger<'a> {
+    inventory: &'a Inventory,
+    catalog: &'a Catalog,
+    changed: &'a AHashMap<u32, SkuStock>,
+}
+
+impl Ledger<'_> {
+    /// Stock of a simple product or variant.
+    pub fn stock(&self, product: u32, variant: Option<Variant>) -> SkuStock {
+        self.inventory
+            .item_stock(self.changed, self.catalog, product, variant)
+    }
+
+    /// Items (entity ids) whose stock moved since seeding, with their `updated_at`.
+    pub fn changed(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.changed
+            .iter()
+            .map(|(id, stock)| (*id, stock.updated_at))
+    }
+
+    /// Whether item `id`'s stock moved since seeding.
+    pub fn has_changed(&self, id: u32) -> bool {
+        self.changed.contains_key(&id)
     }
 }
 
