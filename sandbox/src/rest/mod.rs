@@ -329,4 +329,6 @@ fn ok(value: Value) -> Response {
 }
 
 #[cfg(test)]
+mod catalog_tests;
+#[cfg(test)]
 mod tests;
