@@ -22,6 +22,16 @@ pub(crate) enum BackOffice {
     Integration,
 }
 
+impl BackOffice {
+    /// Commerce's `UserContextInterface` user type: 1 integration, 2 admin.
+    pub fn user_type(&self) -> u8 {
+        match self {
+            BackOffice::Integration => 1,
+            BackOffice::Admin(_) => 2,
+        }
+    }
+}
+
 struct AdminUser {
     id: u32,
     username: String,

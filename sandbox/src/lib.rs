@@ -230,6 +230,8 @@ pub use connectors::{Service, ServiceCalls};
 pub use customers::CustomerGroup;
 pub use feeds::{BadRows, ErpDefect, PimDefect, StockDefect};
 pub use mail::Mail;
+pub use rest::bulk::BulkFaults;
+pub use rest::journal::RestExchange;
 
 /// How often a spawned sandbox steps the simulated order stream.
 pub const ORDER_STREAM_INTERVAL: Duration = Duration::from_millis(250);
@@ -304,6 +306,9 @@ pub struct SandboxConfig {
     /// `Authorization: Bearer`, beside admin tokens. Default `sandbox-integration-token`
     /// ([`demo::INTEGRATION_TOKEN`]); empty turns it off.
     pub integration_token: String,
+    /// How long Commerce's bulk consumer waits before applying an async bulk's operations
+    /// (they stay "open" until then). Default 5 ms.
+    pub bulk_delay: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -327,6 +332,7 @@ impl Default for SandboxConfig {
             order_stream: true,
             extra_buyers: 0,
             integration_token: demo::INTEGRATION_TOKEN.to_owned(),
+            bulk_delay: Duration::from_millis(5),
             product_types: false,
             oidc_redirect_uris: ["localhost", "127.0.0.1"]
                 .map(|host| format!("http://{host}:4000/auth/callback"))
@@ -372,6 +378,8 @@ struct Inner {
     order_stream: bool,
     /// The demo OpenID Provider's client, codes and tokens.
     oidc: oidc::Provider,
+    /// Commerce's REST bulks, journal and write lock.
+    rest: rest::RestState,
 }
 
 impl Sandbox {
@@ -439,6 +447,7 @@ impl Sandbox {
                     config.oidc_redirect_uris,
                     config.oidc_post_logout_redirect_uris,
                 ),
+                rest: rest::RestState::new(config.bulk_delay),
             }),
         }
     }
@@ -489,7 +498,13 @@ impl Sandbox {
             .route("/admin/inventory/stock", put(admin::put_stock))
             .route("/media/catalog/product/{*path}", get(http::media))
             .nest(demo::OIDC_ISSUER_PATH, oidc::routes())
-            .merge(rest::routes())
+            .route("/admin/rest-journal", get(admin::get_rest_journal))
+            .route("/admin/rest-journal/reset", post(admin::reset_rest_journal))
+            .route(
+                "/admin/rest/bulk-faults",
+                get(admin::get_bulk_faults).put(admin::put_bulk_faults),
+            )
+            .merge(rest::routes(self))
             .with_state(self.clone())
     }
 
@@ -659,6 +674,25 @@ impl Sandbox {
         self.inner
             .inventory
             .set(&self.inner.data.catalog, sku, source_code, quantity)
+    }
+
+    /// The last REST exchanges (oldest first, at most 512): what clients sent to Commerce's
+    /// REST subset and what it answered.
+    pub fn rest_journal(&self) -> Vec<RestExchange> {
+        self.inner.rest.journal.entries()
+    }
+
+    pub fn reset_rest_journal(&self) {
+        self.inner.rest.journal.clear();
+    }
+
+    /// Replaces the faults of Commerce's bulk consumer (failed-retriable share, failing SKUs).
+    pub fn set_bulk_faults(&self, faults: BulkFaults) {
+        self.inner.rest.bulks.set_faults(faults);
+    }
+
+    pub fn bulk_faults(&self) -> BulkFaults {
+        self.inner.rest.bulks.faults()
     }
 
     /// What Commerce would have e-mailed so far (password reset tokens, contact form messages),

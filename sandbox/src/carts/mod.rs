@@ -89,14 +89,18 @@ impl CartLine {
                     (
                         catalog.product_id(simple),
                         units.saturating_mul(self.quantity),
-                        catalog.seeded_qty(simple, None),
+                        catalog.on_hand_qty(simple, None),
                     )
                 })
                 .collect(),
             _ => {
                 let variant = self.variant();
                 let id = variant.map_or_else(|| catalog.product_id(self.product), |v| v.id);
-                vec![(id, self.quantity, catalog.seeded_qty(self.product, variant))]
+                vec![(
+                    id,
+                    self.quantity,
+                    catalog.on_hand_qty(self.product, variant),
+                )]
             }
         }
     }

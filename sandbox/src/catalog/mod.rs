@@ -9,11 +9,14 @@
 
 pub(crate) mod aggregations;
 pub(crate) mod attributes;
+pub(crate) mod content;
+pub(crate) mod overlay;
 pub(crate) mod pricing;
 pub(crate) mod query;
 pub(crate) mod reservations;
 pub(crate) mod search;
 mod seed;
+pub(crate) mod source_items;
 pub(crate) mod types;
 
 use ahash::AHashMap;
@@ -65,6 +68,7 @@ pub(crate) struct Category {
 }
 
 /// One visible product (a simple product, a configurable parent, or one of the `types`).
+#[derive(Clone)]
 pub(crate) struct Product {
     /// Entity id: index + 1 for seeded products, after the last variant's for the `types`.
     pub id: u32,
@@ -90,9 +94,12 @@ pub(crate) struct Product {
     pub age_days: u16,
     /// Virtual, downloadable or bundle details; `Standard` for simple and configurable ones.
     pub kind: types::Kind,
+    /// Attributes written over REST; `None` for seeded products nobody wrote.
+    pub content: Option<Box<content::Content>>,
 }
 
 /// The variant matrix of a configurable product.
+#[derive(Clone)]
 pub(crate) struct Configurable {
     /// Bit `i` set when [`COLORS`]`[i]` is offered.
     pub colors: u16,
@@ -190,6 +197,10 @@ pub(crate) struct Catalog {
     pub reservations: reservations::Reservations,
     /// Products seeded from the configuration; the `types` follow them.
     seeded: u32,
+    /// Product versions written over REST and products created over REST.
+    pub overlay: overlay::Overlay,
+    /// Commerce's MSI source items written over REST.
+    pub source_items: source_items::SourceItems,
 }
 
 impl Catalog {
@@ -260,6 +271,8 @@ impl Catalog {
             search,
             reservations: reservations::Reservations::default(),
             seeded: 0,
+            overlay: overlay::Overlay::default(),
+            source_items: source_items::SourceItems::default(),
         }
     }
 
@@ -284,12 +297,43 @@ impl Catalog {
         &self.categories[index as usize]
     }
 
+    /// The current version of a product: the latest REST write, else the seeded one. `index`
+    /// must be below [`Catalog::product_count`].
     pub fn product(&self, index: u32) -> &Product {
-        &self.products[index as usize]
+        match self.overlay.get(index) {
+            Some(product) => product,
+            None => &self.products[index as usize],
+        }
+    }
+
+    /// Seeded products and those created over REST (whose indices follow).
+    pub fn product_count(&self) -> u32 {
+        self.products.len() as u32 + self.overlay.created_count()
     }
 
     pub fn product_by_sku(&self, sku: &str) -> Option<u32> {
-        self.by_sku.get(sku).copied()
+        self.by_sku
+            .get(sku)
+            .copied()
+            .or_else(|| self.overlay.created_by_sku(sku))
+    }
+
+    /// Whether `products` lists the product: not disabled or made invisible over REST.
+    pub fn is_listed(&self, index: u32) -> bool {
+        self.product(index)
+            .content
+            .as_ref()
+            .is_none_or(|c| c.is_listed())
+    }
+
+    /// Stores a new version of product `index`, or (`None`) a new product; its index.
+    pub fn save_product(
+        &self,
+        index: Option<u32>,
+        product: Product,
+    ) -> Result<u32, overlay::OverlayError> {
+        self.overlay
+            .store(index, self.products.len() as u32, product)
     }
 
     /// The visible product, or the variant behind a configurable product, a SKU names. Variant
@@ -316,8 +360,12 @@ impl Catalog {
         self.category_by_url_path.get(url_path).copied()
     }
 
+    /// Rank by seeded name; products created over REST rank after every seeded one.
     pub fn name_rank(&self, product: u32) -> u32 {
-        self.name_rank[product as usize]
+        self.name_rank
+            .get(product as usize)
+            .copied()
+            .unwrap_or(product)
     }
 
     /// Categories a product is assigned to: its leaf and the leaf's ancestors below the root,
@@ -354,9 +402,36 @@ impl Catalog {
 
     /// Salable quantity of a variant: the seeded quantity less what orders reserved.
     pub fn variant_qty(&self, variant_id: u32) -> u16 {
-        let seeded = self.seeded_variant_qty(variant_id);
+        let on_hand = self.on_hand(variant_id, u32::from(self.seeded_variant_qty(variant_id)));
         let reserved = self.reservations.reserved(variant_id);
-        u16::try_from(u32::from(seeded).saturating_sub(reserved)).unwrap_or(seeded)
+        u16::try_from(on_hand.saturating_sub(reserved)).unwrap_or(u16::MAX)
+    }
+
+    /// Commerce's quantity of an item before reservations: its written source items' salable
+    /// sum, else the seeded quantity.
+    fn on_hand(&self, item: u32, seeded: u32) -> u32 {
+        self.source_items
+            .written(item)
+            .map_or(seeded, |sources| source_items::salable(&sources))
+    }
+
+    /// Commerce's quantity of a simple product or variant before reservations (what an order
+    /// may reserve at most).
+    pub fn on_hand_qty(&self, product: u32, variant: Option<Variant>) -> u32 {
+        let id = variant.map_or_else(|| self.product_id(product), |v| v.id);
+        self.on_hand(id, self.seeded_qty(product, variant))
+    }
+
+    /// Commerce's source items of a simple product or variant: written, else seeded.
+    pub fn item_sources(
+        &self,
+        product: u32,
+        variant: Option<Variant>,
+    ) -> source_items::ItemSources {
+        let id = variant.map_or_else(|| self.product_id(product), |v| v.id);
+        self.source_items.written(id).unwrap_or_else(|| {
+            source_items::seeded_items(self.seed, id, self.seeded_qty(product, variant))
+        })
     }
 
     /// Seeded quantity of a variant: derived from the seed, about one in twelve sold out.
@@ -377,8 +452,9 @@ impl Catalog {
                 .variants()
                 .map(|v| u32::from(self.variant_qty(v.id)))
                 .sum(),
-            None => u32::from(p.qty)
-                .saturating_sub(self.reservations.reserved(self.product_id(product))),
+            None => self
+                .on_hand(p.id, u32::from(p.qty))
+                .saturating_sub(self.reservations.reserved(p.id)),
         }
     }
 

@@ -141,6 +141,7 @@ mod tests {
             tiered: true,
             age_days: 3,
             kind: crate::catalog::types::Kind::Standard,
+            content: None,
         }
     }
 

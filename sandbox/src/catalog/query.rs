@@ -138,8 +138,11 @@ impl Catalog {
             found.sort_unstable();
             (found, Source::Search)
         } else {
-            ((0..self.products.len() as u32).collect(), Source::All)
+            ((0..self.product_count()).collect(), Source::All)
         };
+        if self.overlay.is_active() {
+            self.apply_overlay(&mut products, source, query.search.as_deref());
+        }
 
         if let (Some(f), true) = (by_url_key, source != Source::UrlKey) {
             let keys = f.values();
@@ -183,6 +186,26 @@ impl Catalog {
             products,
             filtered_categories: categories.unwrap_or_default(),
         })
+    }
+
+    /// What REST writes changed: disabled or invisible products leave the list; products
+    /// created over REST join a search whose words are all in their name (the seeded search
+    /// index does not know them).
+    fn apply_overlay(&self, products: &mut Vec<u32>, source: Source, search: Option<&str>) {
+        products.retain(|&p| self.is_listed(p));
+        if source != Source::Search {
+            return;
+        }
+        let Some(words) = search.map(|s| s.to_lowercase()) else {
+            return;
+        };
+        let first_new = self.products.len() as u32;
+        for index in first_new..self.product_count() {
+            let name = self.product(index).name.to_lowercase();
+            if self.is_listed(index) && words.split_whitespace().all(|w| name.contains(w)) {
+                products.push(index);
+            }
+        }
     }
 
     /// Category indices named by the category filters; `None` when none is set. Several

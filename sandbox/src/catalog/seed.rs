@@ -385,6 +385,7 @@ fn build_products(categories: &mut [Category], count: usize, seed: u64) -> Vec<P
             tiered,
             age_days,
             kind: super::types::Kind::Standard,
+            content: None,
         });
         let mut at = Some(leaf);
         while let Some(c) = at {

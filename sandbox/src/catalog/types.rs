@@ -220,6 +220,7 @@ fn plain(sku: &str, name: &str, price: u32, kind: Kind) -> Product {
         tiered: false,
         age_days: 12,
         kind,
+        content: None,
     }
 }
 

@@ -18,16 +18,23 @@
 //! meets Commerce's injected faults (latency, errors, down) like a `/graphql` call.
 
 mod admin_token;
+pub(crate) mod bulk;
 mod customers;
+mod import;
+pub(crate) mod journal;
 mod model;
+mod prices;
+mod product_model;
+mod products;
 mod search;
+mod source_items;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use crate::Sandbox;
@@ -37,8 +44,64 @@ use crate::admin_users::BackOffice;
 /// sign-on flow would meet; the sandbox must not buffer arbitrary uploads).
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The routes, with and without a store code.
-pub(crate) fn routes() -> Router<Sandbox> {
+/// Largest body of the catalog and inventory routes (bulk, import, batches of prices and
+/// source items): a product-master bulk of a few thousand products or an import file runs to
+/// megabytes; 16 MiB takes any batch the flows send and still bounds what is buffered.
+pub(crate) const MAX_BATCH_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// State of the REST subset beside the catalog: bulks, the journal, the write lock.
+pub(crate) struct RestState {
+    pub bulks: bulk::Bulks,
+    pub journal: journal::Journal,
+    /// How long the bulk consumer waits before applying a bulk.
+    pub bulk_delay: std::time::Duration,
+    /// One product write at a time (read the current version, store the next).
+    pub catalog_writes: std::sync::Mutex<()>,
+}
+
+impl RestState {
+    pub fn new(bulk_delay: std::time::Duration) -> RestState {
+        RestState {
+            bulks: bulk::Bulks::default(),
+            journal: journal::Journal::default(),
+            bulk_delay,
+            catalog_writes: std::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// The routes, with and without a store code, journaled.
+pub(crate) fn routes(sandbox: &Sandbox) -> Router<Sandbox> {
+    let batch = Router::new()
+        .route("/products", post(products::create))
+        .route("/products/{sku}", get(products::get).put(products::update))
+        .route("/products/base-prices", post(prices::update))
+        .route(
+            "/products/base-prices-information",
+            post(prices::information),
+        )
+        .route("/inventory/sources", get(source_items::sources))
+        .route(
+            "/inventory/source-items",
+            get(source_items::list).post(source_items::save),
+        )
+        .route("/inventory/source-items-delete", post(source_items::delete))
+        .route("/import/json", post(import::json_import))
+        .route("/import/csv", post(import::csv_import))
+        .route("/bulk/{bulkUuid}/status", get(bulk::status))
+        .route(
+            "/bulk/{bulkUuid}/detailed-status",
+            get(bulk::detailed_status),
+        )
+        .route(
+            "/bulk/{bulkUuid}/operation-status/{status}",
+            get(bulk::operation_count),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES));
+    let async_bulk = Router::new()
+        .route("/products", post(bulk::submit_post))
+        .route("/products/bySku", put(bulk::submit_put))
+        .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES));
     let v1 = Router::new()
         .route("/integration/admin/token", post(admin_token::create))
         .route("/customers/search", get(customers::search))
@@ -47,10 +110,16 @@ pub(crate) fn routes() -> Router<Sandbox> {
             "/customers/{id}",
             get(customers::get_by_id).put(customers::update),
         );
+    let v1 = v1.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).merge(batch);
     Router::new()
         .nest("/rest/V1", v1.clone())
         .nest("/rest/{store}/V1", v1)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .nest("/rest/async/bulk/V1", async_bulk.clone())
+        .nest("/rest/{store}/async/bulk/V1", async_bulk)
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            journal::record,
+        ))
 }
 
 /// A REST failure, rendered as Commerce renders its exceptions.
@@ -90,11 +159,67 @@ pub(crate) enum RestError {
     /// An unknown store code or path.
     #[error("Request does not match any route.")]
     NoRoute,
+    /// Any other Commerce exception: its message (with `%placeholders`), the values beside it
+    /// (named as an object, positional `%1` as an array) and its HTTP status.
+    #[error("{message}")]
+    Localized {
+        message: &'static str,
+        parameters: Value,
+        status: StatusCode,
+    },
+    /// `ValidationException`: "Validation Failed" with one entry per failed check.
+    #[error("Validation Failed")]
+    Validation { errors: Vec<Value> },
 }
 
 impl RestError {
+    /// A 400 `LocalizedException` with positional (`%1`) values.
+    pub(crate) fn input(message: &'static str, values: &[&str]) -> RestError {
+        RestError::Localized {
+            message,
+            parameters: json!(values),
+            status: StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A 404 `NoSuchEntityException` with named values.
+    pub(crate) fn missing(message: &'static str, parameters: Value) -> RestError {
+        RestError::Localized {
+            message,
+            parameters,
+            status: StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// The message with its placeholders filled in, as Commerce writes it into a bulk
+    /// operation's `result_message`.
+    pub(crate) fn rendered(&self) -> String {
+        let mut text = self.to_string();
+        match self.parameters() {
+            Value::Object(named) => {
+                for (key, value) in named {
+                    let value = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
+                    text = text.replace(&format!("%{key}"), &value);
+                }
+            }
+            Value::Array(values) => {
+                for (i, value) in values.iter().enumerate().rev() {
+                    let value = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
+                    text = text.replace(&format!("%{}", i + 1), &value);
+                }
+            }
+            _ => {}
+        }
+        text
+    }
+
     fn status(&self) -> StatusCode {
         match self {
+            RestError::Localized { status, .. } => *status,
             RestError::NotAuthorized { .. } | RestError::SignInFailed => StatusCode::UNAUTHORIZED,
             RestError::NoSuchEntity { .. } | RestError::NoRoute => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
@@ -115,6 +240,7 @@ impl RestError {
             RestError::NoSuchEntity { field, value } => {
                 json!({ "fieldName": field, "fieldValue": value })
             }
+            RestError::Localized { parameters, .. } => parameters.clone(),
             _ => json!([]),
         }
     }
@@ -122,12 +248,16 @@ impl RestError {
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        let body = json!({ "message": self.to_string(), "parameters": self.parameters() });
+        let mut body = json!({ "message": self.to_string(), "parameters": self.parameters() });
+        if let RestError::Validation { errors } = &self {
+            body["errors"] = json!(errors);
+        }
         (self.status(), axum::Json(body)).into_response()
     }
 }
 
 /// Commerce's ACL resources of the routes.
+pub(crate) const CATALOG_PRODUCTS: &str = "Magento_Catalog::products";
 pub(crate) const CUSTOMER_READ: &str = "Magento_Customer::customer";
 pub(crate) const CUSTOMER_MANAGE: &str = "Magento_Customer::manage";
 
@@ -182,10 +312,23 @@ fn record(sandbox: &Sandbox, route: &str) {
     sandbox.inner.calls.record(std::iter::once(route));
 }
 
+/// Counts a call and meets the injected faults: the fault's answer, if any.
+async fn guard(sandbox: &Sandbox, route: &'static str) -> Option<Response> {
+    record(sandbox, route);
+    crate::http::inject_faults(sandbox).await
+}
+
+/// A 200 JSON answer or Commerce's error.
+fn answer(result: Result<Value, RestError>) -> Response {
+    result.map(ok).unwrap_or_else(IntoResponse::into_response)
+}
+
 /// A 200 JSON answer.
 fn ok(value: Value) -> Response {
     (StatusCode::OK, axum::Json(value)).into_response()
 }
 
+#[cfg(test)]
+mod catalog_tests;
 #[cfg(test)]
 mod tests;

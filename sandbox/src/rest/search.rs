@@ -97,6 +97,32 @@ impl SearchCriteria {
         Ok(())
     }
 
+    /// No criteria at all: every item, one page (for routes where Commerce's `searchCriteria`
+    /// is optional).
+    pub fn everything() -> SearchCriteria {
+        SearchCriteria::default()
+    }
+
+    /// `pageSize` and `currentPage` (from 1), when a page size was asked for.
+    pub fn page(&self) -> Option<(usize, usize)> {
+        let size = self.page_size.filter(|s| *s > 0)?;
+        Some((size, self.current_page.unwrap_or(1).max(1)))
+    }
+
+    /// Whether `item` passes every filter group (filters in a group OR-ed).
+    pub fn accepts<T>(&self, item: &T, fields: &dyn Fields<T>) -> Result<bool, RestError> {
+        for group in &self.filter_groups {
+            let mut any = false;
+            for filter in group {
+                any |= filter.matches(item, fields)?;
+            }
+            if !any {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// The customers matching the criteria, sorted, and the page asked for; plus the total.
     pub fn apply(
         &self,
@@ -104,15 +130,7 @@ impl SearchCriteria {
     ) -> Result<(Vec<std::sync::Arc<Customer>>, usize), RestError> {
         let mut matching = Vec::new();
         for customer in customers {
-            let mut keep = true;
-            for group in &self.filter_groups {
-                let mut any = false;
-                for filter in group {
-                    any |= filter.matches(&customer)?;
-                }
-                keep &= any;
-            }
-            if keep {
+            if self.accepts(&customer, &CustomerFields)? {
                 matching.push(customer);
             }
         }
@@ -188,10 +206,34 @@ impl SearchCriteria {
     }
 }
 
+/// The fields a search may name on items of type `T`.
+pub(super) trait Fields<T> {
+    /// Whether `field` exists (and sorts as a number).
+    fn kind(&self, field: &str) -> Option<Kind>;
+    fn value(&self, item: &T, field: &str) -> Option<String>;
+}
+
+struct CustomerFields;
+
+impl Fields<std::sync::Arc<Customer>> for CustomerFields {
+    fn kind(&self, field: &str) -> Option<Kind> {
+        field_of(field).ok()
+    }
+
+    fn value(&self, item: &std::sync::Arc<Customer>, field: &str) -> Option<String> {
+        field_value(item, field)
+    }
+}
+
 impl Filter {
-    fn matches(&self, customer: &Customer) -> Result<bool, RestError> {
-        let kind = field_of(&self.field)?;
-        let actual = field_value(customer, &self.field);
+    fn matches<T>(&self, item: &T, fields: &dyn Fields<T>) -> Result<bool, RestError> {
+        let kind = fields
+            .kind(&self.field)
+            .ok_or_else(|| RestError::InvalidValue {
+                field: "field".to_owned(),
+                value: self.field.chars().take(64).collect(),
+            })?;
+        let actual = fields.value(item, &self.field);
         let wanted = self.value.clone().unwrap_or_default();
         let condition = self
             .condition_type
@@ -232,7 +274,7 @@ impl Filter {
 
 /// Whether a field sorts as a number.
 #[derive(Debug, Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     Number,
     Text,
 }

@@ -9,7 +9,7 @@ use tower::ServiceExt;
 use crate::demo::{ADMIN_USER, INTEGRATION_TOKEN};
 use crate::{Sandbox, SandboxConfig};
 
-fn sandbox() -> Sandbox {
+pub(super) fn sandbox() -> Sandbox {
     Sandbox::new(SandboxConfig {
         products: 20,
         categories: 5,
@@ -18,7 +18,7 @@ fn sandbox() -> Sandbox {
     })
 }
 
-async fn call(
+pub(super) async fn call(
     sandbox: &Sandbox,
     method: &str,
     uri: &str,
@@ -68,7 +68,11 @@ fn email_search(email: &str) -> String {
     )
 }
 
-async fn graphql(sandbox: &Sandbox, query: &str, token: Option<&str>) -> (StatusCode, Value) {
+pub(super) async fn graphql(
+    sandbox: &Sandbox,
+    query: &str,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
     let body = json!({ "query": query }).to_string();
     call(sandbox, "POST", "/graphql", token, Some(body)).await
 }

@@ -14,6 +14,7 @@ use super::media;
 use super::types;
 use super::{Data, Handler, category};
 use crate::catalog::attributes::{COLORS, MATERIALS, SIZES};
+use crate::catalog::content::Content;
 use crate::catalog::pricing::{PriceView, UnitPrice};
 use crate::catalog::types::Kind;
 use crate::catalog::{Catalog, Family, Product, Variant, slug};
@@ -119,7 +120,7 @@ fn at<'a>(data: &'a Data, ctx: &ResolverContext<'_>) -> Result<At<'a>, Error> {
         .get("_p")
         .and_then(Value::as_u64)
         .and_then(|i| u32::try_from(i).ok())
-        .filter(|&i| (i as usize) < data.catalog.products.len())
+        .filter(|&i| i < data.catalog.product_count())
         .ok_or_else(|| Error::new("internal: a product object without its reference"))?;
     let product = data.catalog.product(index);
     let variant = match parent.get("_v").and_then(Value::as_u64) {
@@ -194,13 +195,31 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
                 },
             )
         },
-        "meta_title" => |d, _, _, at| Ok(json!(at.name(&d.catalog))),
-        "meta_keyword" => |d, _, _, at| Ok(json!(meta_keywords(&d.catalog, at))),
-        "meta_description" => |d, _, _, at| Ok(json!(short_text(&d.catalog, at))),
-        "description" => |d, _, _, at| Ok(json!({ "html": description(&d.catalog, at) })),
-        "short_description" => {
-            |d, _, _, at| Ok(json!({ "html": format!("<p>{}</p>", short_text(&d.catalog, at)) }))
-        }
+        "meta_title" => |d, _, _, at| {
+            Ok(json!(
+                written(at, |c| &c.meta_title).unwrap_or_else(|| at.name(&d.catalog))
+            ))
+        },
+        "meta_keyword" => |d, _, _, at| {
+            Ok(json!(
+                written(at, |c| &c.meta_keyword).unwrap_or_else(|| meta_keywords(&d.catalog, at))
+            ))
+        },
+        "meta_description" => |d, _, _, at| {
+            Ok(json!(
+                written(at, |c| &c.meta_description).unwrap_or_else(|| short_text(&d.catalog, at))
+            ))
+        },
+        "description" => |d, _, _, at| {
+            let html =
+                written(at, |c| &c.description).unwrap_or_else(|| description(&d.catalog, at));
+            Ok(json!({ "html": html }))
+        },
+        "short_description" => |d, _, _, at| {
+            let html = written(at, |c| &c.short_description)
+                .unwrap_or_else(|| format!("<p>{}</p>", short_text(&d.catalog, at)));
+            Ok(json!({ "html": html }))
+        },
         "special_price" => |_, scope, _, at| {
             if at.product.special_percent == 0 || at.is_configurable() || at.is_bundle() {
                 return Ok(Value::Null);
@@ -241,6 +260,9 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
         "min_sale_qty" => |_, _, _, _| Ok(json!(1.0)),
         "max_sale_qty" => |_, _, _, _| Ok(json!(10_000.0)),
         "weight" => |d, _, _, at| {
+            if let Some(weight) = at.product.content.as_ref().and_then(|c| c.weight) {
+                return Ok(json!(weight));
+            }
             Ok(match d.catalog.category(at.product.leaf).family {
                 // A dynamic-weight bundle weighs what its chosen selections weigh.
                 _ if at.is_bundle() => Value::Null,
@@ -336,6 +358,14 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
     Some(Arc::new(move |data, scope, ctx| {
         f(data, scope, ctx, &at(data, ctx)?)
     }))
+}
+
+/// A text attribute written over REST, for the product itself (not a variant's).
+fn written(at: &At<'_>, field: fn(&Content) -> &Option<String>) -> Option<String> {
+    if at.variant.is_some() {
+        return None;
+    }
+    at.product.content.as_deref().and_then(|c| field(c).clone())
 }
 
 fn url_rewrites(catalog: &Catalog, at: &At<'_>) -> Value {

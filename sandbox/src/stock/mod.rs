@@ -20,7 +20,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use ahash::AHashMap;
 
 use crate::catalog::types::Kind;
-use crate::catalog::{Catalog, Variant, mix};
+use crate::catalog::{Catalog, Variant, source_items};
 use crate::clock::DAY;
 
 /// Commerce MSI source codes, in the order every answer lists them.
@@ -195,40 +195,14 @@ impl Inventory {
         self.seeded(id, qty)
     }
 
-    /// The seeded split of Commerce's salable quantity `qty` over the sources.
+    /// The seeded split of Commerce's salable quantity `qty` over the sources (Commerce's own
+    /// source items start from the same split, `catalog::source_items`).
     fn seeded(&self, id: u32, qty: u32) -> SkuStock {
+        let split = source_items::seeded_split(self.seed, id, qty);
         let h = seeded_hash(self.seed, id);
         let mut sources = [SourceStock::default(); 3];
-        if qty == 0 {
-            // A quarter of the sold-out SKUs still have goods on hand, all of them reserved.
-            if h.is_multiple_of(4) {
-                let held = (h >> 8) as u32 % 3 + 1;
-                sources[0] = SourceStock {
-                    quantity: held,
-                    reserved: held,
-                };
-            }
-        } else {
-            let east = qty * ((h >> 8) as u32 % 21 + 40) / 100;
-            let rest = qty - east;
-            let berlin = if (h >> 16).is_multiple_of(3) {
-                0
-            } else {
-                rest * ((h >> 20) as u32 % 31 + 20) / 100
-            };
-            let reserved = if east > 0 { (h >> 28) as u32 % 3 } else { 0 };
-            sources[0] = SourceStock {
-                quantity: east + reserved,
-                reserved,
-            };
-            sources[1] = SourceStock {
-                quantity: rest - berlin,
-                reserved: 0,
-            };
-            sources[2] = SourceStock {
-                quantity: berlin,
-                reserved: 0,
-            };
+        for (source, (quantity, reserved)) in sources.iter_mut().zip(split) {
+            *source = SourceStock { quantity, reserved };
         }
         SkuStock {
             sources,
@@ -239,7 +213,7 @@ impl Inventory {
 
 /// The seed's draw for item `id`: its split over the sources and its seeded `updated_at`.
 fn seeded_hash(seed: u64, id: u32) -> u64 {
-    mix(seed ^ 0x570c_c0de ^ u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    source_items::split_hash(seed, id)
 }
 
 /// The ledger as one read sees it (see [`Inventory::read`]).

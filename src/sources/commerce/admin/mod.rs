@@ -6,6 +6,8 @@
 //! * [`customers`]: REST `GET /V1/customers/search`, `POST /V1/customers`.
 //! * [`customer_session`]: GraphQL with the admin token (`generateCustomerTokenAsAdmin`) and
 //!   with the minted customer token (`customerCart`, `mergeCarts`, `revokeCustomerToken`).
+//! * [`catalog`]: REST of the back-office flows: products (async bulk and single), bulk status,
+//!   base prices, MSI sources and source items, JSON import.
 //! * [`model`]: the wire types, per Adobe's 2.4.9 Swagger and SDL.
 //!
 //! Commerce lets only an admin USER mint customer tokens (Login as Customer checks the user
@@ -14,6 +16,8 @@
 //! fetched again once when Commerce answers 401. An integration token (`commerce.admin_token`),
 //! when configured, is used for the REST calls instead.
 
+mod catalog;
+mod catalog_model;
 mod customer_session;
 mod customers;
 pub mod model;
@@ -49,6 +53,21 @@ pub enum AdminError {
     Graphql(String),
     #[error("Commerce's answer is not what was expected: {0}")]
     Malformed(String),
+}
+
+impl AdminError {
+    /// Whether trying the same call again later may succeed: transport failures and
+    /// timeouts, HTTP 5xx and 429; not 4xx answers or malformed ones.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            AdminError::Transport(_) => true,
+            AdminError::Status { status, .. } => *status >= 500 || *status == 429,
+            AdminError::NotConfigured
+            | AdminError::Unauthorized
+            | AdminError::Graphql(_)
+            | AdminError::Malformed(_) => false,
+        }
+    }
 }
 
 /// Which credential a call needs.

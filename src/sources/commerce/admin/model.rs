@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::catalog_model::*;
+
 /// A Commerce customer as REST returns it (the fields SSO uses).
 #[derive(Debug, Clone, Deserialize)]
 pub struct AdminCustomer {
