@@ -14,7 +14,7 @@ use super::context::{FlowError, Outcome, RunContext};
 use crate::config::{ContentMode, JobsConfig};
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::admin::model::{ImportBehavior, MediaEntry, ProductWrite};
-use crate::sources::pim::PimProduct;
+use crate::sources::pim::{AttributeValue, PimProduct};
 use crate::store::{RunCounts, RunIssue};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -104,11 +104,11 @@ fn product_write(p: &PimProduct) -> ProductWrite {
         }
     }
     for (code, value) in &p.attributes {
-        custom_attributes.push((code.clone(), value.clone()));
+        custom_attributes.push((code.clone(), attribute_json(value)));
     }
     ProductWrite {
         sku: p.sku.clone(),
-        name: p.name.clone(),
+        name: Some(p.name.clone()),
         price: None,
         status: None,
         visibility: None,
@@ -122,6 +122,8 @@ fn product_write(p: &PimProduct) -> ProductWrite {
             .images
             .iter()
             .map(|i| MediaEntry {
+                media_type: "image".into(),
+                disabled: false,
                 file: i.file.clone(),
                 label: i.label.clone(),
                 position: i.position,
@@ -131,12 +133,33 @@ fn product_write(p: &PimProduct) -> ProductWrite {
     }
 }
 
+/// An attribute's value as Commerce's product body takes it.
+fn attribute_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::Text(s) => json!(s),
+        AttributeValue::Number(n) => json!(n),
+        AttributeValue::Flag(b) => json!(if *b { "1" } else { "0" }),
+        AttributeValue::List(items) => json!(items.join(",")),
+    }
+}
+
+/// An attribute's value in the import format's `additional_attributes` (multiple values are
+/// `|`-separated there, since `,` separates the pairs).
+fn attribute_text(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::Text(s) => s.clone(),
+        AttributeValue::Number(n) => n.to_string(),
+        AttributeValue::Flag(b) => if *b { "1" } else { "0" }.into(),
+        AttributeValue::List(items) => items.join("|"),
+    }
+}
+
 /// The row of Commerce's catalog_product import format for a PIM product.
 fn import_row(p: &PimProduct) -> Map<String, Value> {
     let mut row = Map::new();
     row.insert("sku".into(), json!(p.sku));
+    row.insert("name".into(), json!(p.name));
     for (column, value) in [
-        ("name", &p.name),
         ("description", &p.description),
         ("short_description", &p.short_description),
         ("meta_title", &p.meta_title),
@@ -150,10 +173,7 @@ fn import_row(p: &PimProduct) -> Map<String, Value> {
         let pairs: Vec<String> = p
             .attributes
             .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k}={s}"),
-                other => format!("{k}={other}"),
-            })
+            .map(|(k, v)| format!("{k}={}", attribute_text(v)))
             .collect();
         row.insert("additional_attributes".into(), json!(pairs.join(",")));
     }

@@ -134,7 +134,7 @@ async fn zero_vanished(
                     vanished.push(item);
                 }
             }
-            let listed = i64::from(page) * i64::from(page_size);
+            let listed = u64::from(page) * u64::from(page_size);
             if count == 0 || listed >= answer.total_count {
                 break;
             }

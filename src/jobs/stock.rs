@@ -8,7 +8,8 @@ use super::bulk::flow_error;
 use super::context::FlowError;
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::admin::model::SourceItem;
-use crate::sources::erp::{Rejected, StockRow};
+use crate::sources::erp::StockRow;
+use crate::sources::feed::Rejected;
 use crate::store::RunIssue;
 
 /// A page of WMS rows, checked.

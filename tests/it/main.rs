@@ -14,6 +14,7 @@ mod feeds;
 mod forwarding;
 mod fuzz;
 mod hostile;
+mod jobs;
 mod merged;
 mod merged_shapes;
 mod ops;

@@ -199,7 +199,6 @@ impl Inventory {
     /// source items start from the same split, `catalog::source_items`).
     fn seeded(&self, id: u32, qty: u32) -> SkuStock {
         let split = source_items::seeded_split(self.seed, id, qty);
-        let h = seeded_hash(self.seed, id);
         let mut sources = [SourceStock::default(); 3];
         for (source, (quantity, reserved)) in sources.iter_mut().zip(split) {
             *source = SourceStock { quantity, reserved };
