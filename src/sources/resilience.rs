@@ -43,12 +43,12 @@ impl SourceError {
     }
 
     /// Whether a later attempt may succeed (a job's retry with backoff): the network, a
-    /// deadline, a breaker that will half-open, `429` or a `5xx`. Not a `4xx` (a wrong token or
+    /// deadline, a breaker that will half-open, `408`, `429` or a `5xx`. Not another `4xx` (a wrong token or
     /// request stays wrong), an unreadable or oversized answer, or a missing configuration.
     pub fn is_retriable(&self) -> bool {
         match self {
             SourceError::Deadline(_) | SourceError::BreakerOpen | SourceError::Transport(_) => true,
-            SourceError::Status(status) => *status == 429 || *status >= 500,
+            SourceError::Status(status) => matches!(status, 408 | 429) || *status >= 500,
             SourceError::Decode(_) | SourceError::NotConfigured => false,
         }
     }
