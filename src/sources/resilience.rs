@@ -278,6 +278,30 @@ mod tests {
         assert_eq!(tries.load(Ordering::SeqCst), 1);
     }
 
+    #[test]
+    fn only_failures_a_later_attempt_may_cure_are_retriable() {
+        for retriable in [
+            SourceError::Deadline(1),
+            SourceError::BreakerOpen,
+            SourceError::Transport(crate::sources::transport::TransportError::other("reset")),
+            SourceError::Status(408),
+            SourceError::Status(429),
+            SourceError::Status(500),
+            SourceError::Status(503),
+        ] {
+            assert!(retriable.is_retriable(), "{retriable:?}");
+        }
+        for lost in [
+            SourceError::Status(400),
+            SourceError::Status(401),
+            SourceError::Status(404),
+            SourceError::Decode("x".into()),
+            SourceError::NotConfigured,
+        ] {
+            assert!(!lost.is_retriable(), "{lost:?}");
+        }
+    }
+
     #[tokio::test]
     async fn the_breaker_opens_then_half_opens_and_closes_on_success() {
         let g = guard();
