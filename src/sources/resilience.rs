@@ -43,12 +43,12 @@ impl SourceError {
     }
 
     /// Whether a later attempt may succeed (a job's retry with backoff): the network, a
-    /// deadline, a breaker that will half-open, `429` or a `5xx`. Not a `4xx` (a wrong token or
+    /// deadline, a breaker that will half-open, `408`, `429` or a `5xx`. Not another `4xx` (a wrong token or
     /// request stays wrong), an unreadable or oversized answer, or a missing configuration.
     pub fn is_retriable(&self) -> bool {
         match self {
             SourceError::Deadline(_) | SourceError::BreakerOpen | SourceError::Transport(_) => true,
-            SourceError::Status(status) => *status == 429 || *status >= 500,
+            SourceError::Status(status) => matches!(status, 408 | 429) || *status >= 500,
             SourceError::Decode(_) | SourceError::NotConfigured => false,
         }
     }
@@ -276,6 +276,30 @@ mod tests {
             })
             .await;
         assert_eq!(tries.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn only_failures_a_later_attempt_may_cure_are_retriable() {
+        for retriable in [
+            SourceError::Deadline(1),
+            SourceError::BreakerOpen,
+            SourceError::Transport(crate::sources::transport::TransportError::other("reset")),
+            SourceError::Status(408),
+            SourceError::Status(429),
+            SourceError::Status(500),
+            SourceError::Status(503),
+        ] {
+            assert!(retriable.is_retriable(), "{retriable:?}");
+        }
+        for lost in [
+            SourceError::Status(400),
+            SourceError::Status(401),
+            SourceError::Status(404),
+            SourceError::Decode("x".into()),
+            SourceError::NotConfigured,
+        ] {
+            assert!(!lost.is_retriable(), "{lost:?}");
+        }
     }
 
     #[tokio::test]

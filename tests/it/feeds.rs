@@ -376,3 +376,31 @@ async fn a_cursor_the_feed_never_gave_out_is_refused() {
         .expect_err("400");
     assert!(matches!(refused, SourceError::Status(400)) && !refused.is_retriable());
 }
+
+#[tokio::test]
+async fn the_demo_reads_the_feeds_of_its_embedded_sandbox() {
+    let mut config = storefront_bff::config::Config::default();
+    config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let data_dir = crate::support::unique_temp_dir("bff-feeds-demo");
+    config.store.data_dir = data_dir.clone();
+    let app = storefront_bff::server::App::start(config, Vec::new())
+        .await
+        .expect("the demo starts");
+    let erp = app.feeds.erp.clone().expect("the sandbox's ERP");
+    let pim = app.feeds.pim.clone().expect("the sandbox's PIM");
+    let stock = erp.stock_full(None, 10).await.expect("a stock page");
+    assert_eq!(stock.items.len() + stock.rejected.len(), 10);
+    assert!(stock.next_cursor.is_some());
+    let products = erp
+        .product_changes(0, None, 10)
+        .await
+        .expect("a product page");
+    assert!(products.watermark.is_some());
+    let content = pim
+        .content_changes(0, None, 10)
+        .await
+        .expect("a content page");
+    assert!(!content.items.is_empty());
+    app.shutdown().await;
+    let _ = std::fs::remove_dir_all(data_dir);
+}
