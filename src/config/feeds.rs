@@ -7,7 +7,6 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use crate::sources::feed::MAX_PAGE_LIMIT;
 use crate::sources::resilience::GuardSettings;
 
 /// One feed connector.
@@ -24,8 +23,6 @@ pub struct FeedConfig {
     pub timeout_ms: u64,
     /// Retries after a failed page (connection errors, 502/503/504), within the deadline.
     pub retries: u32,
-    /// Items the flows ask for per page (1 to 1000).
-    pub page_size: u32,
     /// Largest page answer read, in bytes; a larger one fails the page (not retried).
     pub max_answer_bytes: usize,
     /// Consecutive failed pages that open the circuit breaker.
@@ -41,7 +38,6 @@ impl Default for FeedConfig {
             token: None,
             timeout_ms: 30_000,
             retries: 2,
-            page_size: 500,
             max_answer_bytes: 32 * 1024 * 1024,
             breaker_failures: 5,
             breaker_open_ms: 30_000,
@@ -84,16 +80,6 @@ impl FeedConfig {
                     format!("{} must be greater than 0", key(field)),
                 ));
             }
-        }
-        if !(1..=MAX_PAGE_LIMIT).contains(&self.page_size) {
-            return Err(ConfigError::invalid(
-                &key("page_size"),
-                format!(
-                    "{} must be between 1 and {MAX_PAGE_LIMIT}, got {}",
-                    key("page_size"),
-                    self.page_size
-                ),
-            ));
         }
         Ok(())
     }

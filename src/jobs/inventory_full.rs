@@ -80,6 +80,11 @@ fn key(item: &SourceItem) -> String {
     format!("{}@{}", item.sku, item.source_code)
 }
 
+/// The seen-set key standing for every source of `sku`.
+fn any_source(sku: &str) -> String {
+    format!("{sku}@*")
+}
+
 /// Writes `items` in `concurrency` batches at once; the live-stock cache forgets their SKUs.
 pub(super) async fn write_source_items(
     run: &RunContext,
@@ -130,7 +135,8 @@ async fn zero_vanished(
             let count = answer.items.len();
             for item in answer.items {
                 let already_zero = item.quantity == 0.0 && item.status == 0;
-                if !seen.contains(&key(&item)) && !already_zero {
+                let listed = seen.contains(&key(&item)) || seen.contains(&any_source(&item.sku));
+                if !listed && !already_zero {
                     vanished.push(item);
                 }
             }

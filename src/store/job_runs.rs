@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use sqlx::Row;
 
-use super::{Store, StoreError, on_pool};
+use super::{BeginWrite, Store, StoreError, on_pool};
 
 /// Reasons stored per run; the counters count every item, the list stops here.
 pub const MAX_ISSUES_PER_RUN: i64 = 1_000;
@@ -305,7 +305,7 @@ impl<'a> JobRuns<'a> {
     ) -> Result<(), StoreError> {
         let c = step.counts;
         on_pool!(self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let issued: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM job_run_issues WHERE run_id = $1",
             )
@@ -394,7 +394,7 @@ impl<'a> JobRuns<'a> {
         now: i64,
     ) -> Result<(), StoreError> {
         on_pool!(self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE job_runs SET state = 'succeeded', finished_at = $2, updated_at = $2, \
                  watermark_after = $3, last_error = NULL WHERE run_id = $1",
@@ -442,7 +442,7 @@ impl<'a> JobRuns<'a> {
     ) -> Result<(), StoreError> {
         let state = if dead { "dead" } else { "retrying" };
         on_pool!(self.store, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE job_runs SET state = $2, last_error = $3, updated_at = $4, \
                  finished_at = CASE WHEN $2 = 'dead' THEN $4 ELSE finished_at END \

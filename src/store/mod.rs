@@ -80,6 +80,29 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Starting a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken up front (waiting up to the busy timeout) — a deferred transaction that reads first and
+/// writes later fails at once with `SQLITE_BUSY_SNAPSHOT` when another connection (apalis'
+/// heartbeats and polls share the file) wrote in between. On PostgreSQL a plain `BEGIN`.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// The store: cheap to clone (the pool and the key are shared).
 #[derive(Debug, Clone)]
 pub struct Store {

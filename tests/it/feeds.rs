@@ -386,8 +386,9 @@ async fn the_demo_reads_the_feeds_of_its_embedded_sandbox() {
     let app = storefront_bff::server::App::start(config, Vec::new())
         .await
         .expect("the demo starts");
-    let erp = app.feeds.erp.clone().expect("the sandbox's ERP");
-    let pim = app.feeds.pim.clone().expect("the sandbox's PIM");
+    let feeds = storefront_bff::server::feed_sources(&app.state.config).expect("feed clients");
+    let erp = feeds.erp.expect("the sandbox's ERP");
+    let pim = feeds.pim.expect("the sandbox's PIM");
     let stock = erp.stock_full(None, 10).await.expect("a stock page");
     assert_eq!(stock.items.len() + stock.rejected.len(), 10);
     assert!(stock.next_cursor.is_some());

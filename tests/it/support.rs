@@ -121,6 +121,10 @@ impl TestApp {
         config.cpq.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         config.crm.url = format!("{base}/crm");
         config.crm.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+        config.erp.url = format!("{base}/erp");
+        config.erp.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
+        config.pim.url = format!("{base}/pim");
+        config.pim.token = Some(sandbox::demo::CONNECTOR_TOKEN.to_string().into());
         // No job workers unless a test asks: a scheduled run would call the sandbox mid-test.
         config.jobs.workers = false;
         configure(&mut config);

@@ -114,6 +114,8 @@ fn fastrand_u64() -> u64 {
 pub async fn start_sandbox(config: SandboxConfig) -> SandboxHandle {
     Sandbox::new(SandboxConfig {
         order_stream: false,
+        // Changes come only from the test (change_erp_products, set_stock …), not over time.
+        feed_changes: false,
         ..config
     })
     .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -126,7 +128,11 @@ pub fn config_for(sandbox: &SandboxHandle, store: &StoreLocation) -> Config {
     let mut config = Config::default();
     config.store.data_dir = store.data_dir.clone();
     config.store.url = store.url.clone().map(Into::into);
-    config.session.secret = Some("a session secret of at least thirty-two characters".to_string().into());
+    config.session.secret = Some(
+        "a session secret of at least thirty-two characters"
+            .to_string()
+            .into(),
+    );
     config.commerce.graphql_url = sandbox.graphql_url();
     config.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
     config.commerce.admin_password = Some(sandbox::demo::ADMIN_USER.1.to_string().into());
@@ -151,10 +157,19 @@ pub fn env_for(sandbox: &SandboxHandle, store: &StoreLocation) -> Vec<(String, S
     let mut env = store.env();
     env.extend(
         [
-            ("BFF_SESSION__SECRET", "a session secret of at least thirty-two characters".to_string()),
+            (
+                "BFF_SESSION__SECRET",
+                "a session secret of at least thirty-two characters".to_string(),
+            ),
             ("BFF_COMMERCE__GRAPHQL_URL", sandbox.graphql_url()),
-            ("BFF_COMMERCE__ADMIN_USERNAME", sandbox::demo::ADMIN_USER.0.to_string()),
-            ("BFF_COMMERCE__ADMIN_PASSWORD", sandbox::demo::ADMIN_USER.1.to_string()),
+            (
+                "BFF_COMMERCE__ADMIN_USERNAME",
+                sandbox::demo::ADMIN_USER.0.to_string(),
+            ),
+            (
+                "BFF_COMMERCE__ADMIN_PASSWORD",
+                sandbox::demo::ADMIN_USER.1.to_string(),
+            ),
             ("BFF_ERP__URL", format!("{base}/erp")),
             ("BFF_ERP__TOKEN", sandbox::demo::CONNECTOR_TOKEN.to_string()),
             ("BFF_PIM__URL", format!("{base}/pim")),

@@ -34,7 +34,11 @@ async fn two_workers_on_one_postgres_run_each_scheduled_tick_once() {
     let store = storefront_bff::store::Store::open(&config.store, &config.session)
         .await
         .expect("store opens");
-    let runs = store.job_runs().recent(Some("inventory_delta"), 100).await.expect("reads");
+    let runs = store
+        .job_runs()
+        .recent(Some("inventory_delta"), 100)
+        .await
+        .expect("reads");
     let scheduled: Vec<_> = runs.iter().filter(|r| r.trigger == "schedule").collect();
     assert!(scheduled.len() >= 2, "ticks ran: {runs:?}");
     let ids: HashSet<_> = scheduled.iter().map(|r| r.run_id.clone()).collect();
@@ -57,7 +61,11 @@ async fn two_workers_on_one_postgres_run_each_scheduled_tick_once() {
     .fetch_one(pool)
     .await
     .expect("counts");
-    assert_eq!(tasks, i64::try_from(scheduled.len()).unwrap_or(0), "{runs:?}");
+    assert_eq!(
+        tasks,
+        i64::try_from(scheduled.len()).unwrap_or(0),
+        "{runs:?}"
+    );
     store.close().await;
     sandbox.shutdown().await;
     location.remove().await;

@@ -1,7 +1,6 @@
 //! When Commerce fails: bounded retries with backoff, then dead-letter, visible in `jobs status`
 //! and the admin endpoint; when the worker process is killed: the run resumes from its cursor.
 
-use std::process::Command;
 use std::time::Duration;
 
 use sandbox::{Faults, SandboxConfig};
@@ -23,21 +22,34 @@ async fn commerce_answering_5xx_is_retried_then_the_run_is_dead_lettered() {
         });
         let run = h.run(FlowName::InventoryDelta, false).await;
         assert_eq!(run.state, RunState::Dead, "{db:?}: {run:?}");
-        assert_eq!(run.attempts, 3, "{db:?}: jobs.max_attempts bounds the attempts");
+        assert_eq!(
+            run.attempts, 3,
+            "{db:?}: jobs.max_attempts bounds the attempts"
+        );
         let error = run.last_error.clone().unwrap_or_default();
-        assert!(error.contains("HTTP 5"), "{db:?}: the error names Commerce's answer: {error}");
+        assert!(
+            error.contains("HTTP 5"),
+            "{db:?}: the error names Commerce's answer: {error}"
+        );
         assert!(run.finished_at.is_some());
 
         // `jobs status RUN_ID` shows it, with exit code 1.
-        let output = Command::new(BINARY)
+        let output = tokio::process::Command::new(BINARY)
             .args(["jobs", "status", &run.run_id])
             .envs(h.location.env())
-            .env("BFF_SESSION__SECRET", "a session secret of at least thirty-two characters")
+            .env(
+                "BFF_SESSION__SECRET",
+                "a session secret of at least thirty-two characters",
+            )
             .output()
+            .await
             .expect("jobs status runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(output.status.code(), Some(1), "{stdout}");
-        assert!(stdout.contains("dead") && stdout.contains("3 of 3"), "{stdout}");
+        assert!(
+            stdout.contains("dead") && stdout.contains("3 of 3"),
+            "{stdout}"
+        );
         assert!(stdout.contains("HTTP 5"), "{stdout}");
         h.shutdown().await;
     }
@@ -92,6 +104,8 @@ async fn the_admin_endpoint_shows_dead_runs_only_with_the_token() {
     let app = TestApp::start_with(
         |c| {
             c.jobs.workers = true;
+            c.commerce.admin_username = sandbox::demo::ADMIN_USER.0.to_string();
+            c.commerce.admin_password = Some(sandbox::demo::ADMIN_USER.1.to_string().into());
             c.jobs.admin_token = Some(TOKEN.to_string().into());
             c.jobs.max_attempts = 2;
             c.jobs.backoff_min_ms = 20;
@@ -116,7 +130,9 @@ async fn the_admin_endpoint_shows_dead_runs_only_with_the_token() {
     let http = reqwest::Client::new();
     let url = format!("{}/admin/jobs/runs/{run_id}", app.app.url());
     assert_eq!(http.get(&url).send().await.expect("answers").status(), 401);
-    let wrong = http.get(&url).bearer_auth("an-admin-token-of-24-characters-at-leasX");
+    let wrong = http
+        .get(&url)
+        .bearer_auth("an-admin-token-of-24-characters-at-leasX");
     assert_eq!(wrong.send().await.expect("answers").status(), 401);
     let body: Value = http
         .get(&url)
@@ -129,7 +145,13 @@ async fn the_admin_endpoint_shows_dead_runs_only_with_the_token() {
         .expect("JSON");
     assert_eq!(body["run"]["state"], "dead", "{body}");
     assert_eq!(body["run"]["attempts"], 2, "{body}");
-    assert!(body["run"]["last_error"].as_str().unwrap_or("").contains("HTTP 5"), "{body}");
+    assert!(
+        body["run"]["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("HTTP 5"),
+        "{body}"
+    );
     let list: Value = http
         .get(format!("{}/admin/jobs?flow=inventory_delta", app.app.url()))
         .bearer_auth(TOKEN)
@@ -156,18 +178,40 @@ async fn without_an_admin_token_the_admin_endpoint_does_not_exist() {
 
 /// Starts a worker process, waits until the run has recorded some progress but not finished,
 /// kills it with SIGKILL, starts another one, and returns the finished run.
-pub async fn kill_mid_run_and_resume(h: &Harness, flow: FlowName, full: bool) -> storefront_bff::store::RunRecord {
-    let run_id = h.jobs.enqueue(flow, full, Trigger::Manual).await.expect("queued");
+pub async fn kill_mid_run_and_resume(
+    h: &Harness,
+    flow: FlowName,
+    full: bool,
+) -> storefront_bff::store::RunRecord {
+    let run_id = h
+        .jobs
+        .enqueue(flow, full, Trigger::Manual)
+        .await
+        .expect("queued");
     let env = env_for(&h.sandbox, &h.location);
     let first = WorkerProcess::spawn(&env);
     let progressed = wait_for(&h.store, &run_id, Duration::from_secs(60), |r| {
         r.counts.written > 0 || r.state.is_final()
     })
     .await;
-    assert_eq!(progressed.state, RunState::Running, "the run must still be going when killed: {progressed:?}");
+    assert_eq!(
+        progressed.state,
+        RunState::Running,
+        "the run must still be going when killed: {progressed:?}"
+    );
     first.kill_9();
-    let stuck = h.store.job_runs().get(&run_id).await.expect("reads").expect("exists");
-    assert_eq!(stuck.state, RunState::Running, "a killed worker leaves its run running");
+    let stuck = h
+        .store
+        .job_runs()
+        .get(&run_id)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(
+        stuck.state,
+        RunState::Running,
+        "a killed worker leaves its run running"
+    );
     let second = WorkerProcess::spawn(&env);
     let run = wait_final(&h.store, &run_id, Duration::from_secs(120)).await;
     drop(second);
