@@ -55,6 +55,13 @@ enum Command {
         /// Added latency per CPQ lookup, in milliseconds.
         #[arg(long, default_value_t = 0)]
         cpq_latency_ms: u64,
+        /// Added latency per ERP/WMS or PIM feed page, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        feed_latency_ms: u64,
+        /// Serve the ERP/WMS and PIM feeds without their deliberate bad rows and without
+        /// changes over time (for benchmarks).
+        #[arg(long)]
+        clean_feeds: bool,
         /// B2B buyers added to the demo logins for load tests, spread in turn over Acme, Globex
         /// and Initech: buyer<i>@acme.example / Buyer<i>!, buyer<i+1>@globex.example, ...
         #[arg(long, default_value_t = 0)]
@@ -232,6 +239,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<Exit> {
             latency_ms,
             inventory_latency_ms,
             cpq_latency_ms,
+            feed_latency_ms,
+            clean_feeds,
             extra_buyers,
             bff_urls,
         } => {
@@ -250,6 +259,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<Exit> {
                 latency: ms(latency_ms),
                 inventory_latency: ms(inventory_latency_ms),
                 cpq_latency: ms(cpq_latency_ms),
+                erp_latency: ms(feed_latency_ms),
+                pim_latency: ms(feed_latency_ms),
+                feed_bad_rows: defaults.feed_bad_rows && !clean_feeds,
+                feed_changes: defaults.feed_changes && !clean_feeds,
                 extra_buyers,
                 product_types: true,
                 ..defaults
