@@ -17,6 +17,8 @@ mod merged;
 mod merged_shapes;
 mod ops;
 mod playground;
+mod rest_contract;
+pub mod rest_swagger;
 mod schema_contract;
 mod sessions;
 mod shapes;
