@@ -90,8 +90,8 @@ pub fn check_exchange(swagger: &Value, exchange: &RestExchange) -> Result<(), St
         .unwrap_or((&exchange.path, ""));
     let (route, bulk) = route_of(path)?;
     let method = exchange.method.to_ascii_lowercase();
-    let (template, bulk_param) = match bulk {
-        false => (find_template(swagger, &route)?, None),
+    let template = match bulk {
+        false => find_template(swagger, &route)?,
         true => bulk_template(swagger, &route)?,
     };
     let operation = &swagger["paths"][&template][&method];
@@ -101,7 +101,6 @@ pub fn check_exchange(swagger: &Value, exchange: &RestExchange) -> Result<(), St
     if bulk && !["post", "put"].contains(&method.as_str()) {
         return Err("async bulk takes POST and PUT only".into());
     }
-    let _ = bulk_param;
     let definitions = &swagger["definitions"];
     let parameters = operation["parameters"]
         .as_array()
@@ -190,7 +189,7 @@ fn find_template(swagger: &Value, route: &str) -> Result<String, String> {
 }
 
 /// `/V1/products/bySku` → `/V1/products/{sku}`; a route without `by…` maps to itself.
-fn bulk_template(swagger: &Value, route: &str) -> Result<(String, Option<String>), String> {
+fn bulk_template(swagger: &Value, route: &str) -> Result<String, String> {
     if let Some((head, last)) = route.rsplit_once('/')
         && let Some(param) = last.strip_prefix("by")
     {
@@ -200,10 +199,10 @@ fn bulk_template(swagger: &Value, route: &str) -> Result<(String, Option<String>
         }
         let template = format!("{head}/{{{name}}}");
         if swagger["paths"][&template].is_object() {
-            return Ok((template, Some(name)));
+            return Ok(template);
         }
     }
-    Ok((find_template(swagger, route)?, None))
+    find_template(swagger, route)
 }
 
 fn check_query(parameters: &[Value], query: &str) -> Result<(), String> {
