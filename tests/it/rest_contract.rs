@@ -235,7 +235,8 @@ async fn every_flow_call_does_what_commerce_does_and_fits_adobes_swagger() {
         .into_iter()
         .filter(|e| e.status != 503)
         .collect();
-    assert!(journal.len() >= 12, "{journal:?}");
+    // Ten calls besides the status polls (at least one).
+    assert!(journal.len() >= 11, "{journal:?}");
     assert_rest_journal_matches_swagger(&journal);
     handle.shutdown().await;
 }
