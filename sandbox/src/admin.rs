@@ -326,6 +326,32 @@ pub(crate) async fn put_stock(
     }
 }
 
+/// `GET /admin/rest-journal`: the last REST exchanges, oldest first.
+pub(crate) async fn get_rest_journal(
+    State(sandbox): State<Sandbox>,
+) -> Json<Vec<crate::RestExchange>> {
+    Json(sandbox.rest_journal())
+}
+
+pub(crate) async fn reset_rest_journal(State(sandbox): State<Sandbox>) -> StatusCode {
+    sandbox.reset_rest_journal();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /admin/rest/bulk-faults`.
+pub(crate) async fn get_bulk_faults(State(sandbox): State<Sandbox>) -> Json<crate::BulkFaults> {
+    Json(sandbox.bulk_faults())
+}
+
+/// `PUT /admin/rest/bulk-faults` `{"retriable_rate": 0.2, "failing_skus": ["MJ01"]}`.
+pub(crate) async fn put_bulk_faults(
+    State(sandbox): State<Sandbox>,
+    Json(faults): Json<crate::BulkFaults>,
+) -> StatusCode {
+    sandbox.set_bulk_faults(faults);
+    StatusCode::NO_CONTENT
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,30 +397,4 @@ mod tests {
             .is_valid()
         );
     }
-}
-
-/// `GET /admin/rest-journal`: the last REST exchanges, oldest first.
-pub(crate) async fn get_rest_journal(
-    State(sandbox): State<Sandbox>,
-) -> Json<Vec<crate::RestExchange>> {
-    Json(sandbox.rest_journal())
-}
-
-pub(crate) async fn reset_rest_journal(State(sandbox): State<Sandbox>) -> StatusCode {
-    sandbox.reset_rest_journal();
-    StatusCode::NO_CONTENT
-}
-
-/// `GET /admin/rest/bulk-faults`.
-pub(crate) async fn get_bulk_faults(State(sandbox): State<Sandbox>) -> Json<crate::BulkFaults> {
-    Json(sandbox.bulk_faults())
-}
-
-/// `PUT /admin/rest/bulk-faults` `{"retriable_rate": 0.2, "failing_skus": ["MJ01"]}`.
-pub(crate) async fn put_bulk_faults(
-    State(sandbox): State<Sandbox>,
-    Json(faults): Json<crate::BulkFaults>,
-) -> StatusCode {
-    sandbox.set_bulk_faults(faults);
-    StatusCode::NO_CONTENT
 }

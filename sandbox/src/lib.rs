@@ -75,6 +75,26 @@
 //!   in Commerce; setting `group_id` needs a back-office token);
 //! * `GET` / `PUT /V1/customers/{id}` → the customer.
 //!
+//! And what the back-office flows write (each also under `/rest/<store_code>/…`):
+//!
+//! * `POST /V1/products`, `GET` / `PUT /V1/products/{sku}`: products over an overlay of the
+//!   seeded catalog; `products` in GraphQL shows the new name, price, texts; status 2 (disabled)
+//!   or visibility 1 leaves the listing; new SKUs are found by `sku` filters and by search;
+//!   unknown `custom_attributes` codes get Commerce's 400;
+//! * `POST /rest/<store>/async/bulk/V1/products`, `PUT …/async/bulk/V1/products/bySku` → 202;
+//!   a consumer task applies the operations after [`SandboxConfig::bulk_delay`];
+//!   `GET /V1/bulk/{uuid}/status`, `/detailed-status`, `/operation-status/{status}`. Bulk faults:
+//!   [`Sandbox::set_bulk_faults`] / `PUT /admin/rest/bulk-faults`;
+//! * `POST /V1/products/base-prices`, `POST /V1/products/base-prices-information`;
+//! * `GET /V1/inventory/sources` (`default`, `wh-east`, `wh-west`, `store-berlin`), `GET` /
+//!   `POST /V1/inventory/source-items`, `POST /V1/inventory/source-items-delete`: Commerce's own
+//!   source items (seeded from the seeded stock), which set the salable quantity, `stock_status`
+//!   and `only_x_left_in_stock` of `products`;
+//! * `POST /V1/import/json`, `POST /V1/import/csv` (`catalog_product`).
+//!
+//! Every REST exchange is journaled ([`Sandbox::rest_journal`], `GET /admin/rest-journal`,
+//! `POST /admin/rest-journal/reset`).
+//!
 //! Search, get and update need `Authorization: Bearer <admin token>` or the integration token
 //! ([`SandboxConfig::integration_token`], default [`demo::INTEGRATION_TOKEN`]); otherwise 401
 //! "The consumer isn't authorized to access %resources.". `generateCustomerTokenAsAdmin` takes

@@ -19,6 +19,8 @@ mod merged;
 mod merged_shapes;
 mod ops;
 mod playground;
+mod rest_contract;
+pub mod rest_swagger;
 mod schema_contract;
 mod sessions;
 mod shapes;

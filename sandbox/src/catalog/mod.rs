@@ -201,6 +201,9 @@ pub(crate) struct Catalog {
     pub overlay: overlay::Overlay,
     /// Commerce's MSI source items written over REST.
     pub source_items: source_items::SourceItems,
+    /// The first entity id after every seeded product and variant (products created over REST
+    /// take ids from here).
+    first_free_id: u32,
 }
 
 impl Catalog {
@@ -220,19 +223,24 @@ impl Catalog {
     ) -> Catalog {
         let (mut categories, mut products) = seed::generate(products, categories, seed);
         let seeded = products.len() as u32;
-        if product_types {
-            let next_id = products
+        let next_id = |products: &[Product]| {
+            products
                 .iter()
                 .map(|p| match &p.configurable {
                     Some(c) => c.first_child_id + c.variant_count(),
                     None => p.id + 1,
                 })
                 .max()
-                .unwrap_or(1);
-            types::append(&mut categories, &mut products, next_id);
+                .unwrap_or(1)
+        };
+        if product_types {
+            let first = next_id(&products);
+            types::append(&mut categories, &mut products, first);
         }
+        let first_free_id = next_id(&products);
         let mut catalog = Catalog::index(seed, categories, products);
         catalog.seeded = seeded;
+        catalog.first_free_id = first_free_id;
         catalog
     }
 
@@ -273,6 +281,7 @@ impl Catalog {
             seeded: 0,
             overlay: overlay::Overlay::default(),
             source_items: source_items::SourceItems::default(),
+            first_free_id: 0,
         }
     }
 
@@ -316,6 +325,11 @@ impl Catalog {
             .get(sku)
             .copied()
             .or_else(|| self.overlay.created_by_sku(sku))
+    }
+
+    /// The entity id the next product created over REST gets.
+    pub fn next_created_id(&self) -> u32 {
+        self.first_free_id + self.overlay.created_count()
     }
 
     /// Whether `products` lists the product: not disabled or made invisible over REST.
@@ -422,7 +436,8 @@ impl Catalog {
         self.on_hand(id, self.seeded_qty(product, variant))
     }
 
-    /// Commerce's source items of a simple product or variant: written, else seeded.
+    /// Commerce's source items of a simple product or variant: written, else seeded (none for
+    /// a product created over REST).
     pub fn item_sources(
         &self,
         product: u32,
@@ -430,6 +445,9 @@ impl Catalog {
     ) -> source_items::ItemSources {
         let id = variant.map_or_else(|| self.product_id(product), |v| v.id);
         self.source_items.written(id).unwrap_or_else(|| {
+            if product as usize >= self.products.len() {
+                return [None; 4];
+            }
             source_items::seeded_items(self.seed, id, self.seeded_qty(product, variant))
         })
     }

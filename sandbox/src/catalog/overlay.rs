@@ -37,11 +37,14 @@ struct State {
     used: u32,
 }
 
+/// A chunk of product versions, allocated on first use.
+type Chunk = OnceLock<Box<[OnceLock<Product>]>>;
+
 /// The overlay of a catalog of `seeded` products.
 pub(crate) struct Overlay {
     /// Lets reads skip the lock while nothing was written (the common case).
     any: AtomicBool,
-    chunks: Box<[OnceLock<Box<[OnceLock<Product>]>>]>,
+    chunks: Box<[Chunk]>,
     state: RwLock<State>,
 }
 

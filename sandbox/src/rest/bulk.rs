@@ -221,7 +221,7 @@ pub(crate) fn consume(sandbox: &Sandbox, uuid: &str) {
                 .inner
                 .rng
                 .lock()
-                .map_or(false, |mut rng| rng.f64() < faults.retriable_rate);
+                .is_ok_and(|mut rng| rng.f64() < faults.retriable_rate);
         let (status, message) = if faults.failing_skus.iter().any(|s| s == sku) {
             let message = "The product was unable to be saved. Please try again.";
             (NOT_RETRIABLY_FAILED, Some(message.to_owned()))

@@ -159,11 +159,11 @@ fn run(
     Ok(json!(messages))
 }
 
-/// A row as a REST product object: (sku, `product`, `qty`), or the row's error message.
-fn product_of(
-    row: &Map<String, Value>,
-    behavior: &str,
-) -> Result<(String, Map<String, Value>, Option<f64>), String> {
+/// A row as a REST write: its SKU, the `product` object and the `qty` column.
+type RowWrite = (String, Map<String, Value>, Option<f64>);
+
+/// A row as a REST write, or the row's error message.
+fn product_of(row: &Map<String, Value>, behavior: &str) -> Result<RowWrite, String> {
     let cell = |key: &str| -> Option<String> {
         match row.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),

@@ -1,7 +1,8 @@
 //! The REST journal: the last [`CAPACITY`] REST exchanges (method, path with query, request
 //! body, answer status and body), so tests can hold what a client really sent, and what the
 //! sandbox answered, against Adobe's Swagger. Bodies over [`MAX_BODY`] bytes are left out
-//! (`truncated`).
+//! (`truncated`), and the oldest exchanges go once the kept bodies exceed [`MAX_TOTAL`] bytes,
+//! so a benchmark's large batches cannot grow it without bound.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -19,6 +20,8 @@ use crate::Sandbox;
 const CAPACITY: usize = 512;
 /// Largest body kept, in bytes.
 const MAX_BODY: usize = 1024 * 1024;
+/// Most body bytes kept over all exchanges.
+const MAX_TOTAL: usize = 32 * 1024 * 1024;
 
 /// One REST request and its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,28 +40,30 @@ pub struct RestExchange {
 
 #[derive(Default)]
 pub(crate) struct Journal {
-    entries: Mutex<VecDeque<RestExchange>>,
+    /// The exchanges with the body bytes each keeps, and the sum of those.
+    entries: Mutex<(VecDeque<(RestExchange, usize)>, usize)>,
 }
 
 impl Journal {
     pub fn entries(&self) -> Vec<RestExchange> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.iter().cloned().collect()
+        entries.0.iter().map(|(e, _)| e.clone()).collect()
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        *self.entries.lock().unwrap_or_else(PoisonError::into_inner) = Default::default();
     }
 
-    fn push(&self, exchange: RestExchange) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= CAPACITY {
-            entries.pop_front();
+    fn push(&self, exchange: RestExchange, bytes: usize) {
+        let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let (entries, total) = &mut *guard;
+        entries.push_back((exchange, bytes));
+        *total += bytes;
+        while entries.len() > CAPACITY || (*total > MAX_TOTAL && entries.len() > 1) {
+            if let Some((_, gone)) = entries.pop_front() {
+                *total -= gone;
+            }
         }
-        entries.push_back(exchange);
     }
 }
 
@@ -89,7 +94,8 @@ pub(crate) async fn record(
         return super::RestError::input("The request body is too large.", &[]).into_response();
     };
     let request_body = parsed(&bytes);
-    let mut truncated = bytes.len() > MAX_BODY;
+    let request_len = bytes.len();
+    let mut truncated = request_len > MAX_BODY;
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -98,13 +104,53 @@ pub(crate) async fn record(
         return Response::from_parts(parts, Body::empty());
     };
     truncated |= answer.len() > MAX_BODY;
-    sandbox.inner.rest.journal.push(RestExchange {
-        method,
-        path,
-        request: request_body,
-        status: parts.status.as_u16(),
-        response: parsed(&answer),
-        truncated,
-    });
+    let kept = [request_len, answer.len()]
+        .iter()
+        .filter(|n| **n <= MAX_BODY)
+        .sum();
+    sandbox.inner.rest.journal.push(
+        RestExchange {
+            method,
+            path,
+            request: request_body,
+            status: parts.status.as_u16(),
+            response: parsed(&answer),
+            truncated,
+        },
+        kept,
+    );
     Response::from_parts(parts, Body::from(answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(i: usize) -> RestExchange {
+        RestExchange {
+            method: "POST".into(),
+            path: format!("/rest/V1/inventory/source-items?{i}"),
+            request: None,
+            status: 200,
+            response: None,
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn the_journal_keeps_the_newest_exchanges_within_its_byte_budget() {
+        let journal = Journal::default();
+        for i in 0..100 {
+            journal.push(exchange(i), MAX_BODY);
+        }
+        let kept = journal.entries();
+        assert_eq!(kept.len(), MAX_TOTAL / MAX_BODY);
+        assert_eq!(kept.last().map(|e| e.path.clone()), Some(exchange(99).path));
+        for i in 0..CAPACITY + 10 {
+            journal.push(exchange(i), 0);
+        }
+        assert_eq!(journal.entries().len(), CAPACITY);
+        journal.clear();
+        assert!(journal.entries().is_empty());
+    }
 }

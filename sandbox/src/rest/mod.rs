@@ -9,12 +9,26 @@
 //!   only a back-office caller may set `group_id`);
 //! * `GET /V1/customers/{id}` and `PUT /V1/customers/{id}` `{customer}` → the customer.
 //!
+//! and what the back-office flows write into Commerce (`catalog-data-product-interface` etc.):
+//!
+//! * `POST /V1/products`, `GET` / `PUT /V1/products/{sku}` (`products`, `product_model`), over
+//!   the catalog's overlay, so writes show in the storefront GraphQL;
+//! * async bulk `POST /async/bulk/V1/products`, `PUT /async/bulk/V1/products/bySku` and the
+//!   bulk status routes (`bulk`);
+//! * `POST /V1/products/base-prices`, `/base-prices-information` (`prices`);
+//! * `GET /V1/inventory/sources`, `GET` / `POST /V1/inventory/source-items`,
+//!   `POST /V1/inventory/source-items-delete` (`source_items`);
+//! * `POST /V1/import/json`, `/V1/import/csv` (`import`).
+//!
+//! Every exchange is kept in the REST journal (`journal`, `GET /admin/rest-journal`).
+//!
 //! Authorization is `Bearer <admin token or integration token>` (`crate::admin_users`);
 //! anything else is answered as Commerce answers an anonymous caller: 401 "The consumer isn't
 //! authorized to access %resources.". Errors have Commerce's body `{"message", "parameters"}`
 //! (message with `%placeholders`, values beside it) and its statuses: 400 input, 401
 //! authorization and authentication, 404 no such entity or route. Bodies are bounded
-//! ([`MAX_BODY_BYTES`]). Each call counts in `/admin/calls` under `REST <METHOD> <route>` and
+//! ([`MAX_BODY_BYTES`]; [`MAX_BATCH_BODY_BYTES`] for the catalog, inventory, bulk and import
+//! routes). Each call counts in `/admin/calls` under `REST <METHOD> <route>` and
 //! meets Commerce's injected faults (latency, errors, down) like a `/graphql` call.
 
 mod admin_token;

@@ -2,8 +2,8 @@
 //! Commerce's `BasePriceStorageInterface::update` / `get`. Refused rows come back as
 //! `PriceUpdateResult {message, parameters}` and the others apply; the sandbox has one price
 //! scope (Commerce's default, global), so a price for any existing store view applies to all.
-//! Variants of seeded configurable products take their parent's price (sandbox limit): their
-//! rows are refused like an unknown SKU.
+//! Variants of seeded configurable products take their parent's price (a sandbox limit): their
+//! rows are refused with a message saying so.
 
 use std::collections::HashMap;
 
@@ -44,10 +44,12 @@ pub(super) async fn update(
             let store = row["store_id"].as_u64();
             let refuse = |message: &str, parameters: &[String]| json!({ "message": message, "parameters": parameters });
             let Some(index) = catalog.product_by_sku(sku) else {
-                refused.push(refuse(
-                    "Requested product doesn't exist: %sku",
-                    &[sku.to_owned()],
-                ));
+                let message = if catalog.item_by_sku(sku).is_some() {
+                    "The sandbox derives the price of %sku from its configurable product."
+                } else {
+                    "Requested product doesn't exist: %sku"
+                };
+                refused.push(refuse(message, &[sku.to_owned()]));
                 continue;
             };
             let Some(price) = price.filter(|p| *p >= 0.0 && p.is_finite()) else {

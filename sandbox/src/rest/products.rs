@@ -134,19 +134,9 @@ pub(super) fn save(
 
 /// A product the request creates: no price, stock or categories until written.
 fn new_product(catalog: &Catalog, sku: &str, input: &Map<String, Value>) -> Product {
-    let last_seeded_id = catalog
-        .products
-        .iter()
-        .map(|p| match &p.configurable {
-            Some(c) => c.first_child_id + c.variant_count() - 1,
-            None => p.id,
-        })
-        .max()
-        .unwrap_or(0);
-    let created = catalog.product_count() - catalog.products.len() as u32;
     let virtual_type = input.get("type_id").and_then(Value::as_str) == Some("virtual");
     Product {
-        id: last_seeded_id + 1 + created,
+        id: catalog.next_created_id(),
         sku: sku.to_owned(),
         name: String::new(),
         url_key: crate::catalog::slug(sku),

@@ -29,8 +29,10 @@ use tokio::sync::Mutex;
 
 use crate::config::CommerceConfig;
 
-/// Largest answer read from a Commerce admin call, in bytes.
-const MAX_ADMIN_BODY_BYTES: usize = 1024 * 1024;
+/// Largest answer read from a Commerce admin call, in bytes. A bulk's detailed status repeats
+/// every operation's serialized product (about 1 KB each), so a bulk of a few thousand products
+/// answers several megabytes; 16 MiB takes that and still bounds what is buffered.
+const MAX_ADMIN_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// How long an admin token from username/password is reused (Commerce's default lifetime is
 /// 4 h; a 401 refreshes it earlier).
