@@ -219,7 +219,10 @@ impl App {
         let store = Store::open(&config.store, &config.session).await?;
         tracing::info!(backend = ?store.backend(), "state store open");
         let config = Arc::new(config);
-        let (merged, stock) = merged_services(&config, commerce.clone())?;
+        let MergedServices {
+            extensions: merged,
+            stock,
+        } = merged_services(&config, commerce.clone())?;
         let gateway = Arc::new(Gateway::new(schema, commerce.clone(), merged, &config));
         // Bound before the state is built: SSO's redirect URI defaults to the real address.
         let listener = TcpListener::bind(config.server.listen)
@@ -394,7 +397,13 @@ pub fn merged_extensions(
     config: &Config,
     commerce: Arc<dyn CommerceGraphql>,
 ) -> Result<Vec<Arc<dyn MergedExtension>>, StartError> {
-    Ok(merged_services(config, commerce)?.0)
+    Ok(merged_services(config, commerce)?.extensions)
+}
+
+/// The merged-data extensions, and the live-stock one on its own.
+struct MergedServices {
+    extensions: Vec<Arc<dyn MergedExtension>>,
+    stock: Arc<StockService>,
 }
 
 /// [`merged_extensions`], and the live-stock service on its own: the inventory jobs drop the
@@ -402,7 +411,7 @@ pub fn merged_extensions(
 fn merged_services(
     config: &Config,
     commerce: Arc<dyn CommerceGraphql>,
-) -> Result<(Vec<Arc<dyn MergedExtension>>, Arc<StockService>), StartError> {
+) -> Result<MergedServices, StartError> {
     let connector = |url: &str, token: &Option<secrecy::SecretString>, timeout_ms: u64| {
         if url.trim().is_empty() {
             return Ok(None);
@@ -430,13 +439,13 @@ fn merged_services(
         tracing::warn!("cpq.url is not set: contract_price answers null");
     }
     let stock = Arc::new(StockService::new(inventory, &config.inventory));
-    Ok((
-        vec![
+    Ok(MergedServices {
+        extensions: vec![
             stock.clone(),
             Arc::new(PricingService::new(cpq, commerce, &config.cpq)),
         ],
         stock,
-    ))
+    })
 }
 
 /// The job runtime on `store`, with the systems the flows talk to.

@@ -16,6 +16,7 @@ use storefront_bff::store::RunState;
 
 use super::harness::{BOTH, Db, Harness, wait_final};
 use super::resilience::kill_mid_run_and_resume;
+use crate::rest_swagger::assert_rest_journal_matches_swagger;
 use crate::support::TestApp;
 
 /// The ledger rows the WMS serves (valid ones), by `sku@source` → (quantity, status).
@@ -116,8 +117,10 @@ async fn a_full_inventory_sync_leaves_commerce_holding_exactly_the_wms_stock() {
             );
         }
 
+        h.sandbox.sandbox.reset_rest_journal();
         let run = h.run(FlowName::InventoryFull, true).await;
         assert_eq!(run.state, RunState::Succeeded, "{db:?}: {run:?}");
+        assert_rest_journal_matches_swagger(&h.sandbox.sandbox.rest_journal());
         let bad = h.sandbox.sandbox.feed_bad_rows().stock.len();
         assert_eq!(
             run.counts.skipped as usize, bad,
@@ -354,7 +357,7 @@ async fn the_product_master_reaches_commerce_through_the_bulk_api_with_its_base_
                 break;
             }
         }
-        let shown = storefront_products(&h, &changed[1..].to_vec()).await;
+        let shown = storefront_products(&h, &changed[1..]).await;
         assert_eq!(shown, wanted, "{db:?}");
 
         // The async bulk API and base prices were used, and each bulk was polled.
@@ -392,8 +395,10 @@ async fn catalog_content_from_the_pim_shows_in_the_storefront_in_both_modes() {
         assert_eq!(first.state, RunState::Succeeded, "{mode:?}: {first:?}");
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let changed = h.sandbox.sandbox.change_pim_products(3);
+        h.sandbox.sandbox.reset_rest_journal();
         let run = h.run(FlowName::CatalogContent, false).await;
         assert_eq!(run.state, RunState::Succeeded, "{mode:?}: {run:?}");
+        assert_rest_journal_matches_swagger(&h.sandbox.sandbox.rest_journal());
         assert!(run.counts.written >= 3, "{mode:?}: {run:?}");
         let pim = storefront_bff::sources::pim::HttpPim::from_config(&h.config.pim)
             .expect("client")
