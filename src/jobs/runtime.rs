@@ -230,7 +230,9 @@ impl Jobs {
         let config = &self.rt.config;
         let heartbeat = Duration::from_secs(config.heartbeat_secs);
         let poll = Duration::from_millis(config.poll_ms);
-        let name = format!("{}@{}", flow.as_str(), self.rt.worker_tag);
+        // apalis refuses a worker id seen alive within the heartbeat window, so every start
+        // gets its own: host, process, and a random part.
+        let name = format!("{}@{}.{:04x}", flow.as_str(), self.rt.worker_tag, fastrand_u16());
         let retries = usize::try_from(config.max_attempts).unwrap_or(1);
         let backoff = ExponentialBackoffMaker::new(
             Duration::from_millis(config.backoff_min_ms),
@@ -286,7 +288,7 @@ impl Jobs {
         let expression = &flow.settings(&self.rt.config).schedule;
         let schedule = cron::Schedule::from_str(expression)
             .map_err(|e| JobsError::Queue(format!("schedule of {}: {e}", flow.as_str())))?;
-        let name = format!("{}-schedule@{}", flow.as_str(), self.rt.worker_tag);
+        let name = format!("{}-schedule@{}.{:04x}", flow.as_str(), self.rt.worker_tag, fastrand_u16());
         let jobs = self.clone();
         Ok(monitor.register(move |_| {
             WorkerBuilder::new(name.clone())

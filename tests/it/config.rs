@@ -94,6 +94,7 @@ fn every_option_is_documented_in_the_example_config() {
             "pim.token",
             "store.url",
             "session.secret",
+            "jobs.admin_token",
         ]
         .map(String::from),
     );
