@@ -279,6 +279,15 @@ async fn a_delta_run_in_serve_drops_the_changed_skus_from_the_live_stock_cache()
     app.shutdown().await;
 }
 
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// Name and price of `skus` in Commerce's storefront GraphQL.
 async fn storefront_products(h: &Harness, skus: &[String]) -> BTreeMap<String, (String, f64)> {
     let answer = h
@@ -400,26 +409,38 @@ async fn catalog_content_from_the_pim_shows_in_the_storefront_in_both_modes() {
         assert_eq!(run.state, RunState::Succeeded, "{mode:?}: {run:?}");
         assert_rest_journal_matches_swagger(&h.sandbox.sandbox.rest_journal());
         assert!(run.counts.written >= 3, "{mode:?}: {run:?}");
+        assert_eq!(run.counts.failed, 0, "{mode:?}: {run:?}");
+        // What the PIM says now is what Commerce holds.
         let pim = storefront_bff::sources::pim::HttpPim::from_config(&h.config.pim)
             .expect("client")
             .expect("configured");
         use storefront_bff::sources::pim::Pim;
-        let page = pim
-            .content_changes(0, None, 1000)
-            .await
-            .expect("PIM answers");
-        let _ = page;
-        let answer = h
-            .commerce(
-                "query($s: [String]) { products(filter: {sku: {in: $s}}) { items { sku name description { html } } } }",
-                json!({ "s": changed }),
-            )
-            .await;
-        let items = answer["data"]["products"]["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert_eq!(items.len(), 3, "{mode:?}: {answer}");
+        let mut cursor: Option<String> = None;
+        let mut wanted = BTreeMap::new();
+        loop {
+            let page = pim.content_changes(0, cursor.as_deref(), 1000).await.expect("PIM answers");
+            for p in page.items {
+                if changed.contains(&p.sku) {
+                    wanted.insert(p.sku.clone(), p);
+                }
+            }
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(wanted.len(), changed.len(), "{mode:?}");
+        for (sku, p) in &wanted {
+            let product = h.rest_get(&format!("products/{}", urlencode(sku))).await;
+            assert_eq!(product["name"], p.name.as_str(), "{mode:?}: {sku}: {product}");
+            let description = product["custom_attributes"]
+                .as_array()
+                .and_then(|a| a.iter().find(|c| c["attribute_code"] == "description"))
+                .map(|c| c["value"].clone());
+            if let Some(text) = &p.description {
+                assert_eq!(description, Some(json!(text)), "{mode:?}: {sku}: {product}");
+            }
+        }
         h.shutdown().await;
     }
 }

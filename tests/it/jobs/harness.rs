@@ -265,6 +265,29 @@ impl Harness {
             .expect("JSON")
     }
 
+    /// `GET /rest/V1/<path>` with an admin token: Commerce's own view of an entity.
+    pub async fn rest_get(&self, path: &str) -> Value {
+        let base = self.sandbox.base_url().trim_end_matches('/').to_string();
+        let http = reqwest::Client::new();
+        let token: String = http
+            .post(format!("{base}/rest/V1/integration/admin/token"))
+            .json(&json!({ "username": sandbox::demo::ADMIN_USER.0, "password": sandbox::demo::ADMIN_USER.1 }))
+            .send()
+            .await
+            .expect("token answer")
+            .json()
+            .await
+            .expect("token");
+        http.get(format!("{base}/rest/V1/{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("REST answers")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     pub async fn shutdown(self) {
         self.store.close().await;
         self.sandbox.shutdown().await;
