@@ -62,6 +62,9 @@ pub async fn worker(
 /// `jobs list`: each flow, its schedule, last run and next run.
 pub async fn list(config: &Config) -> anyhow::Result<Exit> {
     let store = open_store(config).await?;
+    let jobs = open_jobs(config, store.clone(), None).await?;
+    // In the demo (no Commerce configured) `serve` points every flow at its embedded sandbox.
+    let missing = |flow: FlowName| (!config.uses_sandbox()).then(|| jobs.missing(flow)).flatten();
     let mut rows = vec![[
         "FLOW".to_string(),
         "ENABLED".into(),
@@ -77,7 +80,7 @@ pub async fn list(config: &Config) -> anyhow::Result<Exit> {
         let next = cron::Schedule::from_str(&settings.schedule)
             .ok()
             .and_then(|s| s.upcoming(chrono::Utc).next())
-            .filter(|_| settings.enabled)
+            .filter(|_| settings.enabled && missing(flow).is_none())
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_else(|| "-".into());
         let (last_run, state) = match last.first() {
@@ -96,9 +99,14 @@ pub async fn list(config: &Config) -> anyhow::Result<Exit> {
             .watermark(flow.as_str())
             .await?
             .unwrap_or_else(|| "-".into());
+        let enabled = match missing(flow) {
+            Some(option) => format!("needs {option}"),
+            None if settings.enabled => "yes".into(),
+            None => "no".into(),
+        };
         rows.push([
             flow.as_str().into(),
-            if settings.enabled { "yes" } else { "no" }.into(),
+            enabled,
             settings.schedule.clone(),
             next,
             last_run,

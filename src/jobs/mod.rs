@@ -109,6 +109,22 @@ pub struct FlowDeps {
 }
 
 impl FlowDeps {
+    /// What `flow` lacks to run, as the option to set (`None`: it can run).
+    pub fn missing(&self, flow: FlowName) -> Option<&'static str> {
+        if self.commerce.is_none() {
+            return Some("commerce.admin_token or commerce.admin_username/admin_password");
+        }
+        match flow {
+            FlowName::ProductMaster | FlowName::InventoryFull | FlowName::InventoryDelta
+                if self.erp.is_none() =>
+            {
+                Some("erp.url")
+            }
+            FlowName::CatalogContent if self.pim.is_none() => Some("pim.url"),
+            _ => None,
+        }
+    }
+
     fn commerce(&self) -> Result<&CommerceAdmin, FlowError> {
         self.commerce.as_deref().ok_or_else(|| {
             FlowError::Fatal(

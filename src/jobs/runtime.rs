@@ -128,6 +128,11 @@ impl Jobs {
         &self.rt.config
     }
 
+    /// What `flow` lacks to run, as the option to set.
+    pub fn missing(&self, flow: FlowName) -> Option<&'static str> {
+        self.rt.deps.missing(flow)
+    }
+
     /// Queues a run of `flow` and returns its id. A scheduled tick gets an id (and an apalis
     /// idempotency key) from the flow and the tick's time, so replicas queue it once.
     pub async fn enqueue(
@@ -213,8 +218,17 @@ impl Jobs {
         for &flow in flows {
             monitor = self.register_worker(monitor, flow);
             let settings = flow.settings(&self.rt.config);
-            if schedules && settings.enabled {
-                monitor = self.register_schedule(monitor, flow)?;
+            if !(schedules && settings.enabled) {
+                continue;
+            }
+            // A flow whose systems are not configured is not scheduled (each tick would only
+            // dead-letter); `jobs run` still says what is missing.
+            match self.rt.deps.missing(flow) {
+                Some(option) => tracing::info!(
+                    flow = flow.as_str(),
+                    "not scheduled: set {option} to run this flow"
+                ),
+                None => monitor = self.register_schedule(monitor, flow)?,
             }
         }
         monitor

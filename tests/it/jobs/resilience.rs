@@ -56,6 +56,44 @@ async fn commerce_answering_5xx_is_retried_then_the_run_is_dead_lettered() {
 }
 
 #[tokio::test]
+async fn bulk_operations_that_keep_failing_retriably_are_resubmitted_then_dead_lettered() {
+    let h = Harness::start(Db::Sqlite).await;
+    h.sandbox.sandbox.set_bulk_faults(sandbox::BulkFaults {
+        retriable_rate: 1.0,
+        failing_skus: Vec::new(),
+    });
+    let run = h.run(FlowName::ProductMaster, true).await;
+    assert_eq!(run.state, RunState::Dead, "{run:?}");
+    assert_eq!(run.attempts, 3);
+    let error = run.last_error.clone().unwrap_or_default();
+    assert!(error.contains("still failing after 3 resubmissions"), "{error}");
+    // Each attempt resubmitted the failed operations alone: per attempt one bulk, three
+    // resubmissions, each polled at least once.
+    let journal = h.sandbox.sandbox.rest_journal();
+    let bulks = journal.iter().filter(|e| e.path.contains("/async/bulk/")).count();
+    assert!(bulks >= 3 * 4, "{bulks} bulk submissions");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_commerce_slower_than_the_deadline_is_retried_then_dead_lettered() {
+    let h = Harness::start_with(Db::Sqlite, SandboxConfig::default(), |c| {
+        c.commerce.timeout_ms = 200;
+    })
+    .await;
+    h.sandbox.sandbox.set_faults(Faults {
+        latency_ms: 1_000,
+        ..Faults::default()
+    });
+    let run = h.run(FlowName::InventoryDelta, false).await;
+    assert_eq!(run.state, RunState::Dead, "{run:?}");
+    assert_eq!(run.attempts, 3);
+    let error = run.last_error.clone().unwrap_or_default();
+    assert!(error.contains("could not be reached"), "{error}");
+    h.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_flaky_commerce_costs_retries_but_the_run_succeeds() {
     let h = Harness::start_with(Db::Sqlite, SandboxConfig::default(), |c| {
         c.jobs.max_attempts = 5;
