@@ -18,6 +18,7 @@ pub(crate) mod search;
 mod seed;
 pub(crate) mod source_items;
 pub(crate) mod types;
+pub(crate) mod variant_overlay;
 
 use ahash::AHashMap;
 
@@ -201,6 +202,8 @@ pub(crate) struct Catalog {
     pub overlay: overlay::Overlay,
     /// Commerce's MSI source items written over REST.
     pub source_items: source_items::SourceItems,
+    /// The variants of configurable products written over REST.
+    pub variants: variant_overlay::VariantOverlay,
     /// The first entity id after every seeded product and variant (products created over REST
     /// take ids from here).
     first_free_id: u32,
@@ -281,6 +284,7 @@ impl Catalog {
             seeded: 0,
             overlay: overlay::Overlay::default(),
             source_items: source_items::SourceItems::default(),
+            variants: variant_overlay::VariantOverlay::default(),
             first_free_id: 0,
         }
     }
@@ -468,6 +472,7 @@ impl Catalog {
         match &p.configurable {
             Some(c) => c
                 .variants()
+                .filter(|v| self.is_variant_offered(v.id))
                 .map(|v| u32::from(self.variant_qty(v.id)))
                 .sum(),
             None => self
@@ -490,16 +495,6 @@ impl Catalog {
         format!(
             "{}-{}-{}",
             self.product(product).sku,
-            SIZES[usize::from(variant.size)].label,
-            COLORS[usize::from(variant.color)].label
-        )
-    }
-
-    /// Name of a variant, Luma style: "Aurora Running Jacket-XS-Black".
-    pub fn variant_name(&self, product: u32, variant: Variant) -> String {
-        format!(
-            "{}-{}-{}",
-            self.product(product).name,
             SIZES[usize::from(variant.size)].label,
             COLORS[usize::from(variant.color)].label
         )

@@ -42,6 +42,7 @@ mod product_model;
 mod products;
 mod search;
 mod source_items;
+mod variants;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -346,3 +347,5 @@ fn ok(value: Value) -> Response {
 mod catalog_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod variant_tests;
