@@ -319,6 +319,16 @@ impl Catalog {
         }
     }
 
+    /// The seeded version of product `index`, whatever REST wrote since: what the ERP and PIM
+    /// emulators derive their data from (they are the source Commerce is fed from, so reading
+    /// Commerce's current data back would feed every revision into the next).
+    pub fn seeded_product(&self, index: u32) -> &Product {
+        match self.products.get(index as usize) {
+            Some(product) => product,
+            None => self.product(index),
+        }
+    }
+
     /// Seeded products and those created over REST (whose indices follow).
     pub fn product_count(&self) -> u32 {
         self.products.len() as u32 + self.overlay.created_count()

@@ -106,16 +106,26 @@ impl Catalog {
         if let Some(data) = self.written_variant(variant.id) {
             return data.name.clone();
         }
-        format!(
-            "{}-{}-{}",
-            self.product(product).name,
-            SIZES[usize::from(variant.size)].label,
-            COLORS[usize::from(variant.color)].label
-        )
+        derived_name(&self.product(product).name, variant)
+    }
+
+    /// Name of a variant as seeded, whatever REST wrote since (see
+    /// [`Catalog::seeded_product`]).
+    pub fn seeded_variant_name(&self, product: u32, variant: Variant) -> String {
+        derived_name(&self.seeded_product(product).name, variant)
     }
 
     /// Stores the current data of a variant of the configurable product at `product`.
     pub fn save_variant(&self, product: u32, variant: Variant, data: VariantData) {
         self.variants.store(product, variant.id, data);
     }
+}
+
+/// A variant's name derived from its parent's, Luma style.
+fn derived_name(parent: &str, variant: Variant) -> String {
+    format!(
+        "{parent}-{}-{}",
+        SIZES[usize::from(variant.size)].label,
+        COLORS[usize::from(variant.color)].label
+    )
 }
