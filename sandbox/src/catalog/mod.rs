@@ -480,11 +480,14 @@ impl Catalog {
     pub fn product_qty(&self, product: u32) -> u32 {
         let p = self.product(product);
         match &p.configurable {
-            Some(c) => c
-                .variants()
-                .filter(|v| self.is_variant_offered(v.id))
-                .map(|v| u32::from(self.variant_qty(v.id)))
-                .sum(),
+            Some(c) => {
+                // One look-up per product, not one per variant, while none of its variants was written.
+                let written = self.variants.has_written(product);
+                c.variants()
+                    .filter(|v| !written || self.is_variant_offered(v.id))
+                    .map(|v| u32::from(self.variant_qty(v.id)))
+                    .sum()
+            }
             None => self
                 .on_hand(p.id, u32::from(p.qty))
                 .saturating_sub(self.reservations.reserved(p.id)),
