@@ -155,10 +155,13 @@ impl Contracts {
             .filter_map(|sku| {
                 let (index, variant) = catalog.item_by_sku(sku)?;
                 let product = catalog.product(index);
-                let size = variant
-                    .map(|v| v.size)
-                    .or(product.configurable.as_ref().map(|c| c.size_from));
-                let regular = base.unit_price(product, size).regular;
+                let regular = match variant {
+                    Some(v) => base.variant_unit_price(catalog, index, v).regular,
+                    None => {
+                        let size = product.configurable.as_ref().map(|c| c.size_from);
+                        base.unit_price(product, size).regular
+                    }
+                };
                 let tiers = list
                     .tiers
                     .iter()

@@ -80,7 +80,11 @@
 //! * `POST /V1/products`, `GET` / `PUT /V1/products/{sku}`: products over an overlay of the
 //!   seeded catalog; `products` in GraphQL shows the new name, price, texts; status 2 (disabled)
 //!   or visibility 1 leaves the listing; new SKUs are found by `sku` filters and by search;
-//!   unknown `custom_attributes` codes get Commerce's 400;
+//!   unknown `custom_attributes` codes get Commerce's 400; a configurable product's variant
+//!   SKU (`MT13-S-Purple`) saves that child's own name, price, status and attributes (also
+//!   through the bulk, base prices and the import): GraphQL shows them under the parent's
+//!   `variants`, in its price range and in cart lines, and a disabled variant is no longer
+//!   offered (left out of `variants`, not addable);
 //! * `POST /rest/<store>/async/bulk/V1/products`, `PUT …/async/bulk/V1/products/bySku` → 202;
 //!   a consumer task applies the operations after [`SandboxConfig::bulk_delay`];
 //!   `GET /V1/bulk/{uuid}/status`, `/detailed-status`, `/operation-status/{status}`. Bulk faults:

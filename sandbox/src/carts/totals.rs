@@ -197,10 +197,12 @@ pub(crate) fn compute(
 
 fn line_totals(catalog: &Catalog, view: &PriceView, line: &CartLine) -> LineTotals {
     let product = catalog.product(line.product);
-    let size = line.variant().map(|v| v.size);
     let unit = unit_price(catalog, view, line);
-    let final_cents = view
-        .tiers(product, size)
+    let tiers = match line.variant() {
+        Some(_) => view.tiers_of(product, unit),
+        None => view.tiers(product, None),
+    };
+    let final_cents = tiers
         .iter()
         .rfind(|tier| tier.quantity <= line.quantity)
         .map_or(unit.final_price, |tier| tier.price.final_price);
@@ -253,7 +255,10 @@ pub(crate) fn unit_price(catalog: &Catalog, view: &PriceView, line: &CartLine) -
                 final_price: unit.final_price.saturating_add(separately),
             }
         }
-        _ => view.unit_price(product, line.variant().map(|v| v.size)),
+        _ => match line.variant() {
+            Some(v) => view.variant_unit_price(catalog, line.product, v),
+            None => view.unit_price(product, None),
+        },
     }
 }
 

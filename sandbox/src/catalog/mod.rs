@@ -18,6 +18,7 @@ pub(crate) mod search;
 mod seed;
 pub(crate) mod source_items;
 pub(crate) mod types;
+pub(crate) mod variant_overlay;
 
 use ahash::AHashMap;
 
@@ -201,6 +202,8 @@ pub(crate) struct Catalog {
     pub overlay: overlay::Overlay,
     /// Commerce's MSI source items written over REST.
     pub source_items: source_items::SourceItems,
+    /// The variants of configurable products written over REST.
+    pub variants: variant_overlay::VariantOverlay,
     /// The first entity id after every seeded product and variant (products created over REST
     /// take ids from here).
     first_free_id: u32,
@@ -281,6 +284,7 @@ impl Catalog {
             seeded: 0,
             overlay: overlay::Overlay::default(),
             source_items: source_items::SourceItems::default(),
+            variants: variant_overlay::VariantOverlay::default(),
             first_free_id: 0,
         }
     }
@@ -312,6 +316,16 @@ impl Catalog {
         match self.overlay.get(index) {
             Some(product) => product,
             None => &self.products[index as usize],
+        }
+    }
+
+    /// The seeded version of product `index`, whatever REST wrote since: what the ERP and PIM
+    /// emulators derive their data from (they are the source Commerce is fed from, so reading
+    /// Commerce's current data back would feed every revision into the next).
+    pub fn seeded_product(&self, index: u32) -> &Product {
+        match self.products.get(index as usize) {
+            Some(product) => product,
+            None => self.product(index),
         }
     }
 
@@ -466,10 +480,14 @@ impl Catalog {
     pub fn product_qty(&self, product: u32) -> u32 {
         let p = self.product(product);
         match &p.configurable {
-            Some(c) => c
-                .variants()
-                .map(|v| u32::from(self.variant_qty(v.id)))
-                .sum(),
+            Some(c) => {
+                // One look-up per product, not one per variant, while none of its variants was written.
+                let written = self.variants.has_written(product);
+                c.variants()
+                    .filter(|v| !written || self.is_variant_offered(v.id))
+                    .map(|v| u32::from(self.variant_qty(v.id)))
+                    .sum()
+            }
             None => self
                 .on_hand(p.id, u32::from(p.qty))
                 .saturating_sub(self.reservations.reserved(p.id)),
@@ -490,16 +508,6 @@ impl Catalog {
         format!(
             "{}-{}-{}",
             self.product(product).sku,
-            SIZES[usize::from(variant.size)].label,
-            COLORS[usize::from(variant.color)].label
-        )
-    }
-
-    /// Name of a variant, Luma style: "Aurora Running Jacket-XS-Black".
-    pub fn variant_name(&self, product: u32, variant: Variant) -> String {
-        format!(
-            "{}-{}-{}",
-            self.product(product).name,
             SIZES[usize::from(variant.size)].label,
             COLORS[usize::from(variant.color)].label
         )

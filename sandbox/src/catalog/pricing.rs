@@ -6,7 +6,7 @@
 //! Wholesale or Retailer customer always sees a lower final price than a guest.
 
 use super::attributes::{LARGE_SIZE_FROM, LARGE_SIZE_SURCHARGE};
-use super::{Catalog, Product};
+use super::{Catalog, Product, Variant};
 
 /// How prices are shown to one request.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,15 +51,55 @@ impl PriceView {
 
     /// The price of one unit of `product` in the given size (an index into `SIZES`).
     pub fn unit_price(&self, product: &Product, size: Option<u8>) -> UnitPrice {
-        let surcharge = match size {
-            Some(s) if s >= LARGE_SIZE_FROM => LARGE_SIZE_SURCHARGE,
-            _ => 0,
-        };
-        let regular = product.price + surcharge;
+        self.unit_of(product, product.price + size_surcharge(size))
+    }
+
+    /// The price of one unit of a configurable product's variant: its own price when written
+    /// over REST, else its parent's in its size; the parent's special price applies either way.
+    pub fn variant_unit_price(
+        &self,
+        catalog: &Catalog,
+        product: u32,
+        variant: Variant,
+    ) -> UnitPrice {
+        self.unit_of(
+            catalog.product(product),
+            catalog.variant_regular_price(product, variant),
+        )
+    }
+
+    /// A regular price with `product`'s special price and the customer group's rule applied.
+    fn unit_of(&self, product: &Product, regular: u32) -> UnitPrice {
         let special = percent_off(regular, u32::from(product.special_percent));
         UnitPrice {
             regular,
             final_price: percent_off(special, u32::from(self.group_discount)),
+        }
+    }
+
+    /// Minimum and maximum price of the product at `index`: a configurable product with a
+    /// variant written over REST ranges over its offered variants (as Commerce's does);
+    /// otherwise [`PriceView::price_range`].
+    pub fn range_of(&self, catalog: &Catalog, index: u32) -> PriceRange {
+        let product = catalog.product(index);
+        let seeded = || self.price_range(product);
+        let Some(matrix) = product
+            .configurable
+            .as_ref()
+            .filter(|_| catalog.variants.has_written(index))
+        else {
+            return seeded();
+        };
+        let units: Vec<UnitPrice> = matrix
+            .variants()
+            .filter(|v| catalog.is_variant_offered(v.id))
+            .map(|v| self.variant_unit_price(catalog, index, v))
+            .collect();
+        let minimum = units.iter().min_by_key(|u| (u.final_price, u.regular));
+        let maximum = units.iter().max_by_key(|u| (u.final_price, u.regular));
+        match (minimum, maximum) {
+            (Some(&minimum), Some(&maximum)) => PriceRange { minimum, maximum },
+            _ => seeded(),
         }
     }
 
@@ -85,7 +125,15 @@ impl PriceView {
         if !product.tiered {
             return Vec::new();
         }
-        let unit = self.unit_price(product, size);
+        self.tiers_of(product, self.unit_price(product, size))
+    }
+
+    /// Quantity tiers of a product whose one unit costs `unit` (empty unless it has tier
+    /// pricing).
+    pub fn tiers_of(&self, product: &Product, unit: UnitPrice) -> Vec<Tier> {
+        if !product.tiered {
+            return Vec::new();
+        }
         TIERS
             .iter()
             .map(|&(quantity, off)| Tier {
@@ -100,11 +148,15 @@ impl PriceView {
 
     /// The displayed minimal final price: what price filters, sorting and buckets use.
     pub fn min_final_price(&self, catalog: &Catalog, product: u32) -> f64 {
-        self.amount(
-            self.price_range(catalog.product(product))
-                .minimum
-                .final_price,
-        )
+        self.amount(self.range_of(catalog, product).minimum.final_price)
+    }
+}
+
+/// The surcharge of a size (an index into `SIZES`) on its configurable product's price.
+pub(crate) fn size_surcharge(size: Option<u8>) -> u32 {
+    match size {
+        Some(s) if s >= LARGE_SIZE_FROM => LARGE_SIZE_SURCHARGE,
+        _ => 0,
     }
 }
 

@@ -149,10 +149,10 @@ fn stock_row(row: &StockRow<'_>) -> Value {
 /// One SKU of the product master at its revision: revision 0 is the catalog's seed; each later
 /// one moves the price by up to ±10 % and renames the product.
 fn product(catalog: &Catalog, row: &MasterRow<'_>) -> Value {
-    let product = catalog.product(row.item.product);
+    let product = catalog.seeded_product(row.item.product);
     let (name, type_id, visibility, size, parent) = match row.item.variant {
         Some(v) => (
-            catalog.variant_name(row.item.product, v),
+            catalog.seeded_variant_name(row.item.product, v),
             "simple",
             NOT_VISIBLE_INDIVIDUALLY,
             Some(v.size),

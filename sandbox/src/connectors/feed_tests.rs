@@ -194,3 +194,55 @@ async fn feed_faults_are_their_own_and_forced_changes_show_in_the_next_delta() {
     assert_eq!(totals["erp"], 2);
     assert_eq!(totals["pim"], 1);
 }
+
+#[tokio::test]
+async fn the_feeds_stay_the_source_when_commerce_is_written_over_rest() {
+    let sandbox = sandbox();
+    let (parent, variant) = {
+        let catalog = &sandbox.inner.data.catalog;
+        let (index, product) = catalog
+            .products
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.configurable.is_some())
+            .expect("a configurable product");
+        let first = product
+            .configurable
+            .as_ref()
+            .and_then(|c| c.variants().next())
+            .expect("a variant");
+        (
+            product.sku.clone(),
+            catalog.variant_sku(index as u32, first),
+        )
+    };
+    let feeds = [
+        "/erp/v1/products?changed_since=0&limit=1000",
+        "/pim/v1/products?limit=1000",
+    ];
+    let mut before = Vec::new();
+    for uri in feeds {
+        before.push(get(&sandbox, uri, TOKEN).await.2);
+    }
+    for sku in [&parent, &variant] {
+        let body = json!({ "product": { "sku": sku, "name": "Written In Commerce", "price": 1 } });
+        let request = Request::put(format!("/rest/V1/products/{sku}"))
+            .header("content-type", "application/json")
+            .header(
+                "authorization",
+                format!("Bearer {}", demo::INTEGRATION_TOKEN),
+            )
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let (status, _, saved) = send(&sandbox, request).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+    }
+    for (uri, before) in feeds.into_iter().zip(before) {
+        let after = get(&sandbox, uri, TOKEN).await.2;
+        assert!(
+            after.to_string().contains(&variant),
+            "{uri} lists the variant"
+        );
+        assert_eq!(after, before, "{uri} reads Commerce's data back");
+    }
+}

@@ -54,10 +54,10 @@ pub(crate) async fn products(
 /// one rewrites the description and the meta title.
 fn content(catalog: &Catalog, row: &MasterRow<'_>) -> Value {
     let index = row.item.product;
-    let product = catalog.product(index);
+    let product = catalog.seeded_product(index);
     let variant = row.item.variant;
     let name = match variant {
-        Some(v) => catalog.variant_name(index, v),
+        Some(v) => catalog.seeded_variant_name(index, v),
         None => product.name.clone(),
     };
     let material = MATERIALS[usize::from(product.material) % MATERIALS.len()];

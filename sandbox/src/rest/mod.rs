@@ -12,7 +12,10 @@
 //! and what the back-office flows write into Commerce (`catalog-data-product-interface` etc.):
 //!
 //! * `POST /V1/products`, `GET` / `PUT /V1/products/{sku}` (`products`, `product_model`), over
-//!   the catalog's overlay, so writes show in the storefront GraphQL;
+//!   the catalog's overlay, so writes show in the storefront GraphQL; the variants of seeded
+//!   configurable products (`MT13-S-Purple`) are saved like any simple product and stay their
+//!   parent's children (`variants`: name, price, status, attributes; a disabled one leaves its
+//!   parent's `variants` and price range and cannot be added to a cart);
 //! * async bulk `POST /async/bulk/V1/products`, `PUT /async/bulk/V1/products/bySku` and the
 //!   bulk status routes (`bulk`);
 //! * `POST /V1/products/base-prices`, `/base-prices-information` (`prices`);
@@ -42,6 +45,7 @@ mod product_model;
 mod products;
 mod search;
 mod source_items;
+mod variants;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -346,3 +350,5 @@ fn ok(value: Value) -> Response {
 mod catalog_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod variant_tests;

@@ -2,8 +2,8 @@
 //! Commerce's `BasePriceStorageInterface::update` / `get`. Refused rows come back as
 //! `PriceUpdateResult {message, parameters}` and the others apply; the sandbox has one price
 //! scope (Commerce's default, global), so a price for any existing store view applies to all.
-//! Variants of seeded configurable products take their parent's price (a sandbox limit): their
-//! rows are refused with a message saying so.
+//! Variants of seeded configurable products take a price of their own like any simple product
+//! (until written, their parent's in their size).
 
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::product_model::cents;
+use super::variants;
 use super::{CATALOG_PRODUCTS, RestError, answer, authorize, check_store, guard, json_body};
 use crate::Sandbox;
 
@@ -43,13 +44,11 @@ pub(super) async fn update(
             let price = row["price"].as_f64();
             let store = row["store_id"].as_u64();
             let refuse = |message: &str, parameters: &[String]| json!({ "message": message, "parameters": parameters });
-            let Some(index) = catalog.product_by_sku(sku) else {
-                let message = if catalog.item_by_sku(sku).is_some() {
-                    "The sandbox derives the price of %sku from its configurable product."
-                } else {
-                    "Requested product doesn't exist: %sku"
-                };
-                refused.push(refuse(message, &[sku.to_owned()]));
+            let Some(item) = catalog.item_by_sku(sku) else {
+                refused.push(refuse(
+                    "Requested product doesn't exist: %sku",
+                    &[sku.to_owned()],
+                ));
                 continue;
             };
             let Some(price) = price.filter(|p| *p >= 0.0 && p.is_finite()) else {
@@ -60,7 +59,7 @@ pub(super) async fn update(
                 continue;
             };
             match store {
-                Some(store) if store <= 2 => accepted.push((index, cents(price))),
+                Some(store) if store <= 2 => accepted.push((item, cents(price))),
                 _ => refused.push(refuse(
                     "Requested store is not found. Row ID: SKU = %SKU, Store ID: %storeId.",
                     &[sku.to_owned(), row["store_id"].to_string()],
@@ -73,7 +72,13 @@ pub(super) async fn update(
             .catalog_writes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (index, price) in accepted {
+        for ((index, variant), price) in accepted {
+            if let Some(variant) = variant {
+                let mut version = variants::variant_version(catalog, index, variant);
+                version.price = price;
+                variants::store(catalog, index, variant, version);
+                continue;
+            }
             let mut product = catalog.product(index).clone();
             product.price = price;
             catalog.save_product(Some(index), product).map_err(|_| {
@@ -108,7 +113,7 @@ pub(super) async fn information(
         let missing: Vec<&str> = skus
             .iter()
             .copied()
-            .filter(|s| catalog.product_by_sku(s).is_none())
+            .filter(|s| catalog.item_by_sku(s).is_none())
             .collect();
         if !missing.is_empty() {
             return Err(RestError::missing(
@@ -118,9 +123,13 @@ pub(super) async fn information(
         }
         let prices: Vec<Value> = skus
             .iter()
-            .filter_map(|sku| catalog.product_by_sku(sku).map(|i| (sku, i)))
-            .map(|(sku, index)| {
-                let price = f64::from(catalog.product(index).price) / 100.0;
+            .filter_map(|sku| catalog.item_by_sku(sku).map(|i| (sku, i)))
+            .map(|(sku, (index, variant))| {
+                let cents = match variant {
+                    Some(v) => catalog.variant_regular_price(index, v),
+                    None => catalog.product(index).price,
+                };
+                let price = f64::from(cents) / 100.0;
                 json!({ "price": price, "store_id": 0, "sku": sku })
             })
             .collect();

@@ -87,6 +87,22 @@ pub(super) fn initial_content(product: &Product, now: &str) -> Content {
 /// The product as `catalog-data-product-interface`.
 pub(super) fn product_json(catalog: &Catalog, index: u32) -> Value {
     let product = catalog.product(index);
+    let seeded_categories = || {
+        catalog
+            .product_categories(index)
+            .into_iter()
+            .map(|c| catalog.category(c).id)
+            .collect()
+    };
+    version_json(product, seeded_categories)
+}
+
+/// A product version as `catalog-data-product-interface`; `seeded_categories` are its
+/// category ids until written.
+pub(super) fn version_json(
+    product: &Product,
+    seeded_categories: impl FnOnce() -> Vec<u32>,
+) -> Value {
     let now = crate::clock::datetime(crate::clock::now());
     let content = product
         .content
@@ -96,11 +112,7 @@ pub(super) fn product_json(catalog: &Catalog, index: u32) -> Value {
     let category_ids: Vec<u32> = if product.content.is_some() {
         content.category_ids.clone()
     } else {
-        catalog
-            .product_categories(index)
-            .into_iter()
-            .map(|c| catalog.category(c).id)
-            .collect()
+        seeded_categories()
     };
     let links: Vec<Value> = category_ids
         .iter()

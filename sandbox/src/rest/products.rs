@@ -1,7 +1,7 @@
 //! `POST /V1/products`, `PUT /V1/products/{sku}`, `GET /V1/products/{sku}`: Commerce's
 //! `ProductRepositoryInterface::save` / `get`, over the catalog's REST overlay. Saving a SKU
 //! that does not exist creates it (as Commerce's `save` does, for `PUT` too). The variants of
-//! seeded configurable products are derived from their parent and cannot be written.
+//! seeded configurable products are saved like any simple product (see `variants`).
 
 use std::collections::HashMap;
 
@@ -12,10 +12,11 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use super::product_model::{NO_SUCH_PRODUCT, apply, product_json};
+use super::variants;
 use super::{CATALOG_PRODUCTS, RestError, answer, authorize, check_store, guard, json_body};
 use crate::Sandbox;
 use crate::catalog::types::Kind;
-use crate::catalog::{Catalog, Product, ROOT_CATEGORY_ID};
+use crate::catalog::{Catalog, Product, ROOT_CATEGORY_ID, Variant};
 
 type PathParams = Path<HashMap<String, String>>;
 
@@ -32,10 +33,10 @@ pub(super) async fn get(
         authorize(&sandbox, &headers, CATALOG_PRODUCTS)?;
         let catalog = &sandbox.inner.data.catalog;
         let sku = params.get("sku").map(String::as_str).unwrap_or_default();
-        let index = catalog
-            .product_by_sku(sku)
+        let (index, variant) = catalog
+            .item_by_sku(sku)
             .ok_or_else(|| RestError::missing(NO_SUCH_PRODUCT, Value::Array(Vec::new())))?;
-        Ok(product_json(catalog, index))
+        Ok(saved_json(catalog, Saved { index, variant }))
     })())
 }
 
@@ -52,8 +53,8 @@ pub(super) async fn create(
         check_store(&sandbox, params.get("store").map(String::as_str))?;
         authorize(&sandbox, &headers, CATALOG_PRODUCTS)?;
         let body = json_body(&body)?;
-        let index = save(&sandbox, None, product_object(&body)?)?;
-        Ok(product_json(&sandbox.inner.data.catalog, index))
+        let saved = save(&sandbox, None, product_object(&body)?)?;
+        Ok(saved_json(&sandbox.inner.data.catalog, saved))
     })())
 }
 
@@ -71,8 +72,8 @@ pub(super) async fn update(
         authorize(&sandbox, &headers, CATALOG_PRODUCTS)?;
         let body = json_body(&body)?;
         let sku = params.get("sku").map(String::as_str);
-        let index = save(&sandbox, sku, product_object(&body)?)?;
-        Ok(product_json(&sandbox.inner.data.catalog, index))
+        let saved = save(&sandbox, sku, product_object(&body)?)?;
+        Ok(saved_json(&sandbox.inner.data.catalog, saved))
     })())
 }
 
@@ -86,12 +87,28 @@ pub(super) fn product_object(body: &Value) -> Result<&Map<String, Value>, RestEr
     }
 }
 
-/// Saves a product (the SKU of the path wins over the body's, as in Commerce); its index.
+/// What a save wrote: a product, or a variant of the configurable product at `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Saved {
+    pub index: u32,
+    pub variant: Option<Variant>,
+}
+
+/// The saved product or variant as `catalog-data-product-interface`.
+pub(super) fn saved_json(catalog: &Catalog, saved: Saved) -> Value {
+    match saved.variant {
+        Some(variant) => variants::variant_json(catalog, saved.index, variant),
+        None => product_json(catalog, saved.index),
+    }
+}
+
+/// Saves a product or a configurable product's variant (the SKU of the path wins over the
+/// body's, as in Commerce).
 pub(super) fn save(
     sandbox: &Sandbox,
     path_sku: Option<&str>,
     input: &Map<String, Value>,
-) -> Result<u32, RestError> {
+) -> Result<Saved, RestError> {
     let body_sku = super::product_model::text(input, "sku")?;
     let sku = path_sku
         .map(str::to_owned)
@@ -115,20 +132,27 @@ pub(super) fn save(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let existing = catalog.product_by_sku(&sku);
-    if existing.is_none() && catalog.item_by_sku(&sku).is_some() {
-        return Err(RestError::input(
-            "The sandbox derives \"%1\" from its configurable product; variants cannot be saved over REST.",
-            &[&sku],
-        ));
+    if existing.is_none()
+        && let Some((index, Some(variant))) = catalog.item_by_sku(&sku)
+    {
+        variants::save(catalog, index, variant, input)?;
+        return Ok(Saved {
+            index,
+            variant: Some(variant),
+        });
     }
     let mut product = match existing {
         Some(index) => catalog.product(index).clone(),
         None => new_product(catalog, &sku, input),
     };
     apply(catalog, input, &mut product, existing.is_none())?;
-    catalog.save_product(existing, product).map_err(|e| {
+    let index = catalog.save_product(existing, product).map_err(|e| {
         tracing::warn!(error = %e, "sandbox product save refused");
         RestError::input("The product was unable to be saved. Please try again.", &[])
+    })?;
+    Ok(Saved {
+        index,
+        variant: None,
     })
 }
 

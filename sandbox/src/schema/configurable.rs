@@ -220,7 +220,8 @@ pub(super) fn variant_by_option_uids(matrix: &Configurable, uids: &[String]) -> 
         .find(|v| chosen.iter().all(|&(a, value)| a.of(v) == value))
 }
 
-pub(super) fn variants(scope: &RequestScope, at: &At<'_>) -> Value {
+/// The variants still offered (a variant disabled over REST is left out, as in Commerce).
+pub(super) fn variants(data: &Data, scope: &RequestScope, at: &At<'_>) -> Value {
     let Some(matrix) = at
         .product
         .configurable
@@ -232,6 +233,7 @@ pub(super) fn variants(scope: &RequestScope, at: &At<'_>) -> Value {
     Value::Array(
         matrix
             .variants()
+            .filter(|v| data.catalog.is_variant_offered(v.id))
             .map(|v| json!({ "attributes": variant_attributes(&v), "product": variant_ref(scope, at.index, v) }))
             .collect(),
     )
@@ -263,7 +265,8 @@ pub(super) fn selection(
                 .map(|v| (a, v))
         })
         .collect();
-    let in_stock = |v: &Variant| data.catalog.variant_qty(v.id) > 0;
+    let in_stock =
+        |v: &Variant| data.catalog.is_variant_offered(v.id) && data.catalog.variant_qty(v.id) > 0;
     // A value is available when an in-stock variant has it and agrees with the other choices.
     let available = |attribute: Attribute, value: u8| {
         matrix.variants().any(|v| {

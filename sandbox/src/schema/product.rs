@@ -86,8 +86,11 @@ impl At<'_> {
         }
     }
 
-    pub(super) fn unit_price(&self, view: &PriceView) -> UnitPrice {
-        view.unit_price(self.product, self.variant.map(|v| v.size))
+    pub(super) fn unit_price(&self, catalog: &Catalog, view: &PriceView) -> UnitPrice {
+        match self.variant {
+            Some(v) => view.variant_unit_price(catalog, self.index, v),
+            None => view.unit_price(self.product, None),
+        }
     }
 }
 
@@ -220,7 +223,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
                 .unwrap_or_else(|| format!("<p>{}</p>", short_text(&d.catalog, at)));
             Ok(json!({ "html": html }))
         },
-        "special_price" => |_, scope, _, at| {
+        "special_price" => |d, scope, _, at| {
             if at.product.special_percent == 0 || at.is_configurable() || at.is_bundle() {
                 return Ok(Value::Null);
             }
@@ -229,7 +232,9 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
                 group_discount: 0,
                 ..scope.price_view()
             };
-            Ok(json!(view.amount(at.unit_price(&view).final_price)))
+            Ok(json!(
+                view.amount(at.unit_price(&d.catalog, &view).final_price)
+            ))
         },
         "created_at" | "updated_at" => {
             |_, _, _, at| Ok(json!(timestamp(at.product.age_days, at.index)))
@@ -295,12 +300,12 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
             let view = scope.price_view();
             Ok(match types::price_bounds(&d.catalog, &view, at) {
                 Some((minimum, maximum)) => range_json(&view, minimum, maximum),
-                None => price_range(&view, at),
+                None => price_range(&d.catalog, &view, at),
             })
         },
-        "price_tiers" => |_, scope, _, at| {
+        "price_tiers" => |d, scope, _, at| {
             Ok(match at.product.kind {
-                Kind::Standard | Kind::Virtual => price_tiers(&scope.price_view(), at),
+                Kind::Standard | Kind::Virtual => price_tiers(&d.catalog, &scope.price_view(), at),
                 Kind::Downloadable(_) | Kind::Bundle(_) => json!([]),
             })
         },
@@ -308,7 +313,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
             let view = scope.price_view();
             Ok(match types::price_bounds(&d.catalog, &view, at) {
                 Some((minimum, maximum)) => legacy_json(&view, minimum, maximum),
-                None => legacy_prices(&view, at),
+                None => legacy_prices(&d.catalog, &view, at),
             })
         },
         "downloadable_product_links" if type_name == "DownloadableProduct" => {
@@ -348,7 +353,7 @@ pub(super) fn field(type_name: &str, name: &str) -> Option<Handler> {
             |_, _, _, at| Ok(configurable::options(at))
         }
         "variants" if type_name == "ConfigurableProduct" => {
-            |_, scope, _, at| Ok(configurable::variants(scope, at))
+            |d, scope, _, at| Ok(configurable::variants(d, scope, at))
         }
         "configurable_product_options_selection" if type_name == "ConfigurableProduct" => {
             configurable::selection
@@ -494,24 +499,27 @@ pub(super) fn product_price(view: &PriceView, unit: UnitPrice) -> Value {
 }
 
 /// `PriceRange`: a variant's own price, or the range over a configurable product's sizes.
-pub(super) fn price_range(view: &PriceView, at: &At<'_>) -> Value {
+pub(super) fn price_range(catalog: &Catalog, view: &PriceView, at: &At<'_>) -> Value {
     let (minimum, maximum) = match at.variant {
-        Some(_) => (at.unit_price(view), at.unit_price(view)),
+        Some(_) => (at.unit_price(catalog, view), at.unit_price(catalog, view)),
         None => {
-            let range = view.price_range(at.product);
+            let range = view.range_of(catalog, at.index);
             (range.minimum, range.maximum)
         }
     };
     json!({ "minimum_price": product_price(view, minimum), "maximum_price": product_price(view, maximum) })
 }
 
-fn price_tiers(view: &PriceView, at: &At<'_>) -> Value {
-    let size = at
-        .variant
-        .map(|v| v.size)
-        .or(at.product.configurable.as_ref().map(|c| c.size_from));
+fn price_tiers(catalog: &Catalog, view: &PriceView, at: &At<'_>) -> Value {
+    let tiers = match at.variant {
+        Some(_) => view.tiers_of(at.product, at.unit_price(catalog, view)),
+        None => {
+            let size = at.product.configurable.as_ref().map(|c| c.size_from);
+            view.tiers(at.product, size)
+        }
+    };
     Value::Array(
-        view.tiers(at.product, size)
+        tiers
             .into_iter()
             .map(|tier| {
                 json!({
@@ -530,11 +538,11 @@ pub(super) fn range_json(view: &PriceView, minimum: UnitPrice, maximum: UnitPric
 }
 
 /// The deprecated `ProductPrices`.
-fn legacy_prices(view: &PriceView, at: &At<'_>) -> Value {
+fn legacy_prices(catalog: &Catalog, view: &PriceView, at: &At<'_>) -> Value {
     let (minimum, maximum) = match at.variant {
-        Some(_) => (at.unit_price(view), at.unit_price(view)),
+        Some(_) => (at.unit_price(catalog, view), at.unit_price(catalog, view)),
         None => {
-            let range = view.price_range(at.product);
+            let range = view.range_of(catalog, at.index);
             (range.minimum, range.maximum)
         }
     };

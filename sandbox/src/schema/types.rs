@@ -29,7 +29,7 @@ pub(super) fn price_bounds(
 ) -> Option<(UnitPrice, UnitPrice)> {
     match &at.product.kind {
         Kind::Downloadable(d) => {
-            let base = at.unit_price(view);
+            let base = at.unit_price(catalog, view);
             if !d.links_purchased_separately {
                 return Some((base, base));
             }

@@ -69,13 +69,20 @@ fn resolve(catalog: &Catalog, item: &CartItemInput) -> Result<(u32, LineKind), U
     {
         return Err(UserError::product_not_found(parent));
     }
-    match (variant, &catalog.product(product).configurable) {
+    let resolved = match (variant, &catalog.product(product).configurable) {
         (Some(variant), _) => Ok((product, LineKind::Configurable { variant })),
         (None, None) => types::line_kind(catalog.product(product), item).map(|k| (product, k)),
         (None, Some(matrix)) => configurable::variant_by_uids(matrix, &item.selected_options)
             .map(|variant| (product, LineKind::Configurable { variant }))
             .ok_or_else(UserError::options_required),
+    }?;
+    // A variant disabled over REST is no longer sold (Commerce answers as for a missing SKU).
+    if let (_, LineKind::Configurable { variant }) = &resolved
+        && !catalog.is_variant_offered(variant.id)
+    {
+        return Err(UserError::product_not_found(sku));
     }
+    Ok(resolved)
 }
 
 fn user_error_json(error: &UserError) -> Value {
