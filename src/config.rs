@@ -23,7 +23,7 @@ mod load;
 mod store;
 
 pub use feeds::FeedConfig;
-pub use jobs::{ContentMode, FlowConfig, JobsConfig, Vanished};
+pub use jobs::{ContentMode, FlowConfig, FlowDefaults, FlowSettings, JobsConfig, Vanished};
 pub use store::{SessionConfig, StoreConfig};
 
 /// The environment variable naming the configuration file (read by the CLI, never an option).

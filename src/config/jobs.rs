@@ -1,5 +1,6 @@
 //! `[jobs]`: the durable job runtime (`src/jobs/`) and one table per back-office flow.
 
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -33,13 +34,13 @@ pub struct JobsConfig {
     #[serde(skip_serializing)]
     pub admin_token: Option<SecretString>,
     /// ERP → Commerce: product master (async bulk) and base prices.
-    pub product_master: FlowConfig,
+    pub product_master: FlowConfig<ProductMasterDefaults>,
     /// ERP/WMS → Commerce: the whole stock, daily.
-    pub inventory_full: FlowConfig,
+    pub inventory_full: FlowConfig<InventoryFullDefaults>,
     /// ERP/WMS → Commerce: changed stock only, every few minutes.
-    pub inventory_delta: FlowConfig,
+    pub inventory_delta: FlowConfig<InventoryDeltaDefaults>,
     /// PIM → Commerce: names, descriptions, attributes, categories, images.
-    pub catalog_content: FlowConfig,
+    pub catalog_content: FlowConfig<CatalogContentDefaults>,
     /// What the full inventory sync does with a Commerce source item the feed no longer lists:
     /// `zero` (quantity 0, out of stock) or `delete` (`/V1/inventory/source-items-delete`).
     pub inventory_vanished: Vanished,
@@ -61,45 +62,89 @@ impl Default for JobsConfig {
             bulk_poll_ms: 1_000,
             bulk_timeout_secs: 1_800,
             admin_token: None,
-            product_master: FlowConfig::new("0 */15 * * * *", 100, 4),
-            inventory_full: FlowConfig::new("0 30 2 * * *", 500, 2),
-            inventory_delta: FlowConfig::new("0 */5 * * * *", 500, 2),
-            catalog_content: FlowConfig::new("0 0 * * * *", 100, 2),
+            product_master: FlowConfig::default(),
+            inventory_full: FlowConfig::default(),
+            inventory_delta: FlowConfig::default(),
+            catalog_content: FlowConfig::default(),
             inventory_vanished: Vanished::Zero,
             catalog_content_mode: ContentMode::Rest,
         }
     }
 }
 
-/// What every flow has.
+/// Each flow's defaults. A flow's table that sets only some options keeps the flow's own
+/// defaults for the others (a plain `Default` would hand every flow the same ones).
+pub trait FlowDefaults {
+    const SCHEDULE: &'static str;
+    const BATCH_SIZE: u32;
+    const CONCURRENCY: u32;
+}
+
+macro_rules! flow_defaults {
+    ($($name:ident: $schedule:literal, $batch:literal, $concurrency:literal;)*) => {$(
+        #[derive(Debug, Clone)]
+        pub enum $name {}
+        impl FlowDefaults for $name {
+            const SCHEDULE: &'static str = $schedule;
+            const BATCH_SIZE: u32 = $batch;
+            const CONCURRENCY: u32 = $concurrency;
+        }
+    )*};
+}
+
+flow_defaults! {
+    ProductMasterDefaults: "0 */15 * * * *", 100, 4;
+    InventoryFullDefaults: "0 30 2 * * *", 500, 2;
+    InventoryDeltaDefaults: "0 */5 * * * *", 500, 2;
+    CatalogContentDefaults: "0 0 * * * *", 100, 2;
+}
+
+/// What every flow has (`[jobs.<flow>]`), with the flow's own defaults `D`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FlowConfig {
+#[serde(deny_unknown_fields, default, bound = "")]
+pub struct FlowConfig<D: FlowDefaults> {
     /// Whether the schedule runs it (`jobs run` works either way).
     pub enabled: bool,
     /// When it runs: a cron expression with seconds (`sec min hour day month weekday`), UTC.
     pub schedule: String,
-    /// Items per page read from the source and per Commerce request.
+    /// Items per Commerce request (1 to 1000); a source page holds `batch_size × concurrency`.
     pub batch_size: u32,
-    /// Commerce requests of one run in flight at once.
+    /// Commerce requests of one run in flight at once (1 to 32).
     pub concurrency: u32,
+    #[serde(skip)]
+    defaults: PhantomData<D>,
 }
 
-impl FlowConfig {
-    fn new(schedule: &str, batch_size: u32, concurrency: u32) -> Self {
+impl<D: FlowDefaults> Default for FlowConfig<D> {
+    fn default() -> Self {
         Self {
             enabled: true,
-            schedule: schedule.into(),
-            batch_size,
-            concurrency,
+            schedule: D::SCHEDULE.into(),
+            batch_size: D::BATCH_SIZE,
+            concurrency: D::CONCURRENCY,
+            defaults: PhantomData,
         }
     }
 }
 
-impl Default for FlowConfig {
-    fn default() -> Self {
-        FlowConfig::new("0 0 * * * *", 100, 1)
+impl<D: FlowDefaults> FlowConfig<D> {
+    pub fn settings(&self) -> FlowSettings {
+        FlowSettings {
+            enabled: self.enabled,
+            schedule: self.schedule.clone(),
+            batch_size: self.batch_size,
+            concurrency: self.concurrency,
+        }
     }
+}
+
+/// One flow's settings, whichever flow.
+#[derive(Debug, Clone)]
+pub struct FlowSettings {
+    pub enabled: bool,
+    pub schedule: String,
+    pub batch_size: u32,
+    pub concurrency: u32,
 }
 
 /// See [`JobsConfig::inventory_vanished`].
@@ -123,12 +168,12 @@ const MIN_ADMIN_TOKEN_CHARS: usize = 24;
 
 impl JobsConfig {
     /// Each flow's name and common settings.
-    pub fn flows(&self) -> [(&'static str, &FlowConfig); 4] {
+    pub fn flows(&self) -> [(&'static str, FlowSettings); 4] {
         [
-            ("product_master", &self.product_master),
-            ("inventory_full", &self.inventory_full),
-            ("inventory_delta", &self.inventory_delta),
-            ("catalog_content", &self.catalog_content),
+            ("product_master", self.product_master.settings()),
+            ("inventory_full", self.inventory_full.settings()),
+            ("inventory_delta", self.inventory_delta.settings()),
+            ("catalog_content", self.catalog_content.settings()),
         ]
     }
 
@@ -187,5 +232,21 @@ impl JobsConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_table_setting_one_option_keeps_the_flows_own_defaults_for_the_others() {
+        let config: JobsConfig =
+            toml::from_str("[inventory_full]\nconcurrency = 4\n").expect("parses");
+        assert_eq!(config.inventory_full.concurrency, 4);
+        assert_eq!(config.inventory_full.batch_size, 500);
+        assert_eq!(config.inventory_full.schedule, "0 30 2 * * *");
+        assert_eq!(config.product_master.batch_size, 100);
+        assert_eq!(config.product_master.schedule, "0 */15 * * * *");
     }
 }

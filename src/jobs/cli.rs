@@ -64,7 +64,11 @@ pub async fn list(config: &Config) -> anyhow::Result<Exit> {
     let store = open_store(config).await?;
     let jobs = open_jobs(config, store.clone(), None).await?;
     // In the demo (no Commerce configured) `serve` points every flow at its embedded sandbox.
-    let missing = |flow: FlowName| (!config.uses_sandbox()).then(|| jobs.missing(flow)).flatten();
+    let missing = |flow: FlowName| {
+        (!config.uses_sandbox())
+            .then(|| jobs.missing(flow))
+            .flatten()
+    };
     let mut rows = vec![[
         "FLOW".to_string(),
         "ENABLED".into(),

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::FlowConfig;
+use crate::config::FlowSettings;
 use crate::store::{Progress, RunCounts, RunIssue, RunRecord, Store, StoreError, unix_now};
 
 /// Why an attempt failed.
@@ -42,13 +42,18 @@ pub struct RunContext {
     store: Store,
     /// The run as this attempt started it.
     pub run: RunRecord,
-    pub settings: FlowConfig,
+    pub settings: FlowSettings,
     /// How long each progress step extends the flow's lease, in seconds.
     lease_secs: i64,
 }
 
 impl RunContext {
-    pub(crate) fn new(store: Store, run: RunRecord, settings: FlowConfig, lease_secs: i64) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        run: RunRecord,
+        settings: FlowSettings,
+        lease_secs: i64,
+    ) -> Self {
         Self {
             store,
             run,

@@ -19,6 +19,9 @@ use crate::config::{JobsConfig, Vanished};
 use crate::sources::commerce::admin::model::{SourceItem, SourceItemKey};
 use crate::store::RunCounts;
 
+/// Source items per page when listing Commerce's (reading is cheap; fewer calls matter).
+const LIST_PAGE_SIZE: u32 = 1_000;
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Cursor {
     /// The WMS's cursor of the next page (`None` before the first).
@@ -121,18 +124,21 @@ async fn zero_vanished(
 ) -> Result<(), FlowError> {
     let commerce = deps.commerce()?;
     let seen: HashSet<String> = run.seen().await?;
-    let page_size = run.batch_size().max(100);
     let mut vanished = Vec::new();
     let mut calls = 0;
     for source in &cursor.sources {
+        // Pages until Commerce's total is listed (or a page comes back empty): Commerce may
+        // answer fewer items per page than asked for.
         let mut page = 1;
+        let mut listed: u64 = 0;
         loop {
             calls += 1;
             let answer = commerce
-                .list_source_items(source, page, page_size)
+                .list_source_items(source, page, LIST_PAGE_SIZE)
                 .await
                 .map_err(|e| super::bulk::flow_error("list source items", e))?;
-            let count = answer.items.len();
+            let count = answer.items.len() as u64;
+            listed += count;
             for item in answer.items {
                 let already_zero = item.quantity == 0.0 && item.status == 0;
                 let listed = seen.contains(&key(&item)) || seen.contains(&any_source(&item.sku));
@@ -140,7 +146,6 @@ async fn zero_vanished(
                     vanished.push(item);
                 }
             }
-            let listed = u64::from(page) * u64::from(page_size);
             if count == 0 || listed >= answer.total_count {
                 break;
             }

@@ -34,7 +34,7 @@ use std::sync::Arc;
 pub use context::{FlowError, Outcome, RunContext};
 pub use runtime::{Jobs, JobsError};
 
-use crate::config::JobsConfig;
+use crate::config::{FlowSettings, JobsConfig};
 use crate::extensions::StockService;
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::erp::Erp;
@@ -85,12 +85,12 @@ impl FlowName {
     }
 
     /// The schedule and sizes of this flow.
-    pub fn settings(self, config: &JobsConfig) -> &crate::config::FlowConfig {
+    pub fn settings(self, config: &JobsConfig) -> FlowSettings {
         match self {
-            FlowName::ProductMaster => &config.product_master,
-            FlowName::InventoryFull => &config.inventory_full,
-            FlowName::InventoryDelta => &config.inventory_delta,
-            FlowName::CatalogContent => &config.catalog_content,
+            FlowName::ProductMaster => config.product_master.settings(),
+            FlowName::InventoryFull => config.inventory_full.settings(),
+            FlowName::InventoryDelta => config.inventory_delta.settings(),
+            FlowName::CatalogContent => config.catalog_content.settings(),
         }
     }
 }

@@ -246,7 +246,12 @@ impl Jobs {
         let poll = Duration::from_millis(config.poll_ms);
         // apalis refuses a worker id seen alive within the heartbeat window, so every start
         // gets its own: host, process, and a random part.
-        let name = format!("{}@{}.{:04x}", flow.as_str(), self.rt.worker_tag, fastrand_u16());
+        let name = format!(
+            "{}@{}.{:04x}",
+            flow.as_str(),
+            self.rt.worker_tag,
+            fastrand_u16()
+        );
         let retries = usize::try_from(config.max_attempts).unwrap_or(1);
         let backoff = ExponentialBackoffMaker::new(
             Duration::from_millis(config.backoff_min_ms),
@@ -299,10 +304,15 @@ impl Jobs {
     }
 
     fn register_schedule(&self, monitor: Monitor, flow: FlowName) -> Result<Monitor, JobsError> {
-        let expression = &flow.settings(&self.rt.config).schedule;
-        let schedule = cron::Schedule::from_str(expression)
+        let expression = flow.settings(&self.rt.config).schedule;
+        let schedule = cron::Schedule::from_str(&expression)
             .map_err(|e| JobsError::Queue(format!("schedule of {}: {e}", flow.as_str())))?;
-        let name = format!("{}-schedule@{}.{:04x}", flow.as_str(), self.rt.worker_tag, fastrand_u16());
+        let name = format!(
+            "{}-schedule@{}.{:04x}",
+            flow.as_str(),
+            self.rt.worker_tag,
+            fastrand_u16()
+        );
         let jobs = self.clone();
         Ok(monitor.register(move |_| {
             WorkerBuilder::new(name.clone())
@@ -351,7 +361,7 @@ impl Jobs {
             // Finished already (a duplicate delivery) or never recorded.
             return Ok(Attempted::Done);
         };
-        let settings = flow.settings(&self.rt.config).clone();
+        let settings = flow.settings(&self.rt.config);
         let mut context = RunContext::new(self.rt.store.clone(), run.clone(), settings, lease);
         let result = AssertUnwindSafe(self.dispatch(flow, &mut context))
             .catch_unwind()
@@ -459,7 +469,7 @@ impl Jobs {
             else {
                 break;
             };
-            let settings = flow.settings(&self.rt.config).clone();
+            let settings = flow.settings(&self.rt.config);
             let mut context = RunContext::new(self.rt.store.clone(), run, settings, lease);
             let result = async {
                 if std::mem::take(&mut first) && !skipped.is_empty() {

@@ -418,7 +418,10 @@ async fn catalog_content_from_the_pim_shows_in_the_storefront_in_both_modes() {
         let mut cursor: Option<String> = None;
         let mut wanted = BTreeMap::new();
         loop {
-            let page = pim.content_changes(0, cursor.as_deref(), 1000).await.expect("PIM answers");
+            let page = pim
+                .content_changes(0, cursor.as_deref(), 1000)
+                .await
+                .expect("PIM answers");
             for p in page.items {
                 if changed.contains(&p.sku) {
                     wanted.insert(p.sku.clone(), p);
@@ -432,7 +435,11 @@ async fn catalog_content_from_the_pim_shows_in_the_storefront_in_both_modes() {
         assert_eq!(wanted.len(), changed.len(), "{mode:?}");
         for (sku, p) in &wanted {
             let product = h.rest_get(&format!("products/{}", urlencode(sku))).await;
-            assert_eq!(product["name"], p.name.as_str(), "{mode:?}: {sku}: {product}");
+            assert_eq!(
+                product["name"],
+                p.name.as_str(),
+                "{mode:?}: {sku}: {product}"
+            );
             let description = product["custom_attributes"]
                 .as_array()
                 .and_then(|a| a.iter().find(|c| c["attribute_code"] == "description"))

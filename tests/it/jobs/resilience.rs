@@ -66,11 +66,17 @@ async fn bulk_operations_that_keep_failing_retriably_are_resubmitted_then_dead_l
     assert_eq!(run.state, RunState::Dead, "{run:?}");
     assert_eq!(run.attempts, 3);
     let error = run.last_error.clone().unwrap_or_default();
-    assert!(error.contains("still failing after 3 resubmissions"), "{error}");
+    assert!(
+        error.contains("still failing after 3 resubmissions"),
+        "{error}"
+    );
     // Each attempt resubmitted the failed operations alone: per attempt one bulk, three
     // resubmissions, each polled at least once.
     let journal = h.sandbox.sandbox.rest_journal();
-    let bulks = journal.iter().filter(|e| e.path.contains("/async/bulk/")).count();
+    let bulks = journal
+        .iter()
+        .filter(|e| e.path.contains("/async/bulk/"))
+        .count();
     assert!(bulks >= 3 * 4, "{bulks} bulk submissions");
     h.shutdown().await;
 }
