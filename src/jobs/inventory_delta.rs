@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::FlowDeps;
 use super::context::{FlowError, Outcome, RunContext};
-use super::inventory_full::write_source_items;
-use super::stock::{StockBatch, commerce_sources, source_error, validate_rows};
+use super::inventory_full::{step_size, write_source_items};
+use super::stock::{StockBatch, StockFeed, commerce_sources, read_step, validate_rows};
 use crate::store::RunCounts;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -26,12 +26,15 @@ pub async fn run_once(run: &mut RunContext, deps: &FlowDeps) -> Result<Outcome, 
     let mut calls = 0;
     let known = commerce_sources(commerce, &mut calls).await?;
     let mut cursor: Cursor = run.cursor().unwrap_or_default();
-    let page_size = (run.batch_size() * run.settings.concurrency).min(1_000);
+    let want = step_size(run);
     loop {
-        let page = erp
-            .stock_changes(since, cursor.feed.as_deref(), page_size)
-            .await
-            .map_err(source_error)?;
+        let page = read_step(
+            erp,
+            StockFeed::ChangedSince(since),
+            cursor.feed.clone(),
+            want,
+        )
+        .await?;
         cursor.watermark = cursor.watermark.max(page.watermark);
         let StockBatch {
             items,

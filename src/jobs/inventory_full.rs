@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::FlowDeps;
 use super::bulk::{Written, write_isolating};
 use super::context::{FlowError, Outcome, RunContext};
-use super::stock::{StockBatch, commerce_sources, forget, source_error, validate_rows};
+use super::stock::{StockBatch, StockFeed, commerce_sources, forget, read_step, validate_rows};
 use crate::config::{JobsConfig, Vanished};
 use crate::sources::commerce::admin::model::{SourceItem, SourceItemKey};
 use crate::store::RunCounts;
@@ -42,13 +42,10 @@ pub async fn run_once(
     let mut calls = 0;
     let known = commerce_sources(commerce, &mut calls).await?;
     let mut cursor: Cursor = run.cursor().unwrap_or_default();
-    let page_size = (run.batch_size() * run.settings.concurrency).min(1_000);
+    let want = step_size(run);
     let mut first_calls = calls;
     while !cursor.feed_done {
-        let page = erp
-            .stock_full(cursor.feed.as_deref(), page_size)
-            .await
-            .map_err(source_error)?;
+        let page = read_step(erp, StockFeed::Full, cursor.feed.clone(), want).await?;
         let StockBatch {
             items,
             issues,
@@ -81,6 +78,11 @@ pub async fn run_once(
 /// `sku@source`, the key of a source item in the seen set and in issues.
 fn key(item: &SourceItem) -> String {
     format!("{}@{}", item.sku, item.source_code)
+}
+
+/// Rows per step: `batch_size` per Commerce request, `concurrency` requests at once.
+pub(super) fn step_size(run: &RunContext) -> usize {
+    usize::try_from(run.batch_size()).unwrap_or(1).max(1) * run.concurrency().max(1)
 }
 
 /// The seen-set key standing for every source of `sku`.

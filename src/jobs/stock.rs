@@ -8,8 +8,8 @@ use super::bulk::flow_error;
 use super::context::FlowError;
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::admin::model::SourceItem;
-use crate::sources::erp::StockRow;
-use crate::sources::feed::Rejected;
+use crate::sources::erp::{Erp, StockRow};
+use crate::sources::feed::{Page, Rejected};
 use crate::store::RunIssue;
 
 /// A page of WMS rows, checked.
@@ -83,4 +83,47 @@ pub(super) async fn forget(deps: &FlowDeps, skus: &[String]) {
 /// A feed's failure: worth a retry (the connector's own retries and breaker ran already).
 pub(super) fn source_error(e: impl std::fmt::Display) -> FlowError {
     FlowError::Retriable(format!("ERP/WMS feed: {e}"))
+}
+
+/// Which stock feed a flow reads.
+#[derive(Clone, Copy)]
+pub(super) enum StockFeed {
+    /// Every row (`/erp/v1/stock`).
+    Full,
+    /// Rows changed at or after this Unix second (`/erp/v1/stock/changes`).
+    ChangedSince(i64),
+}
+
+/// Reads feed pages from `cursor` until `want` rows (one step's worth: `batch_size ×
+/// concurrency`, which may span several of the feed's pages) or the end of the feed.
+pub(super) async fn read_step(
+    erp: &dyn Erp,
+    feed: StockFeed,
+    mut cursor: Option<String>,
+    want: usize,
+) -> Result<Page<StockRow>, FlowError> {
+    let mut step = Page {
+        items: Vec::new(),
+        rejected: Vec::new(),
+        next_cursor: None,
+        watermark: None,
+    };
+    loop {
+        let limit = u32::try_from((want - step.items.len()).clamp(1, 1_000)).unwrap_or(1_000);
+        let page = match feed {
+            StockFeed::Full => erp.stock_full(cursor.as_deref(), limit).await,
+            StockFeed::ChangedSince(since) => {
+                erp.stock_changes(since, cursor.as_deref(), limit).await
+            }
+        }
+        .map_err(source_error)?;
+        step.items.extend(page.items);
+        step.rejected.extend(page.rejected);
+        step.watermark = step.watermark.max(page.watermark);
+        cursor = page.next_cursor;
+        if cursor.is_none() || step.items.len() + step.rejected.len() >= want {
+            step.next_cursor = cursor;
+            return Ok(step);
+        }
+    }
 }

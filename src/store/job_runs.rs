@@ -326,13 +326,21 @@ impl<'a> JobRuns<'a> {
                 .execute(&mut *tx)
                 .await?;
             }
-            for key in step.seen {
-                sqlx::query(
-                    "INSERT INTO job_run_seen (run_id, item_key) VALUES ($1, $2) \
-                     ON CONFLICT DO NOTHING",
+            if !step.seen.is_empty() {
+                // One row per step (keys newline-separated): a 100,000-item sync stores a few
+                // hundred rows, not 100,000.
+                let seq: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM job_run_seen WHERE run_id = $1",
                 )
                 .bind(run_id)
-                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO job_run_seen (run_id, seq, item_keys) VALUES ($1, $2, $3)",
+                )
+                .bind(run_id)
+                .bind(seq)
+                .bind(step.seen.join("\n"))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -359,11 +367,16 @@ impl<'a> JobRuns<'a> {
 
     /// The item keys the run has seen so far.
     pub async fn seen(&self, run_id: &str) -> Result<HashSet<String>, StoreError> {
-        let sql = "SELECT item_key FROM job_run_seen WHERE run_id = $1";
-        let keys: Vec<String> = on_pool!(self.store, pool => {
+        let sql = "SELECT item_keys FROM job_run_seen WHERE run_id = $1";
+        let rows: Vec<String> = on_pool!(self.store, pool => {
             sqlx::query_scalar(sql).bind(run_id).fetch_all(pool).await?
         });
-        Ok(keys.into_iter().collect())
+        Ok(rows
+            .iter()
+            .flat_map(|keys| keys.split('\n'))
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 
     /// The stored reasons of a run, in the order they happened.

@@ -1,6 +1,7 @@
 -- The job runtime's own records (apalis keeps its queue in its own tables): one row per run with
 -- its counters and durable cursor, the reasons items were skipped or failed, the keys a full
--- sync has seen (so a resumed run still knows what vanished), and per flow its watermark and
+-- sync has seen (one row per step, keys newline-separated: a resumed run still knows what
+-- vanished), and per flow its watermark and
 -- the lease that keeps two runs of one flow from overlapping across replicas.
 -- Times are Unix seconds.
 
@@ -42,8 +43,9 @@ CREATE TABLE job_run_issues (
 
 CREATE TABLE job_run_seen (
     run_id TEXT NOT NULL,
-    item_key TEXT NOT NULL,
-    PRIMARY KEY (run_id, item_key)
+    seq BIGINT NOT NULL,
+    item_keys TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
 );
 
 CREATE TABLE job_flows (
