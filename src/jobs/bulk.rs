@@ -15,7 +15,7 @@ use super::context::{FlowError, RunContext};
 use crate::config::JobsConfig;
 use crate::sources::commerce::admin::model::{OperationStatus, ProductWrite};
 use crate::sources::commerce::admin::{AdminError, CommerceAdmin};
-use crate::store::RunIssue;
+use crate::store::{RunCounts, RunIssue};
 
 /// Rounds of resubmitting retriably failed operations before the attempt gives up (and the
 /// run is retried after a backoff, from the same cursor).
@@ -30,6 +30,32 @@ pub struct Written {
     pub failed: Vec<RunIssue>,
     /// Requests sent.
     pub calls: i64,
+}
+
+impl Written {
+    /// Adds another batch's outcome.
+    pub fn add(&mut self, other: Written) {
+        self.written.extend(other.written);
+        self.failed.extend(other.failed);
+        self.calls += other.calls;
+    }
+
+    /// The counters of a step that read `read` items, skipped `skipped` of them and made
+    /// `other_calls` Commerce calls besides these writes.
+    pub fn counts(&self, read: i64, skipped: i64, other_calls: i64) -> RunCounts {
+        RunCounts {
+            read,
+            written: count(self.written.len()),
+            skipped,
+            failed: count(self.failed.len()),
+            commerce_calls: self.calls + other_calls,
+        }
+    }
+}
+
+/// A length as a counter.
+pub fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Maps a Commerce admin error of a whole call to the attempt's fate.

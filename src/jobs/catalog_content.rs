@@ -5,23 +5,16 @@
 //! format to `POST /V1/import/json`, which is cheaper for large drops — and is the path
 //! `storefront-bff import FILE` takes with a file's rows ([`import_rows`]).
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::FlowDeps;
-use super::bulk::{Written, flow_error, write_products};
-use super::context::{FlowError, Outcome, RunContext};
+use super::bulk::{Written, count, flow_error, write_products};
+use super::context::{FeedCursor, FlowError, Outcome, RunContext};
 use crate::config::{ContentMode, JobsConfig};
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::admin::model::{ImportBehavior, MediaEntry, ProductWrite};
 use crate::sources::pim::{AttributeValue, PimProduct};
-use crate::store::{RunCounts, RunIssue};
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Cursor {
-    feed: Option<String>,
-    watermark: Option<i64>,
-}
+use crate::store::RunIssue;
 
 pub async fn run_once(
     run: &mut RunContext,
@@ -30,8 +23,8 @@ pub async fn run_once(
 ) -> Result<Outcome, FlowError> {
     let pim = deps.pim()?;
     let commerce = deps.commerce()?;
-    let since = run.since().and_then(|w| w.parse::<i64>().ok()).unwrap_or(0);
-    let mut cursor: Cursor = run.cursor().unwrap_or_default();
+    let since = run.since_second();
+    let mut cursor: FeedCursor = run.cursor().unwrap_or_default();
     let batch = usize::try_from(run.batch_size()).unwrap_or(1).max(1);
     let page_size = (run.batch_size() * run.settings.concurrency).min(1_000);
     loop {
@@ -40,13 +33,13 @@ pub async fn run_once(
             .await
             .map_err(|e| FlowError::Retriable(format!("PIM feed: {e}")))?;
         cursor.watermark = cursor.watermark.max(page.watermark);
-        let read = i64::try_from(page.items.len() + page.rejected.len()).unwrap_or(0);
+        let read = count(page.items.len() + page.rejected.len());
         let mut issues: Vec<RunIssue> = page
             .rejected
             .into_iter()
             .map(|r| RunIssue::skipped(r.key, r.reason))
             .collect();
-        let skipped = i64::try_from(issues.len()).unwrap_or(0);
+        let skipped = count(issues.len());
         let written = match config.catalog_content_mode {
             ContentMode::Rest => {
                 let chunks = page.items.chunks(batch).map(|chunk| {
@@ -59,10 +52,7 @@ pub async fn run_once(
                 });
                 let mut all = Written::default();
                 for result in futures_util::future::join_all(chunks).await {
-                    let w = result?;
-                    all.written.extend(w.written);
-                    all.failed.extend(w.failed);
-                    all.calls += w.calls;
+                    all.add(result?);
                 }
                 all
             }
@@ -73,21 +63,13 @@ pub async fn run_once(
         };
         issues.extend(written.failed.iter().cloned());
         cursor.feed = page.next_cursor;
-        let counts = RunCounts {
-            read,
-            written: i64::try_from(written.written.len()).unwrap_or(0),
-            skipped,
-            failed: i64::try_from(written.failed.len()).unwrap_or(0),
-            commerce_calls: written.calls,
-        };
+        let counts = written.counts(read, skipped, 0);
         run.record(Some(&cursor), counts, &issues, &[]).await?;
         if cursor.feed.is_none() {
             break;
         }
     }
-    Ok(Outcome {
-        watermark_after: Some(cursor.watermark.unwrap_or(since).to_string()),
-    })
+    Ok(cursor.outcome(since))
 }
 
 /// The product body with the PIM's content as Commerce's custom attributes and media.
@@ -247,13 +229,7 @@ pub async fn import_rows(
         let end = (start + batch).min(rows.len());
         let written = send_import(commerce, &rows[start..end]).await?;
         next = end;
-        let counts = RunCounts {
-            read: i64::try_from(end - start).unwrap_or(0),
-            written: i64::try_from(written.written.len()).unwrap_or(0),
-            failed: i64::try_from(written.failed.len()).unwrap_or(0),
-            commerce_calls: written.calls,
-            ..RunCounts::default()
-        };
+        let counts = written.counts(count(end - start), 0, 0);
         run.record(Some(&next), counts, &written.failed, &[])
             .await?;
     }

@@ -11,6 +11,24 @@ use serde::de::DeserializeOwned;
 use crate::config::FlowSettings;
 use crate::store::{Progress, RunCounts, RunIssue, RunRecord, Store, StoreError, unix_now};
 
+/// The cursor of an incremental flow: where the feed continues, and the highest watermark its
+/// pages reported so far (the flow's next watermark when the run ends).
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+pub struct FeedCursor {
+    pub feed: Option<String>,
+    pub watermark: Option<i64>,
+}
+
+impl FeedCursor {
+    /// The run's outcome: the flow's watermark moves to the feed's (or stays at `since` when
+    /// nothing changed).
+    pub fn outcome(&self, since: i64) -> Outcome {
+        Outcome {
+            watermark_after: Some(self.watermark.unwrap_or(since).to_string()),
+        }
+    }
+}
+
 /// Why an attempt failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -77,6 +95,13 @@ impl RunContext {
         } else {
             self.run.watermark_before.as_deref()
         }
+    }
+
+    /// The watermark as the Unix second an incremental feed reads changes since (0: all).
+    pub fn since_second(&self) -> i64 {
+        self.since()
+            .and_then(|w| w.parse::<i64>().ok())
+            .unwrap_or(0)
     }
 
     pub fn batch_size(&self) -> u32 {

@@ -12,12 +12,11 @@ use std::collections::{BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::FlowDeps;
-use super::bulk::{Written, write_isolating};
+use super::bulk::{Written, count, write_isolating};
 use super::context::{FlowError, Outcome, RunContext};
 use super::stock::{StockBatch, StockFeed, commerce_sources, forget, read_step, validate_rows};
 use crate::config::{JobsConfig, Vanished};
 use crate::sources::commerce::admin::model::{SourceItem, SourceItemKey};
-use crate::store::RunCounts;
 
 /// Source items per page when listing Commerce's (reading is cheap; fewer calls matter).
 const LIST_PAGE_SIZE: u32 = 1_000;
@@ -58,16 +57,9 @@ pub async fn run_once(
         cursor.feed = page.next_cursor;
         cursor.feed_done = cursor.feed.is_none();
         let seen: Vec<String> = items.iter().map(key).collect();
+        let counts = written.counts(read, count(issues.len()), std::mem::take(&mut first_calls));
         let mut all_issues = issues;
-        let skipped = i64::try_from(all_issues.len()).unwrap_or(0);
         all_issues.extend(written.failed.iter().cloned());
-        let counts = RunCounts {
-            read,
-            written: i64::try_from(written.written.len()).unwrap_or(0),
-            skipped,
-            failed: i64::try_from(written.failed.len()).unwrap_or(0),
-            commerce_calls: written.calls + std::mem::take(&mut first_calls),
-        };
         run.record(Some(&cursor), counts, &all_issues, &seen)
             .await?;
     }
@@ -105,10 +97,7 @@ pub(super) async fn write_source_items(
     });
     let mut out = Written::default();
     for result in futures_util::future::join_all(writes).await {
-        let w = result?;
-        out.written.extend(w.written);
-        out.failed.extend(w.failed);
-        out.calls += w.calls;
+        out.add(result?);
     }
     let skus: Vec<String> = items.iter().map(|i| i.sku.clone()).collect();
     forget(deps, &skus).await;
@@ -188,11 +177,6 @@ async fn zero_vanished(
     if !vanished.is_empty() {
         tracing::info!(run = %run.run.run_id, vanished = vanished.len(), mode = ?config.inventory_vanished, "source items no longer in the feed");
     }
-    let counts = RunCounts {
-        written: i64::try_from(written.written.len()).unwrap_or(0),
-        failed: i64::try_from(written.failed.len()).unwrap_or(0),
-        commerce_calls: calls + written.calls,
-        ..RunCounts::default()
-    };
+    let counts = written.counts(0, 0, calls);
     run.record(None::<&()>, counts, &written.failed, &[]).await
 }

@@ -9,23 +9,15 @@
 //! in Commerce; a page sent again after a crash writes the same values (nothing applied twice
 //! in effect).
 
-use serde::{Deserialize, Serialize};
-
 use super::FlowDeps;
-use super::bulk::{Written, flow_error, write_products};
-use super::context::{FlowError, Outcome, RunContext};
+use super::bulk::{Written, count, flow_error, write_products};
+use super::context::{FeedCursor, FlowError, Outcome, RunContext};
 use super::stock::source_error;
 use crate::config::JobsConfig;
 use crate::sources::commerce::admin::CommerceAdmin;
 use crate::sources::commerce::admin::model::{BasePrice, ProductWrite};
 use crate::sources::erp::ErpProduct;
-use crate::store::{RunCounts, RunIssue};
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Cursor {
-    feed: Option<String>,
-    watermark: Option<i64>,
-}
+use crate::store::RunIssue;
 
 pub async fn run_once(
     run: &mut RunContext,
@@ -34,8 +26,8 @@ pub async fn run_once(
 ) -> Result<Outcome, FlowError> {
     let erp = deps.erp()?;
     let commerce = deps.commerce()?;
-    let since = run.since().and_then(|w| w.parse::<i64>().ok()).unwrap_or(0);
-    let mut cursor: Cursor = run.cursor().unwrap_or_default();
+    let since = run.since_second();
+    let mut cursor: FeedCursor = run.cursor().unwrap_or_default();
     let batch = usize::try_from(run.batch_size()).unwrap_or(1).max(1);
     let page_size = (run.batch_size() * run.settings.concurrency).min(1_000);
     loop {
@@ -44,41 +36,30 @@ pub async fn run_once(
             .await
             .map_err(source_error)?;
         cursor.watermark = cursor.watermark.max(page.watermark);
-        let read = i64::try_from(page.items.len() + page.rejected.len()).unwrap_or(0);
+        let read = count(page.items.len() + page.rejected.len());
         let mut issues: Vec<RunIssue> = page
             .rejected
             .into_iter()
             .map(|r| RunIssue::skipped(r.key, r.reason))
             .collect();
-        let skipped = i64::try_from(issues.len()).unwrap_or(0);
+        let skipped = count(issues.len());
         let chunks = page
             .items
             .chunks(batch)
             .map(|chunk| write_chunk(commerce, config, run, chunk));
         let mut written = Written::default();
         for result in futures_util::future::join_all(chunks).await {
-            let w = result?;
-            written.written.extend(w.written);
-            written.failed.extend(w.failed);
-            written.calls += w.calls;
+            written.add(result?);
         }
         issues.extend(written.failed.iter().cloned());
         cursor.feed = page.next_cursor;
-        let counts = RunCounts {
-            read,
-            written: i64::try_from(written.written.len()).unwrap_or(0),
-            skipped,
-            failed: i64::try_from(written.failed.len()).unwrap_or(0),
-            commerce_calls: written.calls,
-        };
+        let counts = written.counts(read, skipped, 0);
         run.record(Some(&cursor), counts, &issues, &[]).await?;
         if cursor.feed.is_none() {
             break;
         }
     }
-    Ok(Outcome {
-        watermark_after: Some(cursor.watermark.unwrap_or(since).to_string()),
-    })
+    Ok(cursor.outcome(since))
 }
 
 /// One bulk of products, then the base prices of those Commerce took.
