@@ -8,6 +8,7 @@
 //! item is setting it, so a batch sent again after a crash changes nothing.
 
 use std::collections::{BTreeSet, HashSet};
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,14 @@ pub async fn run_once(
     let mut first_calls = calls;
     while !cursor.feed_done {
         let page = read_step(erp, StockFeed::Full, cursor.feed.clone(), want).await?;
+        // A row skipped for bad data still names a SKU the WMS has: its Commerce items are
+        // kept as they are, not taken for vanished.
+        let mut seen: Vec<String> = page
+            .rejected
+            .iter()
+            .filter(|r| !r.key.starts_with('#'))
+            .map(|r| any_source(&r.key))
+            .collect();
         let StockBatch {
             items,
             issues,
@@ -56,7 +65,7 @@ pub async fn run_once(
         let written = write_source_items(run, deps, &items).await?;
         cursor.feed = page.next_cursor;
         cursor.feed_done = cursor.feed.is_none();
-        let seen: Vec<String> = items.iter().map(key).collect();
+        seen.extend(items.iter().map(key));
         let counts = written.counts(read, count(issues.len()), std::mem::take(&mut first_calls));
         let mut all_issues = issues;
         all_issues.extend(written.failed.iter().cloned());
@@ -117,6 +126,7 @@ async fn zero_vanished(
     let seen: HashSet<String> = run.seen().await?;
     let mut vanished = Vec::new();
     let mut calls = 0;
+    let mut probe = String::new();
     for source in &cursor.sources {
         // Pages until Commerce's total is listed (or a page comes back empty): Commerce may
         // answer fewer items per page than asked for.
@@ -131,9 +141,19 @@ async fn zero_vanished(
             let count = answer.items.len() as u64;
             listed += count;
             for item in answer.items {
-                let already_zero = item.quantity == 0.0 && item.status == 0;
-                let listed = seen.contains(&key(&item)) || seen.contains(&any_source(&item.sku));
-                if !listed && !already_zero {
+                if item.quantity == 0.0 && item.status == 0 {
+                    continue;
+                }
+                // One buffer for every lookup: 100,000 listed items, no allocation each.
+                probe.clear();
+                let _ = write!(probe, "{}@{}", item.sku, item.source_code);
+                let mut listed = seen.contains(probe.as_str());
+                if !listed {
+                    probe.clear();
+                    let _ = write!(probe, "{}@*", item.sku);
+                    listed = seen.contains(probe.as_str());
+                }
+                if !listed {
                     vanished.push(item);
                 }
             }

@@ -117,6 +117,24 @@ async fn a_full_inventory_sync_leaves_commerce_holding_exactly_the_wms_stock() {
             );
         }
 
+        // SKUs whose WMS row is broken (a negative or non-numeric quantity): skipped, and
+        // their Commerce items kept as they were, not taken for vanished.
+        let defective: Vec<String> = h
+            .sandbox
+            .sandbox
+            .feed_bad_rows()
+            .stock
+            .iter()
+            .filter(|(_, d)| {
+                matches!(
+                    format!("{d:?}").as_str(),
+                    "NegativeQuantity" | "QuantityNotANumber"
+                )
+            })
+            .map(|(sku, _)| sku.clone())
+            .collect();
+        assert_eq!(defective.len(), 2);
+        let before = commerce_stock(&h, &SOURCES).await;
         h.sandbox.sandbox.reset_rest_journal();
         let run = h.run(FlowName::InventoryFull, true).await;
         assert_eq!(run.state, RunState::Succeeded, "{db:?}: {run:?}");
@@ -144,6 +162,15 @@ async fn a_full_inventory_sync_leaves_commerce_holding_exactly_the_wms_stock() {
         let commerce = commerce_stock(&h, &SOURCES).await;
         for (key, wanted) in &wms {
             assert_eq!(commerce.get(key), Some(wanted), "{db:?}: {key}");
+        }
+        for sku in &defective {
+            for source in SOURCES {
+                let key = format!("{sku}@{source}");
+                if !wms.contains_key(&key) {
+                    assert!(before.contains_key(&key), "{key} was in Commerce");
+                    assert_eq!(commerce.get(&key), before.get(&key), "{db:?}: {key} kept");
+                }
+            }
         }
         assert_eq!(
             commerce.get("ONLY-IN-COMMERCE@wh-east"),

@@ -2,6 +2,7 @@
 //! prices, MSI sources and source items, and Commerce's JSON import. Each is one bounded call
 //! with the REST credentials; failures are `AdminError` (see `AdminError::is_retriable`).
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -25,9 +26,12 @@ impl CommerceAdmin {
         &self,
         products: &[ProductWrite],
     ) -> Result<BulkAccepted, AdminError> {
-        let body: Vec<Value> = products.iter().map(|p| json!({ "product": p })).collect();
+        let body: Vec<ProductBody<'_>> = products
+            .iter()
+            .map(|product| ProductBody { product })
+            .collect();
         let url = format!("{}/async/bulk/V1/products/bySku", self.rest_base);
-        self.call(Method::Put, url, Some(json!(body)), "async bulk products")
+        self.call(Method::Put, url, Some(&body), "async bulk products")
             .await
     }
 
@@ -40,7 +44,7 @@ impl CommerceAdmin {
             self.rest_base,
             encode(bulk_uuid)
         );
-        self.call(Method::Get, url, None, "bulk detailed-status")
+        self.call(Method::Get, url, NO_BODY, "bulk detailed-status")
             .await
     }
 
@@ -51,7 +55,7 @@ impl CommerceAdmin {
             .call(
                 Method::Put,
                 url,
-                Some(json!({ "product": product })),
+                Some(&ProductBody { product }),
                 "PUT products",
             )
             .await?;
@@ -67,7 +71,7 @@ impl CommerceAdmin {
         self.call(
             Method::Post,
             url,
-            Some(json!({ "prices": prices })),
+            Some(&json!({ "prices": prices })),
             "base-prices",
         )
         .await
@@ -76,25 +80,37 @@ impl CommerceAdmin {
     /// Codes of Commerce's inventory sources.
     pub async fn list_sources(&self) -> Result<Vec<String>, AdminError> {
         let url = format!("{}/V1/inventory/sources", self.rest_base);
-        let sources: Sources = self.call(Method::Get, url, None, "sources").await?;
+        let sources: Sources = self.call(Method::Get, url, NO_BODY, "sources").await?;
         Ok(sources.items.into_iter().map(|s| s.source_code).collect())
     }
 
     /// Saves source items in one request (Commerce refuses the whole batch on one bad item).
     pub async fn save_source_items(&self, items: &[SourceItem]) -> Result<(), AdminError> {
         let url = format!("{}/V1/inventory/source-items", self.rest_base);
-        let body = json!({ "sourceItems": items });
         let _: Value = self
-            .call(Method::Post, url, Some(body), "source-items")
+            .call(
+                Method::Post,
+                url,
+                Some(&SourceItemsBody {
+                    source_items: items,
+                }),
+                "source-items",
+            )
             .await?;
         Ok(())
     }
 
     pub async fn delete_source_items(&self, items: &[SourceItemKey]) -> Result<(), AdminError> {
         let url = format!("{}/V1/inventory/source-items-delete", self.rest_base);
-        let body = json!({ "sourceItems": items });
         let _: Value = self
-            .call(Method::Post, url, Some(body), "source-items-delete")
+            .call(
+                Method::Post,
+                url,
+                Some(&SourceItemsBody {
+                    source_items: items,
+                }),
+                "source-items-delete",
+            )
             .await?;
         Ok(())
     }
@@ -124,7 +140,7 @@ impl CommerceAdmin {
             ("searchCriteria[pageSize]", &page_size.to_string()),
             ("searchCriteria[currentPage]", &page.to_string()),
         ]);
-        self.call(Method::Get, url.to_string(), None, "source-items search")
+        self.call(Method::Get, url.to_string(), NO_BODY, "source-items search")
             .await
     }
 
@@ -142,15 +158,17 @@ impl CommerceAdmin {
             "allowed_error_count": rows.len().to_string(),
             "items": rows,
         }});
-        self.call(Method::Post, url, Some(body), "import/json")
+        self.call(Method::Post, url, Some(&body), "import/json")
             .await
     }
 
-    async fn call<T: DeserializeOwned>(
+    /// `body` is serialised straight from the caller's types (a batch of 1,000 source items is
+    /// not first copied into a `serde_json::Value` tree).
+    async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
         url: String,
-        body: Option<Value>,
+        body: Option<&B>,
         what: &str,
     ) -> Result<T, AdminError> {
         let (status, answer) = self
@@ -160,7 +178,7 @@ impl CommerceAdmin {
                     Method::Post => http.post(&url),
                     Method::Put => http.put(&url),
                 };
-                match &body {
+                match body {
                     Some(body) => request.json(body),
                     None => request,
                 }
@@ -171,6 +189,22 @@ impl CommerceAdmin {
         }
         serde_json::from_slice(&answer).map_err(|e| AdminError::Malformed(format!("{what}: {e}")))
     }
+}
+
+/// No request body (a GET).
+const NO_BODY: Option<&()> = None;
+
+/// `{"product": …}`, one element of a bulk or the body of a save.
+#[derive(Serialize)]
+struct ProductBody<'a> {
+    product: &'a ProductWrite,
+}
+
+/// `{"sourceItems": […]}`.
+#[derive(Serialize)]
+struct SourceItemsBody<'a, T> {
+    #[serde(rename = "sourceItems")]
+    source_items: &'a [T],
 }
 
 /// A path segment, percent-encoded (SKUs may hold `/`, spaces, `#`).
