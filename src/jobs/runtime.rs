@@ -342,17 +342,7 @@ impl Jobs {
     ) -> Result<Attempted, StoreError> {
         let runs = self.rt.store.job_runs();
         let lease = self.lease_secs();
-        // One run of a flow at a time, across replicas: wait for the other run's lease.
-        loop {
-            let now = unix_now();
-            if runs
-                .acquire_lease(flow.as_str(), &request.run_id, now + lease, now)
-                .await?
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        self.wait_for_lease(flow, &request.run_id).await?;
         let watermark = runs.watermark(flow.as_str()).await?;
         let Some(run) = runs
             .begin_attempt(&request.run_id, worker, watermark.as_deref(), unix_now())
@@ -453,16 +443,7 @@ impl Jobs {
         let mut backoff = Duration::from_millis(self.rt.config.backoff_min_ms);
         let mut first = fresh;
         loop {
-            loop {
-                let now = unix_now();
-                if runs
-                    .acquire_lease(flow.as_str(), &run_id, now + lease, now)
-                    .await?
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            self.wait_for_lease(flow, &run_id).await?;
             let Some(run) = runs
                 .begin_attempt(&run_id, "import", None, unix_now())
                 .await?
@@ -495,6 +476,23 @@ impl Jobs {
         runs.get(&run_id)
             .await?
             .ok_or_else(|| JobsError::Queue(format!("the run {run_id} disappeared")))
+    }
+
+    /// One run of a flow at a time, across replicas: waits until `run_id` holds the flow's
+    /// lease (free, expired, or its own from before a crash).
+    async fn wait_for_lease(&self, flow: FlowName, run_id: &str) -> Result<(), StoreError> {
+        let lease = self.lease_secs();
+        loop {
+            let now = unix_now();
+            let runs = self.rt.store.job_runs();
+            if runs
+                .acquire_lease(flow.as_str(), run_id, now + lease, now)
+                .await?
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     /// How long a run's lease lasts without progress: a dead worker's flow is free again after it.

@@ -188,6 +188,13 @@ macro_rules! record_from_row {
     }};
 }
 
+/// Ending a run (well or dead) drops its seen keys, by run id.
+const DELETE_SEEN: &str = "DELETE FROM job_run_seen WHERE run_id = $1";
+
+/// Ending an attempt releases the flow's lease, when this run holds it (flow, run id).
+const RELEASE_LEASE: &str = "UPDATE job_flows SET lease_holder = NULL, lease_until = 0 \
+                             WHERE flow = $1 AND lease_holder = $2";
+
 /// The job tables.
 pub struct JobRuns<'a> {
     store: &'a Store,
@@ -427,18 +434,15 @@ impl<'a> JobRuns<'a> {
                 .execute(&mut *tx)
                 .await?;
             }
-            sqlx::query("DELETE FROM job_run_seen WHERE run_id = $1")
+            sqlx::query(DELETE_SEEN)
                 .bind(&run.run_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "UPDATE job_flows SET lease_holder = NULL, lease_until = 0 \
-                 WHERE flow = $1 AND lease_holder = $2",
-            )
-            .bind(&run.flow)
-            .bind(&run.run_id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(RELEASE_LEASE)
+                .bind(&run.flow)
+                .bind(&run.run_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         Ok(())
@@ -468,19 +472,16 @@ impl<'a> JobRuns<'a> {
             .execute(&mut *tx)
             .await?;
             if dead {
-                sqlx::query("DELETE FROM job_run_seen WHERE run_id = $1")
+                sqlx::query(DELETE_SEEN)
                     .bind(&run.run_id)
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query(
-                "UPDATE job_flows SET lease_holder = NULL, lease_until = 0 \
-                 WHERE flow = $1 AND lease_holder = $2",
-            )
-            .bind(&run.flow)
-            .bind(&run.run_id)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(RELEASE_LEASE)
+                .bind(&run.flow)
+                .bind(&run.run_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         Ok(())
